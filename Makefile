@@ -1,0 +1,42 @@
+# gox: a Go web framework with Incremental Static Regeneration.
+SHELL := /bin/bash
+GO    ?= go
+PORT  ?= 3000
+HOST  ?= 127.0.0.1
+
+.PHONY: help demo test check fmt vet staticcheck race generate check-generated bench
+
+help: ## Show the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+demo: ## Build examples/store in production mode and serve it on http://$(HOST):$(PORT).
+	cd examples/store && $(GO) run ../../cli/gox build && HOST=$(HOST) PORT=$(PORT) ./bin/store
+
+test: ## Run every test, with the race detector.
+	$(GO) test -race -count=1 ./...
+
+check: fmt vet staticcheck check-generated race ## gofmt, vet, staticcheck, generated code, race tests.
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+staticcheck:
+	$(GO) tool staticcheck ./...
+
+race:
+	$(GO) test -race ./...
+
+generate: ## Regenerate templ and route code.
+	$(GO) tool templ generate -log-level error
+	$(GO) run ./cli/gox generate-all
+
+check-generated: ## Fail if generated code is out of date.
+	@$(MAKE) -s generate
+	@git diff --exit-code -- '*.go' || (echo "generated code is out of date: run make generate"; exit 1)
+
+bench: ## Benchmarks (-benchmem) and the loopback load test, as ratios to bare net/http.
+	$(GO) test -run '^$$' -bench . -benchmem ./framework/...
+	$(GO) run ./framework/internal/loadtest

@@ -1,0 +1,206 @@
+// Package cache defines how gox stores rendered pages: the Entry, the Store
+// interface every backend implements, and the invalidation stamps that make
+// on-demand revalidation cheap.
+//
+// A Store keeps bytes and timestamps; it knows no freshness policy. The ISR
+// engine (package isr) decides what is fresh, stale or expired by comparing an
+// entry's GeneratedAt with its FreshUntil and with the invalidation stamps the
+// store reports for the entry's path and tags.
+//
+// Example:
+//
+//	st, _ := sqlite.Open(".gox/cache.db", sqlite.Options{})
+//	defer st.Close()
+//	_ = st.Put(ctx, &cache.Entry{Key: "/", Route: "/", Status: 200, Body: html, GeneratedAt: time.Now()})
+//	e, err := st.Get(ctx, "/")
+//	if errors.Is(err, cache.ErrNotFound) { ... }
+package cache
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Errors returned by stores.
+var (
+	// ErrNotFound reports that no entry exists for a key.
+	ErrNotFound = errors.New("cache: entry not found")
+	// ErrCorrupt reports an entry whose stored length or checksum does not
+	// match its body; the store never returns such an entry.
+	ErrCorrupt = errors.New("cache: entry corrupt")
+	// ErrClosed reports use of a closed store.
+	ErrClosed = errors.New("cache: store closed")
+)
+
+// Entry is one rendered page as stored: the response and what the engine
+// needs to judge its freshness.
+type Entry struct {
+	// Key is the canonical cache key: the normalized path plus the
+	// allowlisted query, e.g. "/posts?page=2".
+	Key string
+	// Route is the pattern that rendered the entry, e.g. "/products/{id}".
+	Route string
+	// Status is 200, or 404 for a deliberate not-found result.
+	Status int
+	// Header holds the response headers stored with the page
+	// (Content-Type and the like; never Set-Cookie).
+	Header http.Header
+	// Body is the uncompressed response body.
+	Body []byte
+	// Gzip and Brotli are precompressed copies of Body; either may be nil.
+	Gzip   []byte
+	Brotli []byte
+	// ETag is the strong entity tag of Body, quoted.
+	ETag string
+	// Sum is the checksum of Body (xxhash64); stores verify it on read.
+	Sum uint64
+	// GeneratedAt is when the render that produced the entry started.
+	// Invalidations stamped at or after it make the entry stale.
+	GeneratedAt time.Time
+	// FreshUntil is when the entry goes stale by time; zero means never
+	// (a static page, fresh until revalidated on demand).
+	FreshUntil time.Time
+	// Tags are the data dependencies of the page.
+	Tags []string
+	// BuildID names the build that rendered the entry.
+	BuildID string
+	// LastError is the message of the last failed regeneration, if any.
+	LastError string
+	// Failures counts consecutive failed regenerations.
+	Failures int
+	// RetryAt is the earliest time the next regeneration may be tried after
+	// a failure.
+	RetryAt time.Time
+
+	// RevalidatedAt and ExpiredAt are filled in by Get: the latest
+	// invalidation stamps (stale and expire mode) covering the entry's path
+	// or any of its tags. They are not stored with the entry.
+	RevalidatedAt time.Time
+	ExpiredAt     time.Time
+}
+
+// Path returns the path part of the entry's key.
+func (e *Entry) Path() string { return KeyPath(e.Key) }
+
+// KeyPath returns the path part of a cache key (the key up to its query).
+func KeyPath(key string) string {
+	p, _, _ := strings.Cut(key, "?")
+	return p
+}
+
+// Size returns the number of bytes the entry's bodies occupy.
+func (e *Entry) Size() int64 { return int64(len(e.Body) + len(e.Gzip) + len(e.Brotli)) }
+
+// Mode says how an invalidation treats the entries it covers.
+type Mode int
+
+const (
+	// Stale marks entries stale: visitors keep getting them while they
+	// regenerate in the background.
+	Stale Mode = iota
+	// Expire makes the next request wait for a fresh render.
+	Expire
+)
+
+// Meta is the part of an entry a regeneration may update without
+// rewriting its bodies: its freshness, build and failure record.
+type Meta struct {
+	GeneratedAt time.Time
+	FreshUntil  time.Time
+	BuildID     string
+	LastError   string
+	Failures    int
+	RetryAt     time.Time
+}
+
+// Counters are per-route request and write counts, added up by the engine
+// and persisted so tools can show each route's read/write ratio.
+type Counters struct {
+	Hits, Misses, Stale, Regenerations, Writes, Failures int64
+}
+
+// Add adds o to c.
+func (c *Counters) Add(o Counters) {
+	c.Hits += o.Hits
+	c.Misses += o.Misses
+	c.Stale += o.Stale
+	c.Regenerations += o.Regenerations
+	c.Writes += o.Writes
+	c.Failures += o.Failures
+}
+
+// Info describes one entry without its bodies, for listings.
+type Info struct {
+	Key, Route, ETag, BuildID, LastError string
+	Status                               int
+	Size                                 int64
+	Tags                                 []string
+	GeneratedAt, FreshUntil, AccessedAt  time.Time
+	RevalidatedAt, ExpiredAt             time.Time
+}
+
+// Store keeps rendered pages. Implementations are safe for concurrent use
+// by many goroutines, and (for shared backends) by many processes.
+type Store interface {
+	// Get returns the entry for key with RevalidatedAt and ExpiredAt
+	// filled in, or ErrNotFound. It never returns a torn or corrupt entry.
+	Get(ctx context.Context, key string) (*Entry, error)
+	// Put stores e, replacing any entry with the same key, in one atomic
+	// write together with its tag index rows.
+	Put(ctx context.Context, e *Entry) error
+	// SetMeta updates the freshness and failure record of an existing
+	// entry without rewriting its bodies; ErrNotFound if there is none.
+	SetMeta(ctx context.Context, key string, m Meta) error
+	// Delete removes the entries for keys; missing keys are ignored.
+	Delete(ctx context.Context, keys ...string) error
+	// Clear removes every entry, stamp, lease and counter.
+	Clear(ctx context.Context) error
+
+	// InvalidateTags stamps tags with time at in mode m; entries carrying
+	// any of them that were generated at or before at become stale (or
+	// expired). It costs one write per tag however many entries carry it,
+	// and returns the keys of those entries.
+	InvalidateTags(ctx context.Context, tags []string, at time.Time, m Mode) (keys []string, err error)
+	// InvalidatePaths stamps paths likewise; an entry is covered when its
+	// key's path (KeyPath) equals one of them. It returns the covered keys.
+	InvalidatePaths(ctx context.Context, paths []string, at time.Time, m Mode) (keys []string, err error)
+
+	// Lease tries to take the regeneration lease for key for ttl on behalf
+	// of owner; it reports whether owner holds it now. A lease whose ttl
+	// has passed can be taken by anyone, so a hung render cannot block a
+	// key for longer than its timeout.
+	Lease(ctx context.Context, key, owner string, ttl time.Duration) (bool, error)
+	// Release gives up owner's lease on key, if owner holds it.
+	Release(ctx context.Context, key, owner string) error
+
+	// AddCounters adds per-route counters.
+	AddCounters(ctx context.Context, byRoute map[string]Counters) error
+	// Counters returns the persisted counters by route.
+	Counters(ctx context.Context) (map[string]Counters, error)
+
+	// List returns entries matching f, without bodies, ordered by key.
+	List(ctx context.Context, f Filter) ([]Info, error)
+	// Stats returns totals over the whole store.
+	Stats(ctx context.Context) (Stats, error)
+
+	// Close releases the store's resources.
+	Close() error
+}
+
+// Filter selects entries for List. Empty fields match everything.
+type Filter struct {
+	Prefix string // key prefix
+	Tag    string
+	Route  string
+	Limit  int // 0: no limit
+}
+
+// Stats are totals over a store.
+type Stats struct {
+	Entries int64
+	Bytes   int64
+	Tags    int64
+}

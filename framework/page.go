@@ -1,0 +1,97 @@
+package gox
+
+import (
+	"context"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+)
+
+// Dynamic is the Revalidate value of a page rendered on every request and
+// never cached.
+const Dynamic time.Duration = 0
+
+// Routes is an app's route table, usually generated into gox_routes.go from
+// the routes/ folder.
+type Routes struct {
+	// Pages are the rendered pages.
+	Pages []Page
+	// Handlers are plain endpoints (route.go files).
+	Handlers []Handler
+	// NotFound renders unmatched URLs (routes/not_found.templ); nil uses a
+	// plain built-in page.
+	NotFound func() templ.Component
+	// Layouts wrap NotFound (the root layouts).
+	Layouts []func() templ.Component
+}
+
+// Page is one page route and its caching contract.
+type Page struct {
+	// Pattern is the URL pattern: "/", "/products/{id}", "/docs/{path...}".
+	Pattern string
+	// Render produces the page's component; see PageWithLoad.
+	Render RenderFunc
+	// Layouts wrap the page, outermost first.
+	Layouts []func() templ.Component
+	// NotFound renders a gox.NotFound result of this page; nil uses the
+	// app's.
+	NotFound func() templ.Component
+	// Error renders a failed render; nil uses a plain built-in page.
+	Error func(err error) templ.Component
+	// Revalidate is how long a render stays fresh. Zero with Dynamic unset
+	// means static: fresh until revalidated on demand.
+	Revalidate time.Duration
+	// Dynamic pages render on every request and are never cached.
+	Dynamic bool
+	// Tags returns the data the page depends on; Load may add more with
+	// Ctx.Tag.
+	Tags func(Params) []string
+	// StaticParams lists the params prerendered by gox build.
+	StaticParams func(context.Context) ([]Params, error)
+	// OnlyStaticParams makes params not listed by StaticParams a 404
+	// without rendering (DynamicParams = false in the page contract).
+	OnlyStaticParams bool
+	// Query lists the query parameters that are part of the cache key.
+	Query []string
+	// Actions are the page's server actions.
+	Actions Actions
+}
+
+// Handler is a plain endpoint from a route.go file.
+type Handler struct {
+	Pattern string
+	Method  string
+	Func    echo.HandlerFunc
+}
+
+// RenderFunc renders a page for c.
+type RenderFunc func(c *Ctx) (templ.Component, error)
+
+// PageWithLoad adapts a Load function and the Page component that takes its
+// result into a RenderFunc.
+func PageWithLoad[T any](load func(*Ctx) (T, error), page func(T) templ.Component) RenderFunc {
+	return func(c *Ctx) (templ.Component, error) {
+		v, err := load(c)
+		if err != nil {
+			return nil, err
+		}
+		return page(v), nil
+	}
+}
+
+// PageWithoutLoad adapts a Page component that takes no props.
+func PageWithoutLoad(page func() templ.Component) RenderFunc {
+	return func(*Ctx) (templ.Component, error) { return page(), nil }
+}
+
+// StaticTags returns a Tags function that always returns tags.
+func StaticTags(tags ...string) func(Params) []string {
+	return func(Params) []string { return tags }
+}
+
+// Action is a server action: it runs on POST <page>?/<name>.
+type Action func(c *Ctx) error
+
+// Actions maps action names to actions.
+type Actions map[string]Action
