@@ -12,7 +12,7 @@
 //	st, _ := sqlite.Open(".gox/cache.db", sqlite.Options{})
 //	defer st.Close()
 //	_ = st.Put(ctx, &cache.Entry{Key: "/", Route: "/", Status: 200, Body: html, GeneratedAt: time.Now()})
-//	e, err := st.Get(ctx, "/")
+//	l, err := st.Get(ctx, "/")
 //	if errors.Is(err, cache.ErrNotFound) { ... }
 package cache
 
@@ -74,10 +74,16 @@ type Entry struct {
 	// RetryAt is the earliest time the next regeneration may be tried after
 	// a failure.
 	RetryAt time.Time
+}
 
-	// RevalidatedAt and ExpiredAt are filled in by Get: the latest
-	// invalidation stamps (stale and expire mode) covering the entry's path
-	// or any of its tags. They are not stored with the entry.
+// Lookup is what Store.Get returns: the entry and the latest invalidation
+// stamps covering it. Entry may be shared with other readers (a store's
+// memory tier hands out the same pointer): callers must not modify it.
+type Lookup struct {
+	Entry *Entry
+	// RevalidatedAt and ExpiredAt are the latest invalidation stamps (stale
+	// and expire mode) covering the entry's path or any of its tags; zero
+	// when there are none.
 	RevalidatedAt time.Time
 	ExpiredAt     time.Time
 }
@@ -145,11 +151,13 @@ type Info struct {
 // Store keeps rendered pages. Implementations are safe for concurrent use
 // by many goroutines, and (for shared backends) by many processes.
 type Store interface {
-	// Get returns the entry for key with RevalidatedAt and ExpiredAt
-	// filled in, or ErrNotFound. It never returns a torn or corrupt entry.
-	Get(ctx context.Context, key string) (*Entry, error)
+	// Get returns the entry for key and the stamps covering it, or
+	// ErrNotFound. It never returns a torn or corrupt entry (a row whose
+	// length or checksum is wrong reads as ErrCorrupt).
+	Get(ctx context.Context, key string) (Lookup, error)
 	// Put stores e, replacing any entry with the same key, in one atomic
-	// write together with its tag index rows.
+	// write together with its tag index rows. The store may keep e: the
+	// caller must not modify it afterwards.
 	Put(ctx context.Context, e *Entry) error
 	// SetMeta updates the freshness and failure record of an existing
 	// entry without rewriting its bodies; ErrNotFound if there is none.
