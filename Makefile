@@ -10,7 +10,7 @@ help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 demo: ## Build examples/store in production mode and serve it on http://$(HOST):$(PORT).
-	cd examples/store && $(GO) run ../../cli/gox build && HOST=$(HOST) PORT=$(PORT) ./bin/store
+	cd examples/store && $(GO) build -o bin/store . && ./bin/store prerender >/dev/null && HOST=$(HOST) PORT=$(PORT) ./bin/store
 
 test: ## Run every test, with the race detector.
 	$(GO) test -race -count=1 ./...

@@ -13,12 +13,16 @@ import (
 	"io"
 	"strings"
 
+	"github.com/goxweb/gox/cli/cachecmd"
 	"github.com/goxweb/gox/cli/command"
+	"github.com/goxweb/gox/cli/revalidatecmd"
 	"github.com/goxweb/gox/cli/versioncmd"
 )
 
 // commands lists every subcommand, in the order help shows them.
 var commands = []command.Command{
+	cachecmd.Command,
+	revalidatecmd.Command,
 	versioncmd.Command,
 }
 

@@ -155,6 +155,11 @@ type Store interface {
 	// ErrNotFound. It never returns a torn or corrupt entry (a row whose
 	// length or checksum is wrong reads as ErrCorrupt).
 	Get(ctx context.Context, key string) (Lookup, error)
+	// Reload is Get from the shared storage itself, bypassing (and
+	// refreshing) any local tier. The engine calls it after taking a lease,
+	// so that a page another process has just regenerated is not rendered
+	// again. Stores without a local tier implement it as Get.
+	Reload(ctx context.Context, key string) (Lookup, error)
 	// Put stores e, replacing any entry with the same key, in one atomic
 	// write together with its tag index rows. The store may keep e: the
 	// caller must not modify it afterwards.

@@ -1,0 +1,151 @@
+package cachecmd_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goxweb/gox/cli/command"
+	"github.com/goxweb/gox/cli/goxcli"
+	"github.com/goxweb/gox/framework/cache"
+	"github.com/goxweb/gox/framework/cache/sqlite"
+)
+
+// seed writes three entries and some counters into a new cache file.
+func seed(t *testing.T) string {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "cache.db")
+	st, err := sqlite.Open(db, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	now := time.Now()
+	for _, e := range []*cache.Entry{
+		{Key: "/", Route: "/", Tags: []string{"product-list"}},
+		{Key: "/products/1", Route: "/products/{id}", Tags: []string{"product-1", "product-list"}, FreshUntil: now.Add(time.Hour)},
+		{Key: "/products/2", Route: "/products/{id}", Tags: []string{"product-2", "product-list"}, LastError: "db down"},
+	} {
+		e.Status, e.Body, e.GeneratedAt, e.Header = 200, []byte("<p>"+e.Key+"</p>"), now, http.Header{}
+		if err := st.Put(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.AddCounters(ctx, map[string]cache.Counters{"/products/{id}": {Hits: 90, Misses: 2, Stale: 8, Regenerations: 10, Writes: 4}}); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func gox(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := goxcli.Main(context.Background(), args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestCacheCommands(t *testing.T) {
+	t.Parallel()
+	db := seed(t)
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     []string // substrings of stdout
+		wantErr  string   // substring of stderr
+	}{
+		{"ls", []string{"cache", "ls", "--db", db}, 0, []string{"/products/1", "/products/{id}", "product-1,product-list", "db down", "3 entries"}, ""},
+		{"ls by tag", []string{"cache", "ls", "--db", db, "--tag", "product-2"}, 0, []string{"/products/2", "1 entries"}, ""},
+		{"ls json", []string{"cache", "ls", "--db", db, "--json", "--limit", "1"}, 0, []string{`"Key":"/"`}, ""},
+		{"show", []string{"cache", "show", "--db", db, "/products/1"}, 0, []string{"route", "/products/{id}", "fresh", "product-1, product-list"}, ""},
+		{"show missing", []string{"cache", "show", "--db", db, "/nope"}, 1, nil, "hint:"},
+		{"stats", []string{"cache", "stats", "--db", db}, 0, []string{"/products/{id}", "90", "25.0", "3 entries"}, ""},
+		{"no subcommand", []string{"cache"}, command.ExitUsage, nil, "usage"},
+		{"unknown subcommand", []string{"cache", "explode"}, command.ExitUsage, nil, "unknown subcommand"},
+		{"bad flag", []string{"cache", "ls", "--nope"}, command.ExitUsage, nil, "flag provided but not defined"},
+		{"purge nothing", []string{"cache", "purge", "--db", db}, command.ExitUsage, nil, "purge what?"},
+		{"missing db", []string{"cache", "ls", "--db", filepath.Join(t.TempDir(), "none.db")}, 1, nil, "no cache at"},
+		{"show two keys", []string{"cache", "show", "--db", db, "/a", "/b"}, command.ExitUsage, nil, "wrong number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := gox(t, tt.args...)
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.wantCode, out, errOut)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("stdout misses %q:\n%s", w, out)
+				}
+			}
+			if !strings.Contains(errOut, tt.wantErr) {
+				t.Errorf("stderr misses %q:\n%s", tt.wantErr, errOut)
+			}
+		})
+	}
+}
+
+func TestCachePurge(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		want string
+		left int
+	}{
+		{[]string{"--path", "/products/1"}, "purged 1 entries", 2},
+		{[]string{"--tag", "product-list"}, "purged 3 entries", 0},
+		{[]string{"--tag", "product-2", "--path", "/"}, "purged 2 entries", 1},
+		{[]string{"--all"}, "purged every entry", 0},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			t.Parallel()
+			db := seed(t)
+			code, out, errOut := gox(t, append([]string{"cache", "purge", "--db", db}, tt.args...)...)
+			if code != 0 || !strings.Contains(out, tt.want) {
+				t.Fatalf("exit %d out %q err %q, want %q", code, out, errOut, tt.want)
+			}
+			st, err := sqlite.Open(db, sqlite.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			infos, err := st.List(context.Background(), cache.Filter{})
+			if err != nil || len(infos) != tt.left {
+				t.Fatalf("entries left = %d (%v), want %d", len(infos), err, tt.left)
+			}
+		})
+	}
+}
+
+func TestPurgeReachesARunningProcess(t *testing.T) {
+	t.Parallel()
+	db := seed(t)
+	// The "server": a store with its memory tier holding the entry.
+	st, err := sqlite.Open(db, sqlite.Options{PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Get(context.Background(), "/products/1"); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := gox(t, "cache", "purge", "--db", db, "--path", "/products/1"); code != 0 {
+		t.Fatalf("purge: %s", errOut)
+	}
+	deadline := time.Now().Add(time.Second)
+	for {
+		if _, err := st.Get(context.Background(), "/products/1"); err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the running store still serves the purged entry after a second")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -1,0 +1,103 @@
+// Package revalidatecmd implements gox revalidate: it asks a running app to
+// revalidate paths and tags through POST /_gox/revalidate.
+//
+// Example:
+//
+//	GOX_REVALIDATE_TOKEN=... gox revalidate --url http://127.0.0.1:3000 --tag product-1 --path /products/1
+package revalidatecmd
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/goxweb/gox/cli/command"
+)
+
+// Command is gox revalidate.
+var Command = command.Command{Name: "revalidate", Summary: "revalidate paths and tags of a running app", Run: run}
+
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, ",") }
+func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
+
+// body is the endpoint's JSON request.
+type body struct {
+	Paths []string `json:"paths,omitempty"`
+	Tags  []string `json:"tags,omitempty"`
+	Mode  string   `json:"mode"`
+}
+
+func run(ctx context.Context, env command.Env) error {
+	fs := flag.NewFlagSet("gox revalidate", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	base := fs.String("url", "http://127.0.0.1:3000", "the app's base URL")
+	expire := fs.Bool("expire", false, "make the next request wait for a fresh render instead of serving stale")
+	var paths, tags multi
+	fs.Var(&paths, "path", "a path to revalidate (repeatable)")
+	fs.Var(&tags, "tag", "a tag to revalidate (repeatable)")
+	if err := fs.Parse(env.Args); err != nil {
+		return command.Usagef("gox revalidate --url URL [--tag T]... [--path P]... [--expire]", "%v", err)
+	}
+	if fs.NArg() > 0 {
+		return command.Usagef("paths and tags go in --path and --tag", "unexpected argument %q", fs.Arg(0))
+	}
+	if len(paths)+len(tags) == 0 {
+		return command.Usagef("gox revalidate --tag product-1 --path /products/1", "nothing to revalidate")
+	}
+	u, err := url.Parse(*base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return command.Usagef("--url takes the app's base URL, e.g. http://127.0.0.1:3000", "bad --url %q", *base)
+	}
+	token := os.Getenv("GOX_REVALIDATE_TOKEN")
+	if token == "" {
+		return command.WithHint(fmt.Errorf("GOX_REVALIDATE_TOKEN is not set"), "set it to the token the app was started with")
+	}
+	mode := "stale"
+	if *expire {
+		mode = "expire"
+	}
+	payload, _ := json.Marshal(body{Paths: paths, Tags: tags, Mode: mode})
+	endpoint := strings.TrimSuffix(u.String(), "/") + "/_gox/revalidate"
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(payload))
+	if err != nil {
+		return fmt.Errorf("revalidate: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return command.WithHint(fmt.Errorf("revalidate: %w", err), "is the app running at "+u.String()+"?")
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusUnauthorized:
+		return command.WithHint(fmt.Errorf("revalidate: the app refused the token (401)"), "GOX_REVALIDATE_TOKEN must match the app's")
+	case http.StatusNotFound:
+		return command.WithHint(fmt.Errorf("revalidate: %s has no revalidation endpoint (404)", u.Host), "start the app with GOX_REVALIDATE_TOKEN set")
+	default:
+		return fmt.Errorf("revalidate: %s: %s", resp.Status, strings.TrimSpace(string(answer)))
+	}
+	var got struct {
+		Paths, Tags, Entries int
+		Mode                 string
+	}
+	if err := json.Unmarshal(answer, &got); err != nil {
+		return fmt.Errorf("revalidate: bad answer from the app: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "revalidated %d paths and %d tags (%s): %d cached entries\n", got.Paths, got.Tags, got.Mode, got.Entries)
+	return nil
+}

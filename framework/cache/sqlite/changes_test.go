@@ -1,0 +1,203 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goxweb/gox/framework/cache"
+)
+
+// pair opens two stores on one file, as two processes would; b polls only
+// when the test calls b.poll, so the test controls what b has seen.
+func pair(t *testing.T) (a, b *Store) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "cache.db")
+	var err error
+	if a, err = Open(path, Options{PollInterval: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	if b, err = Open(path, Options{PollInterval: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return a, b
+}
+
+// body returns what b's Get serves for key, or the error.
+func body(t *testing.T, st *Store, key string) string {
+	t.Helper()
+	l, err := st.Get(context.Background(), key)
+	if err != nil {
+		return err.Error()
+	}
+	return string(l.Entry.Body)
+}
+
+func TestChangesReachOtherStores(t *testing.T) {
+	stamp := time.Unix(1_700_000_000, 42)
+	tests := []struct {
+		name   string
+		change func(ctx context.Context, a *Store) error
+		want   string // b's Get of /a after its poll
+		stamps [2]time.Time
+	}{
+		{"put", func(ctx context.Context, a *Store) error { return a.Put(ctx, page("/a", "v2", "t")) }, "v2", [2]time.Time{}},
+		{"set meta", func(ctx context.Context, a *Store) error {
+			return a.SetMeta(ctx, "/a", cache.Meta{BuildID: "b2"})
+		}, "v1", [2]time.Time{}},
+		{"delete", func(ctx context.Context, a *Store) error { return a.Delete(ctx, "/a") }, "not found", [2]time.Time{}},
+		{"invalidate tag", func(ctx context.Context, a *Store) error {
+			_, err := a.InvalidateTags(ctx, []string{"t"}, stamp, cache.Stale)
+			return err
+		}, "v1", [2]time.Time{stamp, {}}},
+		{"invalidate path", func(ctx context.Context, a *Store) error {
+			_, err := a.InvalidatePaths(ctx, []string{"/a"}, stamp, cache.Expire)
+			return err
+		}, "v1", [2]time.Time{{}, stamp}},
+		{"clear", func(ctx context.Context, a *Store) error { return a.Clear(ctx) }, "not found", [2]time.Time{}},
+		{"eviction", func(ctx context.Context, a *Store) error {
+			a.opts.MaxEntries = 1
+			return a.Put(ctx, page("/z", "z"))
+		}, "not found", [2]time.Time{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			a, b := pair(t)
+			if err := a.Put(ctx, page("/a", "v1", "t")); err != nil {
+				t.Fatal(err)
+			}
+			if got := body(t, b, "/a"); got != "v1" {
+				t.Fatalf("b's Get(/a) = %q, want v1", got)
+			}
+			if err := tt.change(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.poll(ctx); err != nil {
+				t.Fatal(err)
+			}
+			got := body(t, b, "/a")
+			if strings.Contains(got, cache.ErrNotFound.Error()) {
+				got = "not found"
+			}
+			if got != tt.want {
+				t.Errorf("b's Get(/a) after the change = %q, want %q", got, tt.want)
+			}
+			if got != "v1" {
+				return
+			}
+			l, _ := b.Get(ctx, "/a")
+			if !l.RevalidatedAt.Equal(tt.stamps[0]) || !l.ExpiredAt.Equal(tt.stamps[1]) {
+				t.Errorf("b's stamps = %v, %v; want %v, %v", l.RevalidatedAt, l.ExpiredAt, tt.stamps[0], tt.stamps[1])
+			}
+			if tt.name == "set meta" && l.Entry.BuildID != "b2" {
+				t.Errorf("b's BuildID = %q, want b2", l.Entry.BuildID)
+			}
+		})
+	}
+}
+
+// TestPrunedChangeLogDropsMemory shows a store that missed change rows
+// (pruned before it polled) dropping its whole memory tier rather than
+// serving what it can no longer know to be current.
+func TestPrunedChangeLogDropsMemory(t *testing.T) {
+	ctx := context.Background()
+	a, b := pair(t)
+	for _, k := range []string{"/a", "/b"} {
+		if err := a.Put(ctx, page(k, "v1")); err != nil {
+			t.Fatal(err)
+		}
+		body(t, b, k)
+	}
+	if err := b.poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"/a", "/b"} {
+		if err := a.Put(ctx, page(k, "v2")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := a.write.ExecContext(ctx, "DELETE FROM changes WHERE seq < (SELECT max(seq) FROM changes)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"/a", "/b"} {
+		if got := body(t, b, k); got != "v2" {
+			t.Errorf("b's Get(%s) = %q, want v2", k, got)
+		}
+	}
+}
+
+func TestPruneKeepsNewestChange(t *testing.T) {
+	ctx := context.Background()
+	a, _ := pair(t)
+	for _, k := range []string{"/a", "/b", "/c"} {
+		if err := a.Put(ctx, page(k, "v1")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := a.write.ExecContext(ctx, "UPDATE changes SET at = 0"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.write.ExecContext(ctx, "INSERT INTO leases VALUES ('/old', 'x', 1), ('/new', 'x', ?)",
+		time.Now().Add(time.Hour).UnixNano()); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.prune(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var changes, leases int
+	if err := a.read.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM changes), (SELECT count(*) FROM leases)").
+		Scan(&changes, &leases); err != nil {
+		t.Fatal(err)
+	}
+	if changes != 1 || leases != 1 {
+		t.Errorf("after prune: %d change rows and %d leases, want 1 and 1", changes, leases)
+	}
+}
+
+func TestOpen(t *testing.T) {
+	dir := t.TempDir()
+	nested := filepath.Join(dir, "app", ".gox", "cache.db")
+	st, err := Open(nested, Options{})
+	if err != nil {
+		t.Fatalf("Open in a missing directory: %v", err)
+	}
+	if err := st.Put(context.Background(), page("/", "home")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.write.Exec("PRAGMA user_version = 99"); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	_, err = Open(nested, Options{})
+	if err == nil || !strings.Contains(err.Error(), "schema version 99 is newer") {
+		t.Errorf("Open of a newer schema: error = %v, want a refusal", err)
+	}
+
+	odd := filepath.Join(dir, "a dir?with#odd%chars", "cache.db")
+	st, err = Open(odd, Options{})
+	if err != nil {
+		t.Fatalf("Open(%q): %v", odd, err)
+	}
+	defer st.Close()
+	if err := st.Put(context.Background(), page("/", "home")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Reload(context.Background(), "/"); err != nil {
+		t.Errorf("Reload from %q: %v", odd, err)
+	}
+	if err := st.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if _, err := st.Get(context.Background(), "/"); !errors.Is(err, cache.ErrClosed) {
+		t.Errorf("Get after Close: error = %v, want ErrClosed", err)
+	}
+}

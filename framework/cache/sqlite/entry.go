@@ -1,0 +1,281 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/goxweb/gox/framework/cache"
+)
+
+// Get returns the entry for key with the stamps covering it: from the
+// memory tier when it holds the entry (no SQL, no allocation), else from
+// the file, verified, and then kept in the memory tier.
+func (s *Store) Get(ctx context.Context, key string) (cache.Lookup, error) {
+	if s.closed.Load() {
+		return cache.Lookup{}, cache.ErrClosed
+	}
+	if s.hot != nil {
+		if h, ok := s.hot.get(key); ok {
+			s.access.touchHot(h, time.Now().UnixNano())
+			return s.lookup(h.e), nil
+		}
+	}
+	return s.load(ctx, key, false)
+}
+
+// Reload reads key from the file, with the stamps the file holds now
+// (another process's invalidation may not have reached this one's memory
+// yet), and refreshes the memory tier with what it read.
+func (s *Store) Reload(ctx context.Context, key string) (cache.Lookup, error) {
+	if s.closed.Load() {
+		return cache.Lookup{}, cache.ErrClosed
+	}
+	return s.load(ctx, key, true)
+}
+
+// lookup pairs e with the stamps held in memory.
+func (s *Store) lookup(e *cache.Entry) cache.Lookup {
+	st := s.stamps.of(e)
+	return cache.Lookup{Entry: e, RevalidatedAt: unixTime(st.revalidated), ExpiredAt: unixTime(st.expired)}
+}
+
+// load reads key from the file; reload selects Reload's behavior.
+func (s *Store) load(ctx context.Context, key string, reload bool) (cache.Lookup, error) {
+	op, stmt, args := "get", s.stmts.get, []any{key}
+	if reload {
+		op, stmt, args = "reload", s.stmts.reload, []any{key, cache.KeyPath(key)}
+	}
+	gen := s.hot.gen(key)
+	e, st, err := readEntry(ctx, stmt, args, reload)
+	if err != nil {
+		if reload && s.hot != nil && errors.Is(err, cache.ErrNotFound) {
+			s.hot.drop(key)
+		}
+		return cache.Lookup{}, fmt.Errorf("sqlite %s %s: %w", op, key, err)
+	}
+	now := time.Now().UnixNano()
+	if h := s.hot.fill(e, gen, now); h != nil {
+		s.access.touchHot(h, now)
+	} else {
+		s.access.touchDisk(key, now)
+	}
+	if !reload {
+		return s.lookup(e), nil
+	}
+	return cache.Lookup{Entry: e, RevalidatedAt: unixTime(st.revalidated), ExpiredAt: unixTime(st.expired)}, nil
+}
+
+// readEntry runs stmt (getSQL or, with stamps, reloadSQL) and verifies the
+// row. A row whose body length or checksums do not match is never
+// returned: the error wraps cache.ErrCorrupt.
+func readEntry(ctx context.Context, stmt *sql.Stmt, args []any, withStamps bool) (*cache.Entry, stamp, error) {
+	var (
+		e                       = &cache.Entry{Key: args[0].(string)}
+		sum, length, aux        int64
+		generated, fresh, retry int64
+		tags, header            []byte
+		st                      stamp
+	)
+	dest := []any{&e.Route, &e.Status, &e.ETag, &sum, &length, &aux, &generated, &fresh, &retry,
+		&e.BuildID, &e.LastError, &e.Failures, &tags, &header, &e.Body, &e.Gzip, &e.Brotli}
+	if withStamps {
+		dest = append(dest, &st.revalidated, &st.expired)
+	}
+	if err := stmt.QueryRowContext(ctx, args...).Scan(dest...); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, st, cache.ErrNotFound
+		}
+		return nil, st, err
+	}
+	if int64(len(e.Body)) != length {
+		return nil, st, fmt.Errorf("body is %d bytes, its row says %d: %w", len(e.Body), length, cache.ErrCorrupt)
+	}
+	if xxhash.Sum64(e.Body) != uint64(sum) {
+		return nil, st, fmt.Errorf("body does not match its checksum: %w", cache.ErrCorrupt)
+	}
+	if auxSum(tags, header, e.Gzip, e.Brotli) != uint64(aux) {
+		return nil, st, fmt.Errorf("header, tags or compressed body do not match their checksum: %w", cache.ErrCorrupt)
+	}
+	var err error
+	if e.Tags, err = decodeStrings(tags); err != nil {
+		return nil, st, fmt.Errorf("tags: %w: %w", err, cache.ErrCorrupt)
+	}
+	if e.Header, err = decodeHeader(header); err != nil {
+		return nil, st, fmt.Errorf("header: %w: %w", err, cache.ErrCorrupt)
+	}
+	e.Sum = uint64(sum)
+	e.GeneratedAt, e.FreshUntil, e.RetryAt = unixTime(generated), unixTime(fresh), unixTime(retry)
+	return e, st, nil
+}
+
+// Put stores e with its tag index rows and a change log row in one
+// transaction, evicting least recently used entries if that goes over
+// MaxEntries or MaxBytes, and keeps e in the memory tier. A zero Sum is
+// filled in; a Sum that does not match Body is refused with
+// cache.ErrCorrupt.
+func (s *Store) Put(ctx context.Context, e *cache.Entry) error {
+	if s.closed.Load() {
+		return cache.ErrClosed
+	}
+	e, err := checked(e)
+	if err != nil {
+		return err
+	}
+	enc := encode(e)
+	gen := s.hot.gen(e.Key)
+	now := time.Now().UnixNano()
+	var evicted []string
+	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+		if err := s.writeEntry(ctx, tx, e, enc, now); err != nil {
+			return err
+		}
+		if err := s.logChange(ctx, tx, changeEntry, e.Key); err != nil {
+			return err
+		}
+		evicted, err = s.evict(ctx, tx, e.Key)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite put %s: %w", e.Key, err)
+	}
+	s.hot.stored(e, gen, now)
+	s.hot.drop(evicted...)
+	return nil
+}
+
+// checked validates e and returns it, or a copy with its Sum filled in.
+func checked(e *cache.Entry) (*cache.Entry, error) {
+	if e == nil || e.Key == "" {
+		return nil, errors.New("sqlite put: entry without a key")
+	}
+	sum := xxhash.Sum64(e.Body)
+	switch e.Sum {
+	case sum:
+		return e, nil
+	case 0:
+		c := *e
+		c.Sum = sum
+		return &c, nil
+	}
+	return nil, fmt.Errorf("sqlite put %s: sum %#x does not match the body: %w", e.Key, e.Sum, cache.ErrCorrupt)
+}
+
+// writeEntry upserts e's row and replaces its tag index rows.
+func (s *Store) writeEntry(ctx context.Context, tx *sql.Tx, e *cache.Entry, enc encoded, accessed int64) error {
+	_, err := tx.StmtContext(ctx, s.stmts.upsert).ExecContext(ctx,
+		e.Key, e.Route, e.Status, e.ETag, int64(e.Sum), len(e.Body), int64(enc.aux),
+		unixNano(e.GeneratedAt), unixNano(e.FreshUntil), unixNano(e.RetryAt),
+		e.BuildID, e.LastError, e.Failures, e.Size(),
+		enc.tags, enc.header, e.Body, e.Gzip, e.Brotli)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.StmtContext(ctx, s.stmts.access).ExecContext(ctx, e.Key, accessed); err != nil {
+		return err
+	}
+	if _, err := tx.StmtContext(ctx, s.stmts.deleteTags).ExecContext(ctx, e.Key); err != nil {
+		return err
+	}
+	if len(e.Tags) == 0 {
+		return nil
+	}
+	insert := tx.StmtContext(ctx, s.stmts.insertTag)
+	for _, t := range e.Tags {
+		if _, err := insert.ExecContext(ctx, t, e.Key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SetMeta updates the freshness and failure columns of key's row and
+// replaces the memory tier's copy with an updated copy.
+func (s *Store) SetMeta(ctx context.Context, key string, m cache.Meta) error {
+	if s.closed.Load() {
+		return cache.ErrClosed
+	}
+	gen := s.hot.gen(key)
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE entries SET generated_at = ?, fresh_until = ?, build_id = ?,
+			last_error = ?, failures = ?, retry_at = ? WHERE key = ?`,
+			unixNano(m.GeneratedAt), unixNano(m.FreshUntil), m.BuildID, m.LastError, m.Failures, unixNano(m.RetryAt), key)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return errors.Join(err, cache.ErrNotFound)
+		}
+		return s.logChange(ctx, tx, changeEntry, key)
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite set meta %s: %w", key, err)
+	}
+	s.hot.setMeta(key, m, gen)
+	return nil
+}
+
+// Delete removes the entries for keys and their tag index rows in one
+// transaction.
+func (s *Store) Delete(ctx context.Context, keys ...string) error {
+	if s.closed.Load() {
+		return cache.ErrClosed
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	err := s.writeTx(ctx, func(tx *sql.Tx) error { return s.deleteEntries(ctx, tx, keys) })
+	if err != nil {
+		return fmt.Errorf("sqlite delete %s: %w", keys[0], err)
+	}
+	s.hot.drop(keys...)
+	return nil
+}
+
+// deleteEntries removes keys' rows and logs the change for other processes.
+func (s *Store) deleteEntries(ctx context.Context, tx *sql.Tx, keys []string) error {
+	stmts := []*sql.Stmt{
+		tx.StmtContext(ctx, s.stmts.deleteEntry),
+		tx.StmtContext(ctx, s.stmts.deleteTags),
+		tx.StmtContext(ctx, s.stmts.deleteAccess),
+	}
+	for _, k := range keys {
+		for _, st := range stmts {
+			if _, err := st.ExecContext(ctx, k); err != nil {
+				return err
+			}
+		}
+		if err := s.logChange(ctx, tx, changeEntry, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Clear removes every entry, stamp, lease and counter in one transaction.
+func (s *Store) Clear(ctx context.Context) error {
+	if s.closed.Load() {
+		return cache.ErrClosed
+	}
+	s.stamps.writeMu.Lock()
+	defer s.stamps.writeMu.Unlock()
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		for _, table := range []string{"entries", "entry_tags", "access", "stamps", "leases", "counters"} {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
+				return err
+			}
+		}
+		return s.logChange(ctx, tx, changeClear, "")
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite clear: %w", err)
+	}
+	s.stamps.reset()
+	s.hot.dropAll()
+	s.access.reset()
+	return nil
+}

@@ -1,0 +1,185 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/goxweb/gox/framework/cache"
+)
+
+// step is one operation of an eviction scenario: put key with a body of
+// size bytes, or get key.
+type step struct {
+	op   string // "put" or "get"
+	key  string
+	size int
+}
+
+func TestEvictLeastRecentlyUsed(t *testing.T) {
+	tests := []struct {
+		name  string
+		opts  Options
+		steps []step
+		want  []string // keys left, sorted
+	}{
+		{
+			name:  "entries bound",
+			opts:  Options{MaxEntries: 3},
+			steps: []step{{"put", "/a", 10}, {"put", "/b", 10}, {"put", "/c", 10}, {"get", "/a", 0}, {"put", "/d", 10}},
+			want:  []string{"/a", "/c", "/d"},
+		},
+		{
+			name: "entries bound, reads from the file",
+			opts: Options{MaxEntries: 3, MemoryBytes: -1},
+			steps: []step{{"put", "/a", 10}, {"put", "/b", 10}, {"put", "/c", 10}, {"get", "/b", 0}, {"get", "/a", 0},
+				{"put", "/d", 10}, {"put", "/e", 10}},
+			want: []string{"/a", "/d", "/e"},
+		},
+		{
+			name:  "replacing a key does not evict",
+			opts:  Options{MaxEntries: 2},
+			steps: []step{{"put", "/a", 10}, {"put", "/b", 10}, {"put", "/a", 20}, {"put", "/a", 30}},
+			want:  []string{"/a", "/b"},
+		},
+		{
+			name:  "bytes bound",
+			opts:  Options{MaxBytes: 350},
+			steps: []step{{"put", "/a", 100}, {"put", "/b", 100}, {"put", "/c", 100}, {"get", "/a", 0}, {"put", "/d", 100}},
+			want:  []string{"/a", "/c", "/d"},
+		},
+		{
+			name: "bytes bound evicts as many as needed",
+			opts: Options{MaxBytes: 350, MemoryBytes: -1},
+			steps: []step{{"put", "/a", 100}, {"put", "/b", 100}, {"put", "/c", 100}, {"get", "/a", 0},
+				{"put", "/big", 250}},
+			want: []string{"/a", "/big"},
+		},
+		{
+			name:  "both bounds, bytes first",
+			opts:  Options{MaxEntries: 10, MaxBytes: 250},
+			steps: []step{{"put", "/a", 100}, {"put", "/b", 100}, {"get", "/a", 0}, {"put", "/c", 100}},
+			want:  []string{"/a", "/c"},
+		},
+		{
+			name:  "both bounds, entries first",
+			opts:  Options{MaxEntries: 2, MaxBytes: 1000},
+			steps: []step{{"put", "/a", 100}, {"put", "/b", 100}, {"get", "/a", 0}, {"put", "/c", 100}},
+			want:  []string{"/a", "/c"},
+		},
+		{
+			name:  "an entry over the bound alone is kept",
+			opts:  Options{MaxBytes: 150},
+			steps: []step{{"put", "/a", 100}, {"put", "/huge", 500}},
+			want:  []string{"/huge"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t, tt.opts)
+			var all []string
+			for _, s := range tt.steps {
+				run(t, st, s)
+				all = append(all, s.key)
+			}
+			checkKeys(t, st, tt.want)
+			// The tag index forgets evicted entries: every page carries
+			// the tag "all".
+			keys, err := st.InvalidateTags(ctx, []string{"all"}, time.Now(), cache.Stale)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.want, keys, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("InvalidateTags(all) after eviction (-want +got):\n%s", d)
+			}
+			var rows int
+			if err := rawDB(t, st).QueryRowContext(ctx, "SELECT count(*) FROM entry_tags").Scan(&rows); err != nil {
+				t.Fatal(err)
+			}
+			if rows != len(tt.want) {
+				t.Errorf("entry_tags has %d rows, want %d", rows, len(tt.want))
+			}
+			for _, k := range all {
+				_, err := st.Get(ctx, k)
+				evicted := !slices.Contains(tt.want, k)
+				if evicted != errors.Is(err, cache.ErrNotFound) {
+					t.Errorf("Get(%s) error = %v, evicted = %v", k, err, evicted)
+				}
+			}
+		})
+	}
+}
+
+// TestEvictAfterReopen shows that reads recorded in memory reach the file
+// when the store closes, so a restarted server keeps its LRU order.
+func TestEvictAfterReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cache.db")
+	opts := Options{MaxEntries: 3}
+	st, err := Open(path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []step{{"put", "/a", 10}, {"put", "/b", 10}, {"put", "/c", 10}, {"get", "/a", 0}} {
+		run(t, st, s)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err = Open(path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	run(t, st, step{"put", "/d", 10})
+	checkKeys(t, st, []string{"/a", "/c", "/d"})
+}
+
+func run(t *testing.T, st *Store, s step) {
+	t.Helper()
+	ctx := context.Background()
+	switch s.op {
+	case "put":
+		e := page(s.key, strings.Repeat("x", s.size), "all")
+		e.Gzip = nil // size is the body alone
+		if err := st.Put(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	case "get":
+		if _, err := st.Get(ctx, s.key); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// checkKeys checks the store holds exactly want, and that its totals agree.
+func checkKeys(t *testing.T, st *Store, want []string) {
+	t.Helper()
+	infos, err := st.List(context.Background(), cache.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	var bytes int64
+	for _, in := range infos {
+		got = append(got, in.Key)
+		bytes += in.Size
+	}
+	if d := cmp.Diff(want, got, cmpopts.EquateEmpty()); d != "" {
+		t.Errorf("keys after eviction (-want +got):\n%s", d)
+	}
+	stats, err := st.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Entries != int64(len(want)) || stats.Bytes != bytes {
+		t.Errorf("Stats = %+v, want %d entries of %d bytes", stats, len(want), bytes)
+	}
+}

@@ -1,0 +1,99 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/goxweb/gox/framework/cache"
+)
+
+// leaseSQL takes the lease only when it is free, expired (?4 is now) or
+// already the owner's, in one statement: SQLite's write lock makes it
+// atomic across processes, and changes() reports whether it took.
+const leaseSQL = `INSERT INTO leases (key, owner, until) VALUES (?1, ?2, ?3)
+	ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, until = excluded.until
+	WHERE leases.owner = excluded.owner OR leases.until <= ?4`
+
+// Lease takes or renews owner's regeneration lease on key for ttl; it
+// reports whether owner holds it now. Processes sharing the file contend
+// for the same leases.
+func (s *Store) Lease(ctx context.Context, key, owner string, ttl time.Duration) (bool, error) {
+	if s.closed.Load() {
+		return false, cache.ErrClosed
+	}
+	now := time.Now()
+	res, err := s.write.ExecContext(ctx, leaseSQL, key, owner, now.Add(ttl).UnixNano(), now.UnixNano())
+	if err != nil {
+		return false, fmt.Errorf("sqlite lease %s: %w", key, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("sqlite lease %s: %w", key, err)
+	}
+	return n == 1, nil
+}
+
+// Release gives up owner's lease on key; another owner's lease is kept.
+func (s *Store) Release(ctx context.Context, key, owner string) error {
+	if s.closed.Load() {
+		return cache.ErrClosed
+	}
+	if _, err := s.write.ExecContext(ctx, "DELETE FROM leases WHERE key = ? AND owner = ?", key, owner); err != nil {
+		return fmt.Errorf("sqlite release %s: %w", key, err)
+	}
+	return nil
+}
+
+// AddCounters adds byRoute to the stored counters in one transaction.
+func (s *Store) AddCounters(ctx context.Context, byRoute map[string]cache.Counters) error {
+	if s.closed.Load() {
+		return cache.ErrClosed
+	}
+	if len(byRoute) == 0 {
+		return nil
+	}
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		for route, c := range byRoute {
+			_, err := tx.ExecContext(ctx, `INSERT INTO counters VALUES (?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (route) DO UPDATE SET hits = hits + excluded.hits, misses = misses + excluded.misses,
+				stale = stale + excluded.stale, regenerations = regenerations + excluded.regenerations,
+				writes = writes + excluded.writes, failures = failures + excluded.failures`,
+				route, c.Hits, c.Misses, c.Stale, c.Regenerations, c.Writes, c.Failures)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite add counters: %w", err)
+	}
+	return nil
+}
+
+// Counters returns the stored counters by route.
+func (s *Store) Counters(ctx context.Context) (map[string]cache.Counters, error) {
+	if s.closed.Load() {
+		return nil, cache.ErrClosed
+	}
+	rows, err := s.read.QueryContext(ctx, "SELECT route, hits, misses, stale, regenerations, writes, failures FROM counters")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite counters: %w", err)
+	}
+	defer rows.Close()
+	byRoute := make(map[string]cache.Counters)
+	for rows.Next() {
+		var route string
+		var c cache.Counters
+		if err := rows.Scan(&route, &c.Hits, &c.Misses, &c.Stale, &c.Regenerations, &c.Writes, &c.Failures); err != nil {
+			return nil, fmt.Errorf("sqlite counters: %w", err)
+		}
+		byRoute[route] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite counters: %w", err)
+	}
+	return byRoute, nil
+}

@@ -1,0 +1,273 @@
+// Package sqlite is gox's embedded cache.Store: one SQLite file (WAL mode,
+// by default .gox/cache.db) with a bounded in-memory tier in front of it.
+//
+// Every write is one transaction, so an entry is never half-written and a
+// crash loses at most the writes in flight. Every read from the file checks
+// the body's length and checksum. Several processes may share the file (a
+// second server, `gox revalidate`, `gox cache purge`): each store polls
+// PRAGMA data_version and a change log, so another process's Put or
+// invalidation reaches its memory tier within a poll interval.
+//
+// Example:
+//
+//	st, err := sqlite.Open(".gox/cache.db", sqlite.Options{MaxBytes: 1 << 30})
+//	if err != nil {
+//		return err
+//	}
+//	defer st.Close()
+//	err = st.Put(ctx, &cache.Entry{Key: "/", Route: "/", Status: 200, Body: html, GeneratedAt: time.Now()})
+//	l, err := st.Get(ctx, "/")
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+
+	"github.com/goxweb/gox/framework/cache"
+)
+
+var _ cache.Store = (*Store)(nil)
+
+// Options tune a Store. The zero value is a working configuration.
+type Options struct {
+	// MaxEntries bounds the number of entries; 0 means no bound. A Put
+	// that goes over it evicts the least recently accessed entries.
+	MaxEntries int
+	// MaxBytes bounds the bytes of all entries' bodies (cache.Entry.Size);
+	// 0 means no bound. A Put that goes over it evicts like MaxEntries.
+	MaxBytes int64
+	// MemoryBytes bounds the in-memory tier in front of the file; 0 means
+	// 64 MiB and a negative value disables the tier, so that every Get
+	// reads the file.
+	MemoryBytes int64
+	// PollInterval is how often the store looks for writes of other
+	// processes; 0 means 100 ms.
+	PollInterval time.Duration
+	// Logger receives errors of background work (change polling, access
+	// time flushes); nil means slog.Default().
+	Logger *slog.Logger
+}
+
+const (
+	// DefaultMemoryBytes is the memory tier's bound when
+	// Options.MemoryBytes is 0.
+	DefaultMemoryBytes = 64 << 20
+	// DefaultPollInterval is Options.PollInterval when it is 0.
+	DefaultPollInterval = 100 * time.Millisecond
+)
+
+// Intervals of background work.
+const (
+	// accessFlushInterval is how often read times go to the file. LRU
+	// eviction flushes them first anyway, so this only bounds how stale
+	// List's AccessedAt and other processes' eviction order may be.
+	accessFlushInterval = time.Second
+	// changeRetention is how long change log rows are kept. A process
+	// that falls further behind drops its whole memory tier.
+	changeRetention = time.Minute
+	// pruneInterval is how often old change rows and expired leases are
+	// deleted.
+	pruneInterval = 30 * time.Second
+)
+
+// Store is the SQLite cache.Store. It is safe for concurrent use by many
+// goroutines and by many processes opening the same file.
+type Store struct {
+	path   string
+	opts   Options
+	log    *slog.Logger
+	origin int64 // tags this process's change log rows
+
+	// write has a single connection, so that this process's writers
+	// queue in Go rather than in SQLite's sleeping busy handler.
+	write *sql.DB
+	read  *sql.DB
+	// pollConn is the connection whose data_version reveals commits by
+	// any other connection.
+	pollConn *sql.Conn
+	stmts    statements
+
+	hot    *hotTier // nil when MemoryBytes < 0
+	stamps stampSet
+	access accessLog
+
+	closed atomic.Bool
+	stop   context.CancelFunc
+	wg     sync.WaitGroup
+
+	// Owned by the watch goroutine.
+	dataVersion int64
+	lastSeq     int64
+}
+
+// Open opens (creating if needed) the cache file at path, and its parent
+// directory, and starts the background poller. Close the store when done.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.MemoryBytes == 0 {
+		opts.MemoryBytes = DefaultMemoryBytes
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = DefaultPollInterval
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite open %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return nil, fmt.Errorf("sqlite open %s: %w", path, err)
+	}
+	s := &Store{path: path, opts: opts, log: opts.Logger, origin: rand.Int64N(1<<62) + 1}
+	if err := s.open(abs); err != nil {
+		s.closeDBs()
+		return nil, fmt.Errorf("sqlite open %s: %w", path, err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	s.wg.Add(2)
+	go s.watch(ctx)
+	go s.maintain(ctx)
+	return s, nil
+}
+
+// open connects, migrates and loads what the store keeps in memory.
+func (s *Store) open(abs string) error {
+	ctx := context.Background()
+	var err error
+	// synchronous=NORMAL in WAL mode syncs at checkpoints, not commits: a
+	// killed process loses nothing committed, a power cut may lose the
+	// last commits but never tears one.
+	s.write, err = sql.Open("sqlite3", dsn(abs, "_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_txlock=immediate"))
+	if err != nil {
+		return err
+	}
+	s.write.SetMaxOpenConns(1)
+	s.write.SetMaxIdleConns(1)
+	s.write.SetConnMaxLifetime(0)
+	s.write.SetConnMaxIdleTime(0)
+	if err := migrate(ctx, s.write); err != nil {
+		return err
+	}
+	s.read, err = sql.Open("sqlite3", dsn(abs, "_busy_timeout=10000&_query_only=1"))
+	if err != nil {
+		return err
+	}
+	readers := max(4, runtime.GOMAXPROCS(0)) + 1 // +1 for pollConn
+	s.read.SetMaxOpenConns(readers)
+	s.read.SetMaxIdleConns(readers)
+	s.read.SetConnMaxIdleTime(0)
+	s.read.SetConnMaxLifetime(0)
+	if s.pollConn, err = s.read.Conn(ctx); err != nil {
+		return err
+	}
+	// data_version first: a commit between the two reads is then seen
+	// by the first poll rather than lost.
+	if err := s.pollConn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&s.dataVersion); err != nil {
+		return fmt.Errorf("data version: %w", err)
+	}
+	if err := s.pollConn.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM changes").Scan(&s.lastSeq); err != nil {
+		return fmt.Errorf("change log: %w", err)
+	}
+	if err := s.stmts.prepare(ctx, s.read, s.write); err != nil {
+		return err
+	}
+	if err := s.stamps.reload(ctx, s.pollConn, nil); err != nil {
+		return err
+	}
+	if s.opts.MemoryBytes > 0 {
+		if s.hot, err = newHotTier(s.opts.MemoryBytes); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dsn returns the go-sqlite3 data source name for the file abs.
+func dsn(abs, params string) string {
+	return "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + params
+}
+
+// Close stops the background work, flushes access times and closes the
+// file. Later calls of any method return cache.ErrClosed; Close itself
+// may be called again.
+func (s *Store) Close() error {
+	if !s.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	s.stop()
+	s.wg.Wait()
+	err := s.flushAccess(context.Background())
+	if s.hot != nil {
+		s.hot.close()
+	}
+	return errors.Join(err, s.closeDBs())
+}
+
+// closeDBs closes whatever open managed to open.
+func (s *Store) closeDBs() error {
+	var errs []error
+	errs = append(errs, s.stmts.close())
+	if s.pollConn != nil {
+		errs = append(errs, s.pollConn.Close())
+	}
+	for _, db := range []*sql.DB{s.read, s.write} {
+		if db != nil {
+			errs = append(errs, db.Close())
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sqlite close %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// writeTx runs fn in one immediate transaction on the write connection.
+func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		return errors.Join(err, tx.Rollback())
+	}
+	return tx.Commit()
+}
+
+// maintain flushes access times and prunes old change rows and expired
+// leases until ctx ends.
+func (s *Store) maintain(ctx context.Context) {
+	defer s.wg.Done()
+	flush := time.NewTicker(accessFlushInterval)
+	defer flush.Stop()
+	prune := time.NewTicker(pruneInterval)
+	defer prune.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-flush.C:
+			if err := s.flushAccess(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("gox cache: flushing access times", "path", s.path, "err", err)
+			}
+		case <-prune.C:
+			if err := s.prune(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("gox cache: pruning the change log", "path", s.path, "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,222 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/goxweb/gox/framework/cache"
+)
+
+// stamp is the latest invalidation of a tag or path in each mode, in Unix
+// nanoseconds (0: none).
+type stamp struct {
+	revalidated, expired int64
+}
+
+// stampKey names a stamps row.
+type stampKey struct {
+	kind int
+	name string
+}
+
+// stampSet mirrors the stamps table in memory, so that Get fills a
+// Lookup's stamps with map lookups.
+type stampSet struct {
+	// writeMu orders this process's stamp writes with reloads from the
+	// file: a reload that read the file before a local write committed
+	// must not overwrite the write's newer stamp in memory.
+	writeMu sync.Mutex
+	mu      sync.RWMutex
+	paths   map[string]stamp
+	tags    map[string]stamp
+}
+
+// of returns the latest stamps over e's path and tags.
+func (ss *stampSet) of(e *cache.Entry) stamp {
+	ss.mu.RLock()
+	defer ss.mu.RUnlock()
+	st := ss.paths[e.Path()]
+	for _, t := range e.Tags {
+		ts := ss.tags[t]
+		st.revalidated = max(st.revalidated, ts.revalidated)
+		st.expired = max(st.expired, ts.expired)
+	}
+	return st
+}
+
+// set records stamps read from the file; a missing row is a zero stamp.
+func (ss *stampSet) set(kind int, name string, st stamp) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	m := ss.tags
+	if kind == stampPath {
+		m = ss.paths
+	}
+	if st == (stamp{}) {
+		delete(m, name)
+	} else {
+		m[name] = st
+	}
+}
+
+// reset forgets every stamp.
+func (ss *stampSet) reset() {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ss.paths, ss.tags = make(map[string]stamp), make(map[string]stamp)
+}
+
+// querier is what reload needs of a connection.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// reload reads the stamps named by keys from the file, or all of them
+// when keys is nil.
+func (ss *stampSet) reload(ctx context.Context, q querier, keys []stampKey) error {
+	ss.writeMu.Lock()
+	defer ss.writeMu.Unlock()
+	if keys != nil {
+		for _, k := range keys {
+			var st stamp
+			err := q.QueryRowContext(ctx, "SELECT revalidated_at, expired_at FROM stamps WHERE kind = ? AND name = ?",
+				k.kind, k.name).Scan(&st.revalidated, &st.expired)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("read stamp %s: %w", k.name, err)
+			}
+			ss.set(k.kind, k.name, st)
+		}
+		return nil
+	}
+	rows, err := q.QueryContext(ctx, "SELECT kind, name, revalidated_at, expired_at FROM stamps")
+	if err != nil {
+		return fmt.Errorf("read stamps: %w", err)
+	}
+	defer rows.Close()
+	paths, tags := make(map[string]stamp), make(map[string]stamp)
+	for rows.Next() {
+		var k stampKey
+		var st stamp
+		if err := rows.Scan(&k.kind, &k.name, &st.revalidated, &st.expired); err != nil {
+			return fmt.Errorf("read stamps: %w", err)
+		}
+		if k.kind == stampPath {
+			paths[k.name] = st
+		} else {
+			tags[k.name] = st
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read stamps: %w", err)
+	}
+	ss.mu.Lock()
+	ss.paths, ss.tags = paths, tags
+	ss.mu.Unlock()
+	return nil
+}
+
+// stampSQL raises a stamp, never lowering it, and returns the result.
+const stampSQL = `INSERT INTO stamps (kind, name, revalidated_at, expired_at) VALUES (?, ?, ?, ?)
+	ON CONFLICT (kind, name) DO UPDATE SET
+	revalidated_at = max(revalidated_at, excluded.revalidated_at),
+	expired_at = max(expired_at, excluded.expired_at)
+	RETURNING revalidated_at, expired_at`
+
+// InvalidateTags stamps each tag with one row write, however many entries
+// carry it, and returns those entries' keys from the tag index.
+func (s *Store) InvalidateTags(ctx context.Context, tags []string, at time.Time, m cache.Mode) ([]string, error) {
+	keys, err := s.invalidate(ctx, stampTag, tags, at, m, func(tx *sql.Tx, tag string) (*sql.Rows, error) {
+		return tx.QueryContext(ctx, "SELECT key FROM entry_tags WHERE tag = ?", tag)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite invalidate tags %q: %w", tags, err)
+	}
+	return keys, nil
+}
+
+// InvalidatePaths stamps each path with one row write and returns the
+// keys whose path is one of them: the path itself and the path followed
+// by a query, two ranges of the primary key.
+func (s *Store) InvalidatePaths(ctx context.Context, paths []string, at time.Time, m cache.Mode) ([]string, error) {
+	keys, err := s.invalidate(ctx, stampPath, paths, at, m, func(tx *sql.Tx, path string) (*sql.Rows, error) {
+		// '@' follows '?' in byte order: [path?, path@) holds exactly
+		// the keys that start with "path?".
+		return tx.QueryContext(ctx, `SELECT key FROM entries WHERE key = ?1
+			UNION ALL SELECT key FROM entries WHERE key >= ?1 || '?' AND key < ?1 || '@'`, path)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite invalidate paths %q: %w", paths, err)
+	}
+	return keys, nil
+}
+
+// invalidate raises the stamps of names in one transaction, logs them
+// for other processes, and collects the covered keys with covered.
+func (s *Store) invalidate(ctx context.Context, kind int, names []string, at time.Time, m cache.Mode,
+	covered func(tx *sql.Tx, name string) (*sql.Rows, error)) ([]string, error) {
+	if s.closed.Load() {
+		return nil, cache.ErrClosed
+	}
+	names = slices.Compact(slices.Sorted(slices.Values(names)))
+	if len(names) == 0 {
+		return nil, nil
+	}
+	var rev, exp int64
+	if m == cache.Expire {
+		exp = unixNano(at)
+	} else {
+		rev = unixNano(at)
+	}
+	change := changeTag
+	if kind == stampPath {
+		change = changePath
+	}
+	s.stamps.writeMu.Lock()
+	defer s.stamps.writeMu.Unlock()
+	var keys []string
+	stamps := make([]stamp, len(names))
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		keys = keys[:0]
+		for i, name := range names {
+			if err := tx.QueryRowContext(ctx, stampSQL, kind, name, rev, exp).Scan(&stamps[i].revalidated, &stamps[i].expired); err != nil {
+				return err
+			}
+			if err := s.logChange(ctx, tx, change, name); err != nil {
+				return err
+			}
+			rows, err := covered(tx, name)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var k string
+				if err := rows.Scan(&k); err != nil {
+					rows.Close()
+					return err
+				}
+				keys = append(keys, k)
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, name := range names {
+		s.stamps.set(kind, name, stamps[i])
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys), nil
+}

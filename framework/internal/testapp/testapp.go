@@ -1,0 +1,153 @@
+// Package testapp is a small gox app with real templ components, used by
+// the framework's HTTP tests and benchmarks. Each Fixture has its own data
+// and render counters, so tests can run side by side.
+//
+// Example:
+//
+//	f := testapp.New()
+//	app, _ := gox.New(f.Routes(), gox.Config{Store: store})
+package testapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/a-h/templ"
+
+	gox "github.com/goxweb/gox/framework"
+)
+
+// Product is a product of the fixture's data.
+type Product struct {
+	Name  string
+	Stock int
+}
+
+// RequestInfo is what a page saw of its request.
+type RequestInfo struct {
+	Host, ForwardedHost, Cookie, UserAgent, Query string
+}
+
+// Fixture is one instance of the test app.
+type Fixture struct {
+	mu       sync.Mutex
+	products map[string]Product
+	// Fail, when set, makes /fail return it.
+	fail    error
+	Renders atomic.Int64 // renders of every page
+}
+
+// New returns a fixture with products "1" and "2".
+func New() *Fixture {
+	return &Fixture{products: map[string]Product{"1": {"Gopher", 10}, "2": {"Mug", 3}}}
+}
+
+// SetProduct changes the data behind /products/{id}.
+func (f *Fixture) SetProduct(id string, p Product) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.products[id] = p
+}
+
+// SetFail makes /fail render err (nil: succeed).
+func (f *Fixture) SetFail(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fail = err
+}
+
+func (f *Fixture) product(c *gox.Ctx) (Product, error) {
+	f.Renders.Add(1)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, ok := f.products[c.Param("id")]
+	if !ok {
+		return Product{}, gox.NotFound
+	}
+	return p, nil
+}
+
+func (f *Fixture) request(c *gox.Ctx) (RequestInfo, error) {
+	f.Renders.Add(1)
+	r := c.Request()
+	cookie := ""
+	if ck, err := r.Cookie("session"); err == nil {
+		cookie = ck.Value
+	}
+	return RequestInfo{
+		Host: r.Host, ForwardedHost: r.Header.Get("X-Forwarded-Host"), Cookie: cookie,
+		UserAgent: r.Header.Get("User-Agent"), Query: r.URL.RawQuery,
+	}, nil
+}
+
+// Big is the body text of /big: about 16 KB of HTML.
+var Big = func() []string {
+	items := make([]string, 300)
+	for i := range items {
+		items[i] = fmt.Sprintf("Item %03d: a line of text to make the page as big as a real one", i)
+	}
+	return items
+}()
+
+// Routes returns the fixture's route table.
+func (f *Fixture) Routes() gox.Routes {
+	layouts := []func() templ.Component{Layout}
+	text := func(s string) gox.RenderFunc {
+		return func(*gox.Ctx) (templ.Component, error) { f.Renders.Add(1); return TextPage(s), nil }
+	}
+	return gox.Routes{
+		NotFound: NotFoundPage,
+		Layouts:  layouts,
+		Pages: []gox.Page{
+			{Pattern: "/", Render: text("home"), Layouts: layouts, Tags: gox.StaticTags("home")},
+			{
+				Pattern: "/products/{id}", Render: gox.PageWithLoad(f.product, ProductPage), Layouts: layouts,
+				Revalidate: time.Hour, Tags: func(p gox.Params) []string { return []string{"product-" + p.Get("id"), "product-list"} },
+			},
+			{
+				Pattern: "/only/{id}", Render: text("only"), Layouts: layouts, OnlyStaticParams: true,
+				StaticParams: staticIDs("a", "b"),
+			},
+			{Pattern: "/request", Render: gox.PageWithLoad(f.request, RequestPage), Layouts: layouts, Revalidate: time.Hour},
+			{Pattern: "/dynamic", Render: gox.PageWithLoad(f.request, RequestPage), Layouts: layouts, Dynamic: true},
+			{Pattern: "/posts", Render: gox.PageWithLoad(f.request, RequestPage), Layouts: layouts, Query: []string{"page"}},
+			{Pattern: "/docs/{path...}", Render: func(c *gox.Ctx) (templ.Component, error) {
+				f.Renders.Add(1)
+				return TextPage("doc " + c.Param("path")), nil
+			}, Layouts: layouts},
+			{Pattern: "/fail", Render: func(c *gox.Ctx) (templ.Component, error) {
+				f.Renders.Add(1)
+				f.mu.Lock()
+				defer f.mu.Unlock()
+				if f.fail != nil {
+					return nil, f.fail
+				}
+				return TextPage("ok"), nil
+			}, Layouts: layouts, Error: ErrorPage, Revalidate: time.Millisecond},
+			{Pattern: "/redirect", Render: func(*gox.Ctx) (templ.Component, error) {
+				return nil, gox.Redirect("/")
+			}},
+			{Pattern: "/big", Render: func(*gox.Ctx) (templ.Component, error) {
+				f.Renders.Add(1)
+				return ListPage(Big), nil
+			}, Layouts: layouts, Revalidate: time.Hour},
+		},
+	}
+}
+
+func staticIDs(ids ...string) func(ctx context.Context) ([]gox.Params, error) {
+	return func(context.Context) ([]gox.Params, error) {
+		out := make([]gox.Params, len(ids))
+		for i, id := range ids {
+			out[i] = gox.Params{"id": id}
+		}
+		return out, nil
+	}
+}
+
+// ErrBroken is an error a test can make /fail return.
+var ErrBroken = errors.New("broken on purpose")

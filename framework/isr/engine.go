@@ -1,0 +1,335 @@
+package isr
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/maypok86/otter/v2"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/goxweb/gox/framework/cache"
+)
+
+// Options configure an Engine. Zero values take the defaults named.
+type Options struct {
+	// Store keeps the rendered pages. Required.
+	Store cache.Store
+	// BuildID names the running build. Entries made by another build are
+	// served stale and regenerated, so pages never keep pointing at asset
+	// files of an older build.
+	BuildID string
+	// Workers is the size of the background regeneration pool
+	// (default GOMAXPROCS, at least 2).
+	Workers int
+	// Queue bounds background jobs waiting for a worker (default 4096);
+	// past it a stale request schedules nothing and a later one retries.
+	Queue int
+	// RenderTimeout bounds one render (default 30 s). A render past it
+	// fails and its lease expires, so a later request can regenerate.
+	RenderTimeout time.Duration
+	// NotFoundRevalidate is how long a 404 result stays fresh
+	// (default 1 min).
+	NotFoundRevalidate time.Duration
+	// RetryBase and RetryMax bound the backoff between failed
+	// regenerations of one key (defaults 1 s and 5 min).
+	RetryBase, RetryMax time.Duration
+	// Resolve turns a cache key back into a Job; it lets the engine
+	// regenerate invalidated pages without a request. Nil disables eager
+	// regeneration.
+	Resolve func(key string) (Job, bool)
+	// RecentKeys bounds how many recently requested keys are remembered
+	// for eager regeneration (default 10,000).
+	RecentKeys int
+	// FlushInterval is how often counters are persisted (default 5 s).
+	FlushInterval time.Duration
+	// Logger receives the engine's logs (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Engine serves keys from the cache, rendering and regenerating them as
+// their freshness requires. It is safe for concurrent use.
+type Engine struct {
+	opts   Options
+	store  cache.Store
+	log    *slog.Logger
+	owner  string // lease owner id of this process
+	flight singleflight.Group
+
+	pending sync.Map // key -> struct{}: queued or running in the background
+	queue   chan Job
+	recent  *otter.Cache[string, *hitCount]
+
+	mu     sync.Mutex
+	routes map[string]*Route
+
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// New starts an engine and its background workers.
+func New(opts Options) (*Engine, error) {
+	if opts.Store == nil {
+		return nil, errors.New("isr: Options.Store is required")
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = max(runtime.GOMAXPROCS(0), 2)
+	}
+	if opts.Queue <= 0 {
+		opts.Queue = 4096
+	}
+	if opts.RenderTimeout <= 0 {
+		opts.RenderTimeout = 30 * time.Second
+	}
+	if opts.NotFoundRevalidate <= 0 {
+		opts.NotFoundRevalidate = time.Minute
+	}
+	if opts.RetryBase <= 0 {
+		opts.RetryBase = time.Second
+	}
+	if opts.RetryMax <= 0 {
+		opts.RetryMax = 5 * time.Minute
+	}
+	if opts.RecentKeys <= 0 {
+		opts.RecentKeys = 10_000
+	}
+	if opts.FlushInterval <= 0 {
+		opts.FlushInterval = 5 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	var id [8]byte
+	_, _ = rand.Read(id[:])
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &Engine{
+		opts:   opts,
+		store:  opts.Store,
+		log:    opts.Logger,
+		owner:  hex.EncodeToString(id[:]),
+		queue:  make(chan Job, opts.Queue),
+		recent: otter.Must(&otter.Options[string, *hitCount]{MaximumSize: opts.RecentKeys}),
+		routes: map[string]*Route{},
+		ctx:    ctx,
+		cancel: cancel,
+	}
+	for range opts.Workers {
+		e.wg.Go(e.work)
+	}
+	e.wg.Go(e.flushLoop)
+	return e, nil
+}
+
+// Route returns the handle of the route named name, creating it once.
+func (e *Engine) Route(name string) *Route {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r, ok := e.routes[name]
+	if !ok {
+		r = &Route{Name: name}
+		e.routes[name] = r
+	}
+	return r
+}
+
+// Serve answers job from the cache, rendering it when nothing usable is
+// stored. The entry it returns is shared and must not be modified. It
+// returns an error only when there is no entry to serve: the render
+// failed on a miss or an expired key without a last good page.
+func (e *Engine) Serve(ctx context.Context, job Job) (*cache.Entry, State, error) {
+	e.touch(job.Key)
+	l, err := e.store.Get(ctx, job.Key)
+	if err != nil {
+		if !errors.Is(err, cache.ErrNotFound) {
+			e.log.Warn("isr cache read failed; rendering", "key", job.Key, "err", err)
+		}
+		job.Route.misses.Add(1)
+		ent, err := e.renderShared(job, nil, false)
+		return ent, Miss, err
+	}
+	ent := l.Entry
+	now := time.Now()
+	if isExpired(l) {
+		job.Route.misses.Add(1)
+		fresh, err := e.renderShared(job, ent, false)
+		if err != nil {
+			// The last good page beats an error page.
+			job.Route.stale.Add(1)
+			return ent, Stale, nil
+		}
+		return fresh, Expired, nil
+	}
+	if e.isStale(l, now) {
+		job.Route.stale.Add(1)
+		if !now.Before(ent.RetryAt) {
+			e.schedule(job)
+		}
+		return ent, Stale, nil
+	}
+	job.Route.hits.Add(1)
+	return ent, Hit, nil
+}
+
+// isStale reports whether l needs regenerating: past its freshness,
+// revalidated on demand since its render started, or made by another build.
+func (e *Engine) isStale(l cache.Lookup, now time.Time) bool {
+	ent := l.Entry
+	return (!ent.FreshUntil.IsZero() && !now.Before(ent.FreshUntil)) ||
+		(!l.RevalidatedAt.IsZero() && !l.RevalidatedAt.Before(ent.GeneratedAt)) ||
+		ent.BuildID != e.opts.BuildID
+}
+
+// renderShared renders job once for all concurrent callers of its key.
+// Unless force is set, a caller that arrives just after another's render
+// stored a newer entry than prev gets that entry instead of rendering again.
+func (e *Engine) renderShared(job Job, prev *cache.Entry, force bool) (*cache.Entry, error) {
+	v, err, _ := e.flight.Do(job.Key, func() (any, error) {
+		if !force {
+			l, err := e.store.Get(e.ctx, job.Key)
+			if err == nil && !isExpired(l) && (prev == nil || l.Entry.GeneratedAt.After(prev.GeneratedAt)) {
+				return l.Entry, nil
+			}
+		}
+		return e.regenerate(job, prev)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*cache.Entry), nil
+}
+
+// schedule queues a background regeneration of job unless one is already
+// queued or running in this process.
+func (e *Engine) schedule(job Job) bool {
+	if _, busy := e.pending.LoadOrStore(job.Key, struct{}{}); busy {
+		return false
+	}
+	select {
+	case e.queue <- job:
+		return true
+	default:
+		e.pending.Delete(job.Key)
+		e.log.Warn("isr queue full; regeneration deferred", "key", job.Key)
+		return false
+	}
+}
+
+func (e *Engine) work() {
+	for {
+		select {
+		case <-e.ctx.Done():
+			return
+		case job := <-e.queue:
+			e.background(job)
+			e.pending.Delete(job.Key)
+		}
+	}
+}
+
+// background regenerates a stale key under the store's lease, so processes
+// sharing the store regenerate it once between them.
+func (e *Engine) background(job Job) {
+	ctx := e.ctx
+	ok, err := e.store.Lease(ctx, job.Key, e.owner, e.opts.RenderTimeout+time.Second)
+	if err != nil || !ok {
+		if err != nil {
+			e.log.Warn("isr lease failed", "key", job.Key, "err", err)
+		}
+		return
+	}
+	defer func() {
+		if err := e.store.Release(context.WithoutCancel(ctx), job.Key, e.owner); err != nil {
+			e.log.Warn("isr lease release failed", "key", job.Key, "err", err)
+		}
+	}()
+	var prev *cache.Entry
+	l, err := e.store.Reload(ctx, job.Key)
+	if err == nil {
+		// Another process may have regenerated the key since we saw it stale.
+		if e.isCurrent(l, time.Now()) {
+			return
+		}
+		prev = l.Entry
+	}
+	_, _ = e.renderShared(job, prev, false)
+}
+
+// isCurrent reports whether l needs no regeneration now: fresh, or failing
+// and waiting out its backoff.
+func (e *Engine) isCurrent(l cache.Lookup, now time.Time) bool {
+	return !isExpired(l) && (!e.isStale(l, now) || now.Before(l.Entry.RetryAt))
+}
+
+// isExpired reports whether an expire-mode invalidation covers l: the next
+// request must wait for a fresh render.
+func isExpired(l cache.Lookup) bool {
+	return !l.ExpiredAt.IsZero() && !l.ExpiredAt.Before(l.Entry.GeneratedAt)
+}
+
+// Regenerate renders job now and stores the result, whatever is cached;
+// gox build prerenders with it.
+func (e *Engine) Regenerate(ctx context.Context, job Job) (*cache.Entry, error) {
+	var prev *cache.Entry
+	if l, err := e.store.Get(ctx, job.Key); err == nil {
+		prev = l.Entry
+	}
+	return e.renderShared(job, prev, true)
+}
+
+// Close stops the workers (renders in flight finish or time out) and
+// persists the counters. It does not close the store.
+func (e *Engine) Close() error {
+	e.cancel()
+	e.wg.Wait()
+	return e.flush(context.Background())
+}
+
+func (e *Engine) flushLoop() {
+	t := time.NewTicker(e.opts.FlushInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.ctx.Done():
+			return
+		case <-t.C:
+			if err := e.flush(e.ctx); err != nil && e.ctx.Err() == nil {
+				e.log.Warn("isr counters flush failed", "err", err)
+			}
+		}
+	}
+}
+
+// Flush persists the counters gathered since the last flush.
+func (e *Engine) Flush(ctx context.Context) error { return e.flush(ctx) }
+
+func (e *Engine) flush(ctx context.Context) error {
+	e.mu.Lock()
+	routes := make([]*Route, 0, len(e.routes))
+	for _, r := range e.routes {
+		routes = append(routes, r)
+	}
+	e.mu.Unlock()
+	delta := map[string]cache.Counters{}
+	for _, r := range routes {
+		if c := r.take(); c != (cache.Counters{}) {
+			delta[r.Name] = c
+		}
+	}
+	if len(delta) == 0 {
+		return nil
+	}
+	if err := e.store.AddCounters(ctx, delta); err != nil {
+		for _, r := range routes {
+			r.put(delta[r.Name])
+		}
+		return fmt.Errorf("isr flush counters: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,426 @@
+package isr_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/goxweb/gox/framework/cache"
+	"github.com/goxweb/gox/framework/cache/sqlite"
+	"github.com/goxweb/gox/framework/isr"
+)
+
+// quiet discards the engine's logs in tests that provoke failures.
+var quiet = slog.New(slog.DiscardHandler)
+
+func openStore(t *testing.T, path string) cache.Store {
+	t.Helper()
+	if path == "" {
+		path = filepath.Join(t.TempDir(), "cache.db")
+	}
+	st, err := sqlite.Open(path, sqlite.Options{PollInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func newEngine(t *testing.T, st cache.Store, opts isr.Options) *isr.Engine {
+	t.Helper()
+	opts.Store = st
+	if opts.Logger == nil {
+		opts.Logger = quiet
+	}
+	e, err := isr.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+// page is a render function that counts its calls and returns body.
+type page struct {
+	renders atomic.Int64
+	mu      sync.Mutex
+	body    string
+	tags    []string
+	fresh   time.Duration
+	gate    chan struct{} // if set, renders wait for it to close
+	fail    func() (isr.Result, error)
+}
+
+func (p *page) render(ctx context.Context, key string) (isr.Result, error) {
+	p.renders.Add(1)
+	if p.gate != nil {
+		<-p.gate
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.fail != nil {
+		return p.fail()
+	}
+	return isr.Result{
+		Status: http.StatusOK, Header: http.Header{"Content-Type": {"text/html"}},
+		Body: []byte(p.body + " " + key), Tags: p.tags, Revalidate: p.fresh,
+	}, nil
+}
+
+func (p *page) set(f func(p *page)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f(p)
+}
+
+func job(e *isr.Engine, key string, p *page) isr.Job {
+	return isr.Job{Key: key, Route: e.Route("/r"), Render: p.render}
+}
+
+// eventually polls cond until it holds or 5 s pass.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not seen within 5 s: %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func serve(t *testing.T, e *isr.Engine, j isr.Job) (string, isr.State) {
+	t.Helper()
+	ent, st, err := e.Serve(context.Background(), j)
+	if err != nil {
+		t.Fatalf("serve %s: %v", j.Key, err)
+	}
+	return string(ent.Body), st
+}
+
+func TestMissStampedeRendersOnce(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, openStore(t, ""), isr.Options{})
+	p := &page{body: "v1", gate: make(chan struct{})}
+	j := job(e, "/p", p)
+	const n = 1000
+	var wg sync.WaitGroup
+	bodies := make(chan string, n)
+	for range n {
+		wg.Go(func() {
+			b, _ := serve(t, e, j)
+			bodies <- b
+		})
+	}
+	eventually(t, "first render started", func() bool { return p.renders.Load() == 1 })
+	close(p.gate)
+	wg.Wait()
+	close(bodies)
+	for b := range bodies {
+		if b != "v1 /p" {
+			t.Fatalf("body = %q, want %q", b, "v1 /p")
+		}
+	}
+	if got := p.renders.Load(); got != 1 {
+		t.Fatalf("renders = %d, want 1", got)
+	}
+}
+
+func TestStaleStampedeServesAtOnceAndRegeneratesOnce(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, openStore(t, ""), isr.Options{})
+	p := &page{body: "old", fresh: time.Millisecond}
+	j := job(e, "/s", p)
+	serve(t, e, j)
+	time.Sleep(5 * time.Millisecond) // let the entry go stale
+	p.set(func(p *page) { p.body, p.fresh, p.gate = "new", time.Hour, make(chan struct{}) })
+	p.renders.Store(0)
+
+	const n = 1000
+	var wg sync.WaitGroup
+	var stale atomic.Int64
+	for range n {
+		wg.Go(func() {
+			b, st := serve(t, e, j)
+			if b == "old /s" && st == isr.Stale {
+				stale.Add(1)
+			}
+		})
+	}
+	// Every request returns while the one regeneration is still blocked.
+	wg.Wait()
+	if got := stale.Load(); got != n {
+		t.Fatalf("stale answers with the old body = %d, want %d", got, n)
+	}
+	close(p.gate)
+	eventually(t, "regenerated page served", func() bool { b, _ := serve(t, e, j); return b == "new /s" })
+	if got := p.renders.Load(); got != 1 {
+		t.Fatalf("regenerations = %d, want 1", got)
+	}
+	if _, st := serve(t, e, j); st != isr.Hit {
+		t.Fatalf("state after regeneration = %s, want HIT", st)
+	}
+}
+
+func TestInvalidationDuringRenderLeavesResultStale(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, openStore(t, ""), isr.Options{})
+	p := &page{body: "v1", tags: []string{"t"}, gate: make(chan struct{})}
+	j := job(e, "/inflight", p)
+	done := make(chan struct{})
+	go func() { defer close(done); serve(t, e, j) }()
+	eventually(t, "render started", func() bool { return p.renders.Load() == 1 })
+	if _, err := e.RevalidateTags(context.Background(), []string{"t"}, cache.Stale); err != nil {
+		t.Fatal(err)
+	}
+	close(p.gate)
+	<-done
+	if _, st := serve(t, e, j); st != isr.Stale {
+		t.Fatalf("state after an invalidation during its render = %s, want STALE", st)
+	}
+}
+
+func TestNotStorableResultsStoreNothing(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		fail func() (isr.Result, error)
+	}{
+		{"error", func() (isr.Result, error) { return isr.Result{}, errors.New("db down") }},
+		{"panic", func() (isr.Result, error) { panic("boom") }},
+		{"status 500", func() (isr.Result, error) { return isr.Result{Status: 500, Body: []byte("x")}, nil }},
+		{"status 204", func() (isr.Result, error) { return isr.Result{Status: 204}, nil }},
+		{"empty body", func() (isr.Result, error) { return isr.Result{Status: 200}, nil }},
+		{"set-cookie", func() (isr.Result, error) {
+			return isr.Result{Status: 200, Body: []byte("x"), Header: http.Header{"Set-Cookie": {"a=b"}}}, nil
+		}},
+	}
+	st := openStore(t, "")
+	e := newEngine(t, st, isr.Options{})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key := "/bad/" + tt.name
+			_, _, err := e.Serve(context.Background(), job(e, key, &page{fail: tt.fail}))
+			if err == nil {
+				t.Fatal("Serve succeeded, want an error")
+			}
+			if _, err := st.Get(context.Background(), key); !errors.Is(err, cache.ErrNotFound) {
+				t.Fatalf("store after a failed render: err = %v, want ErrNotFound", err)
+			}
+		})
+	}
+}
+
+func TestFailedRegenerationKeepsLastGoodAndBacksOff(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"error", "panic", "hang"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			st := openStore(t, "")
+			e := newEngine(t, st, isr.Options{RetryBase: 200 * time.Millisecond, RenderTimeout: 100 * time.Millisecond})
+			p := &page{body: "good", fresh: time.Millisecond}
+			j := job(e, "/f", p)
+			serve(t, e, j)
+			hang := make(chan struct{})
+			t.Cleanup(func() { close(hang) })
+			p.set(func(p *page) {
+				p.fail = func() (isr.Result, error) {
+					switch mode {
+					case "panic":
+						panic("render exploded")
+					case "hang":
+						<-hang
+					}
+					return isr.Result{}, errors.New("upstream down")
+				}
+			})
+			time.Sleep(2 * time.Millisecond)
+			p.renders.Store(0)
+			b, s := serve(t, e, j)
+			if b != "good /f" || s != isr.Stale {
+				t.Fatalf("got %q %s, want the last good page STALE", b, s)
+			}
+			var ent *cache.Entry
+			eventually(t, "failure recorded", func() bool {
+				l, err := st.Get(context.Background(), "/f")
+				ent = l.Entry
+				return err == nil && ent.Failures == 1
+			})
+			if ent.LastError == "" || !ent.RetryAt.After(time.Now()) {
+				t.Fatalf("LastError %q RetryAt %v: want an error and a retry time in the future", ent.LastError, ent.RetryAt)
+			}
+			// Inside the backoff, requests are served and render nothing.
+			for range 20 {
+				if b, _ := serve(t, e, j); b != "good /f" {
+					t.Fatalf("body = %q during backoff", b)
+				}
+			}
+			if got := p.renders.Load(); got != 1 {
+				t.Fatalf("renders during backoff = %d, want 1", got)
+			}
+			// After it, one more try, which fails again and backs off longer.
+			time.Sleep(time.Until(ent.RetryAt))
+			serve(t, e, j)
+			eventually(t, "second failure recorded", func() bool {
+				l, err := st.Get(context.Background(), "/f")
+				return err == nil && l.Entry.Failures == 2
+			})
+			if got := p.renders.Load(); got != 2 {
+				t.Fatalf("renders = %d, want 2", got)
+			}
+		})
+	}
+}
+
+func TestSameBytesRewriteOnlyFreshness(t *testing.T) {
+	t.Parallel()
+	st := openStore(t, "")
+	e := newEngine(t, st, isr.Options{})
+	p := &page{body: "same", fresh: time.Millisecond}
+	j := job(e, "/same", p)
+	serve(t, e, j)
+	l1, _ := st.Get(context.Background(), "/same")
+	time.Sleep(2 * time.Millisecond)
+	serve(t, e, j) // stale: regenerates with the same bytes
+	eventually(t, "freshness refreshed", func() bool {
+		l, err := st.Get(context.Background(), "/same")
+		return err == nil && l.Entry.GeneratedAt.After(l1.Entry.GeneratedAt)
+	})
+	if err := e.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	counts, err := st.Counters(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := counts["/r"]
+	if got.Writes != 1 || got.Regenerations != 2 || got.Misses != 1 || got.Stale != 1 {
+		t.Fatalf("counters = %+v, want 1 write, 2 regenerations, 1 miss, 1 stale", got)
+	}
+}
+
+func TestNotFoundIsCachedWithItsOwnRevalidate(t *testing.T) {
+	t.Parallel()
+	st := openStore(t, "")
+	e := newEngine(t, st, isr.Options{NotFoundRevalidate: 42 * time.Second})
+	p := &page{fail: func() (isr.Result, error) {
+		return isr.Result{Status: http.StatusNotFound, Body: []byte("nope"), Revalidate: time.Hour}, nil
+	}}
+	j := job(e, "/missing", p)
+	ent, _, err := e.Serve(context.Background(), j)
+	if err != nil || ent.Status != http.StatusNotFound {
+		t.Fatalf("Serve = %v, %v; want a 404 entry", ent, err)
+	}
+	if got := ent.FreshUntil.Sub(ent.GeneratedAt); got != 42*time.Second {
+		t.Fatalf("404 freshness = %v, want 42s", got)
+	}
+	for range 10 {
+		serve(t, e, j)
+	}
+	if got := p.renders.Load(); got != 1 {
+		t.Fatalf("renders = %d, want 1", got)
+	}
+}
+
+func TestExpireWaitsForFreshRender(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, openStore(t, ""), isr.Options{})
+	p := &page{body: "v1", tags: []string{"product-1"}}
+	j := job(e, "/x", p)
+	serve(t, e, j)
+	p.set(func(p *page) { p.body = "v2" })
+	inv, err := e.RevalidateTags(context.Background(), []string{"product-1"}, cache.Expire)
+	if err != nil || inv.Entries != 1 {
+		t.Fatalf("RevalidateTags = %+v, %v; want 1 entry", inv, err)
+	}
+	// The eager regeneration may land first; either way the body is new.
+	b, st := serve(t, e, j)
+	if b != "v2 /x" || (st != isr.Expired && st != isr.Hit) {
+		t.Fatalf("after expire: %q %s, want the new body", b, st)
+	}
+}
+
+func TestRevalidateRegeneratesRecentPagesEagerly(t *testing.T) {
+	t.Parallel()
+	st := openStore(t, "")
+	p := &page{body: "v1", tags: []string{"list"}}
+	var e *isr.Engine
+	e = newEngine(t, st, isr.Options{Resolve: func(key string) (isr.Job, bool) { return job(e, key, p), true }})
+	for _, k := range []string{"/a", "/b"} {
+		serve(t, e, job(e, k, p))
+	}
+	p.set(func(p *page) { p.body = "v2" })
+	inv, err := e.RevalidateTags(context.Background(), []string{"list"}, cache.Stale)
+	if err != nil || inv.Entries != 2 || inv.Scheduled != 2 {
+		t.Fatalf("RevalidateTags = %+v, %v; want 2 entries, 2 scheduled", inv, err)
+	}
+	// No request: the background regeneration alone brings the new body.
+	for _, k := range []string{"/a", "/b"} {
+		eventually(t, k+" regenerated", func() bool {
+			l, err := st.Get(context.Background(), k)
+			return err == nil && string(l.Entry.Body) == "v2 "+k
+		})
+	}
+}
+
+func TestNewBuildRegeneratesOldEntries(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "cache.db")
+	st := openStore(t, path)
+	p := &page{body: "build1"}
+	e1 := newEngine(t, st, isr.Options{BuildID: "1"})
+	serve(t, e1, job(e1, "/b", p))
+	e1.Close()
+	e2 := newEngine(t, st, isr.Options{BuildID: "2"})
+	p.set(func(p *page) { p.body = "build2" })
+	if b, s := serve(t, e2, job(e2, "/b", p)); b != "build1 /b" || s != isr.Stale {
+		t.Fatalf("first request of a new build: %q %s, want the old page STALE", b, s)
+	}
+	eventually(t, "regenerated by the new build", func() bool {
+		b, _ := serve(t, e2, job(e2, "/b", p))
+		return b == "build2 /b"
+	})
+}
+
+func TestRegenerateForcesRender(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, openStore(t, ""), isr.Options{})
+	p := &page{body: "v"}
+	j := job(e, "/pre", p)
+	for i := range 3 {
+		if _, err := e.Regenerate(context.Background(), j); err != nil {
+			t.Fatal(err)
+		}
+		if got := p.renders.Load(); got != int64(i+1) {
+			t.Fatalf("renders = %d, want %d", got, i+1)
+		}
+	}
+	if _, s := serve(t, e, j); s != isr.Hit {
+		t.Fatalf("state after prerender = %s, want HIT", s)
+	}
+}
+
+func ExampleEngine_Serve() {
+	st, _ := sqlite.Open(filepath.Join(exampleDir(), "cache.db"), sqlite.Options{})
+	defer st.Close()
+	eng, _ := isr.New(isr.Options{Store: st, Logger: quiet})
+	defer eng.Close()
+	render := func(ctx context.Context, key string) (isr.Result, error) {
+		return isr.Result{Status: 200, Body: []byte("<h1>" + key + "</h1>"), Revalidate: time.Minute}, nil
+	}
+	j := isr.Job{Key: "/hello", Route: eng.Route("/hello"), Render: render}
+	for range 2 {
+		ent, state, _ := eng.Serve(context.Background(), j)
+		fmt.Println(state, string(ent.Body))
+	}
+	// Output:
+	// MISS <h1>/hello</h1>
+	// HIT <h1>/hello</h1>
+}

@@ -1,0 +1,88 @@
+// Package isr is gox's Incremental Static Regeneration engine: it answers a
+// page from the cache when it can, renders it when it must, and regenerates
+// stale pages in the background, once per key across goroutines and
+// processes.
+//
+// The engine knows nothing of HTTP routing or templ: a Job is a cache key
+// and a function that renders it. The facade (package gox) builds jobs.
+//
+// Example:
+//
+//	eng, _ := isr.New(isr.Options{Store: store})
+//	defer eng.Close()
+//	route := eng.Route("/products/{id}")
+//	entry, state, err := eng.Serve(ctx, isr.Job{Key: "/products/1", Route: route, Render: render})
+package isr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// State says how a request was answered.
+type State string
+
+// States reported in the X-Gox-Cache header.
+const (
+	Hit     State = "HIT"     // fresh entry served from the cache
+	Stale   State = "STALE"   // stale entry served; regeneration runs in the background
+	Miss    State = "MISS"    // nothing cached; rendered, stored and served
+	Expired State = "EXPIRED" // expired on demand; waited for a fresh render
+)
+
+// Errors of the engine.
+var (
+	// ErrNotStorable reports a render that returned something other than a
+	// complete 200 or a deliberate 404: it is served as an error and never
+	// stored.
+	ErrNotStorable = errors.New("isr: render result not storable")
+	// ErrTimeout reports a render that ran past Options.RenderTimeout.
+	ErrTimeout = errors.New("isr: render timed out")
+	// ErrClosed reports use of a closed engine.
+	ErrClosed = errors.New("isr: engine closed")
+)
+
+// Result is what a render produces.
+type Result struct {
+	// Status is 200, or 404 for a deliberate not-found page.
+	Status int
+	// Header is stored and replayed with the page (Content-Type and the
+	// like). Set-Cookie makes the result not storable.
+	Header http.Header
+	// Body is the complete page.
+	Body []byte
+	// Tags are the data the page depends on.
+	Tags []string
+	// Revalidate is how long the page stays fresh; 0 means until
+	// revalidated on demand.
+	Revalidate time.Duration
+}
+
+// Job asks the engine for one cache key.
+type Job struct {
+	// Key is the canonical cache key.
+	Key string
+	// Route is the handle of the route that renders the key; see
+	// Engine.Route.
+	Route *Route
+	// Render renders a key of the route. It gets the key and nothing of
+	// the request, so a cached page cannot depend on anything but its key:
+	// it also runs in the background, long after any request.
+	Render func(ctx context.Context, key string) (Result, error)
+}
+
+// storable reports why r may not be stored, or nil.
+func (r *Result) storable() error {
+	switch {
+	case r.Status != http.StatusOK && r.Status != http.StatusNotFound:
+		return fmt.Errorf("%w: status %d", ErrNotStorable, r.Status)
+	case len(r.Body) == 0:
+		return fmt.Errorf("%w: empty body", ErrNotStorable)
+	case r.Header.Get("Set-Cookie") != "":
+		return fmt.Errorf("%w: response sets a cookie", ErrNotStorable)
+	}
+	return nil
+}

@@ -1,0 +1,141 @@
+package isr
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/goxweb/gox/framework/cache"
+)
+
+// regenerate renders job and stores the result. On failure it records the
+// error on prev (the last good entry, kept) and backs off further retries.
+func (e *Engine) regenerate(job Job, prev *cache.Entry) (*cache.Entry, error) {
+	start := time.Now()
+	job.Route.regenerations.Add(1)
+	res, err := e.render(job)
+	if err == nil {
+		err = res.storable()
+	}
+	if err != nil {
+		job.Route.failures.Add(1)
+		e.fail(job.Key, prev, err)
+		return nil, fmt.Errorf("isr render %s: %w", job.Key, err)
+	}
+	ent := e.entry(job, res, start, prev)
+	ctx := context.WithoutCancel(e.ctx)
+	if prev != nil && prev.Sum == ent.Sum && prev.Status == ent.Status && slices.Equal(prev.Tags, ent.Tags) {
+		// Same bytes: refresh the freshness only, never rewrite the body.
+		m := cache.Meta{GeneratedAt: ent.GeneratedAt, FreshUntil: ent.FreshUntil, BuildID: ent.BuildID}
+		if err := e.store.SetMeta(ctx, job.Key, m); err != nil {
+			e.log.Warn("isr store meta failed", "key", job.Key, "err", err)
+		}
+		return ent, nil
+	}
+	compress(ent)
+	if err := e.store.Put(ctx, ent); err != nil {
+		// The page is good; serve it even though it could not be kept.
+		e.log.Error("isr store failed", "key", job.Key, "err", err)
+		return ent, nil
+	}
+	job.Route.writes.Add(1)
+	return ent, nil
+}
+
+// render runs job.Render with the render timeout, turning a panic into an
+// error. A render that ignores its context is abandoned at the timeout.
+func (e *Engine) render(job Job) (Result, error) {
+	ctx, cancel := context.WithTimeout(e.ctx, e.opts.RenderTimeout)
+	defer cancel()
+	type outcome struct {
+		res Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				e.log.Error("isr render panicked", "key", job.Key, "panic", p, "stack", string(debug.Stack()))
+				done <- outcome{err: fmt.Errorf("panic: %v", p)}
+			}
+		}()
+		res, err := job.Render(ctx, job.Key)
+		done <- outcome{res, err}
+	}()
+	select {
+	case o := <-done:
+		return o.res, o.err
+	case <-ctx.Done():
+		if e.ctx.Err() != nil {
+			return Result{}, ErrClosed
+		}
+		return Result{}, ErrTimeout
+	}
+}
+
+// entry builds the cache entry of a successful render that started at start.
+func (e *Engine) entry(job Job, res Result, start time.Time, prev *cache.Entry) *cache.Entry {
+	sum := xxhash.Sum64(res.Body)
+	revalidate := res.Revalidate
+	if res.Status == http.StatusNotFound {
+		revalidate = e.opts.NotFoundRevalidate
+	}
+	etag := `"` + strconv.FormatUint(sum, 36) + `"`
+	// The stored header carries the ETag, so serving copies it as is.
+	header := res.Header.Clone()
+	if header == nil {
+		header = http.Header{}
+	}
+	header["Etag"] = []string{etag}
+	ent := &cache.Entry{
+		Key:         job.Key,
+		Route:       job.Route.Name,
+		Status:      res.Status,
+		Header:      header,
+		Body:        res.Body,
+		Sum:         sum,
+		ETag:        etag,
+		GeneratedAt: start,
+		Tags:        res.Tags,
+		BuildID:     e.opts.BuildID,
+	}
+	if revalidate > 0 {
+		ent.FreshUntil = start.Add(revalidate)
+	}
+	if prev != nil && prev.Sum == sum {
+		ent.Gzip, ent.Brotli = prev.Gzip, prev.Brotli
+	}
+	return ent
+}
+
+// fail records a failed regeneration on the last good entry and pushes its
+// next retry out exponentially, so a broken page is not rendered on every
+// request.
+func (e *Engine) fail(key string, prev *cache.Entry, err error) {
+	e.log.Warn("isr render failed", "key", key, "err", err)
+	if prev == nil {
+		return
+	}
+	failures := prev.Failures + 1
+	backoff := e.opts.RetryBase << min(failures-1, 30)
+	if backoff <= 0 || backoff > e.opts.RetryMax {
+		backoff = e.opts.RetryMax
+	}
+	m := cache.Meta{
+		GeneratedAt: prev.GeneratedAt,
+		FreshUntil:  prev.FreshUntil,
+		BuildID:     prev.BuildID,
+		LastError:   err.Error(),
+		Failures:    failures,
+		RetryAt:     time.Now().Add(backoff),
+	}
+	if err := e.store.SetMeta(context.WithoutCancel(e.ctx), key, m); err != nil {
+		e.log.Warn("isr record failure failed", "key", key, "err", err)
+	}
+}

@@ -1,0 +1,136 @@
+package gox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"github.com/goxweb/gox/framework/isr"
+	"github.com/goxweb/gox/framework/render"
+)
+
+// pageRoute is a Page prepared for serving.
+type pageRoute struct {
+	page         *Page
+	job          isr.Job  // Route and Render; Key set per request
+	cacheControl []string // Cache-Control of cached responses
+}
+
+func (a *App) newPageRoute(p *Page) (*pageRoute, error) {
+	if p.Render == nil {
+		return nil, fmt.Errorf("gox: route %s has no Render", p.Pattern)
+	}
+	pr := &pageRoute{page: p}
+	pr.job = isr.Job{Route: a.engine.Route(p.Pattern), Render: a.renderFunc(pr)}
+	pr.cacheControl = []string{cacheControl(p.Revalidate)}
+	return pr, nil
+}
+
+// cacheControl tells CDNs how long they may keep a page; browsers always
+// revalidate, so an on-demand revalidation reaches them at once.
+func cacheControl(revalidate time.Duration) string {
+	if revalidate <= 0 {
+		return "public, max-age=0, s-maxage=31536000"
+	}
+	s := int64(revalidate / time.Second)
+	return "public, max-age=0, s-maxage=" + strconv.FormatInt(max(s, 1), 10) + ", stale-while-revalidate=31536000"
+}
+
+// ctxKey finds the render's Ctx in a templ context.
+type ctxKey struct{}
+
+// fromContext returns the Ctx of the render ctx belongs to, or nil.
+func fromContext(ctx context.Context) *Ctx {
+	c, _ := ctx.Value(ctxKey{}).(*Ctx)
+	return c
+}
+
+var htmlHeader = http.Header{"Content-Type": {"text/html; charset=utf-8"}}
+
+// renderFunc returns the function that renders a cache key of pr. It
+// rebuilds the params and query from the key, so the render sees nothing
+// but the key.
+func (a *App) renderFunc(pr *pageRoute) func(context.Context, string) (isr.Result, error) {
+	return func(ctx context.Context, key string) (isr.Result, error) {
+		path, rawQuery, _ := strings.Cut(key, "?")
+		var params Params
+		if pr != a.notFound {
+			_, params, _, _ = a.router.Match(path)
+		}
+		query, _ := url.ParseQuery(rawQuery)
+		req := (&http.Request{
+			Method: http.MethodGet, Host: a.host, Header: http.Header{},
+			URL: &url.URL{Path: path, RawQuery: rawQuery},
+		}).WithContext(ctx)
+		c := &Ctx{ctx: ctx, params: params, query: query, req: req, app: a}
+		status, body, err := a.renderPage(c, pr)
+		if err != nil {
+			return isr.Result{}, err
+		}
+		var tags []string
+		if pr.page.Tags != nil {
+			tags = slices.Clone(pr.page.Tags(params))
+		}
+		tags = append(tags, c.tags...)
+		slices.Sort(tags)
+		return isr.Result{
+			Status: status, Header: htmlHeader, Body: body,
+			Tags: slices.Compact(tags), Revalidate: pr.page.Revalidate,
+		}, nil
+	}
+}
+
+// renderPage runs the page's Load and component inside its layouts. A
+// gox.NotFound result renders the nearest not-found page with status 404.
+func (a *App) renderPage(c *Ctx, pr *pageRoute) (int, []byte, error) {
+	p := pr.page
+	comp, err := p.Render(c)
+	status := http.StatusOK
+	if errors.Is(err, NotFound) {
+		status, err = http.StatusNotFound, nil
+		comp = a.notFoundComponent(p)
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	body, err := render.Page(context.WithValue(c.ctx, ctxKey{}, c), comp, p.Layouts)
+	if err != nil {
+		return 0, nil, err
+	}
+	return status, body, nil
+}
+
+func (a *App) notFoundComponent(p *Page) templ.Component {
+	if p.NotFound != nil {
+		return p.NotFound()
+	}
+	if a.notFound != nil {
+		return a.notFound.page.NotFound()
+	}
+	return defaultNotFound()
+}
+
+// resolve turns a cache key back into a job, for background regeneration.
+func (a *App) resolve(key string) (isr.Job, bool) {
+	path, _, _ := strings.Cut(key, "?")
+	if path == notFoundKey {
+		job := a.notFound.job
+		job.Key = key
+		return job, true
+	}
+	pr, _, _, ok := a.router.Match(path)
+	if !ok || pr.page.Dynamic {
+		return isr.Job{}, false
+	}
+	job := pr.job
+	job.Key = key
+	return job, true
+}

@@ -1,0 +1,77 @@
+package gox
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Prerendered describes one page rendered by Prerender.
+type Prerendered struct {
+	Route  string `json:"route"`
+	Path   string `json:"path"`
+	Status int    `json:"status"`
+	Bytes  int    `json:"bytes"`
+}
+
+// Prerender renders every cacheable page without parameters and every
+// StaticParams entry into the cache, with at most workers renders at once
+// (0: two per CPU). progress, if not nil, is called after each page from
+// one goroutine at a time. The first failure stops it and is returned with
+// the page's path, as next build does.
+func (a *App) Prerender(ctx context.Context, workers int, progress func(done, total int, p Prerendered)) ([]Prerendered, error) {
+	if workers <= 0 {
+		workers = 2 * runtime.GOMAXPROCS(0)
+	}
+	type todo struct {
+		pr   *pageRoute
+		path string
+	}
+	var list []todo
+	for _, pr := range a.pages {
+		if pr.page.Dynamic {
+			continue
+		}
+		paths, err := pagePaths(ctx, pr.page)
+		if err != nil {
+			return nil, fmt.Errorf("prerender: %w", err)
+		}
+		for _, p := range paths {
+			list = append(list, todo{pr, p})
+		}
+	}
+	list = append(list, todo{a.notFound, notFoundKey})
+	out := make([]Prerendered, len(list))
+	var mu sync.Mutex
+	done := 0
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	for i, t := range list {
+		g.Go(func() error {
+			if gctx.Err() != nil {
+				return gctx.Err()
+			}
+			job := t.pr.job
+			job.Key = t.path
+			ent, err := a.engine.Regenerate(gctx, job)
+			if err != nil {
+				return fmt.Errorf("prerender %s: %w", t.path, err)
+			}
+			out[i] = Prerendered{Route: t.pr.page.Pattern, Path: t.path, Status: ent.Status, Bytes: len(ent.Body)}
+			mu.Lock()
+			done++
+			if progress != nil {
+				progress(done, len(list), out[i])
+			}
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,100 @@
+package route
+
+import (
+	"net/url"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxPathLength is the longest path gox answers; longer ones get 414.
+const MaxPathLength = 2048
+
+// StatusError is a path gox refuses, with the HTTP status to answer.
+type StatusError struct {
+	Code   int
+	Reason string
+}
+
+// Error describes the refusal.
+func (e *StatusError) Error() string { return "path refused: " + e.Reason }
+
+// StatusCode returns the HTTP status.
+func (e *StatusError) StatusCode() int { return e.Code }
+
+func refuse(code int, reason string) error { return &StatusError{Code: code, Reason: reason} }
+
+// Canonical checks a request's escaped path (r.URL.EscapedPath()) and
+// returns the decoded path a page is cached under. When the request spells
+// the path differently from its one canonical spelling (a trailing slash,
+// doubled slashes, needless escapes), redirect is the canonical escaped
+// path to send the client to; it always starts with a single "/".
+// Refused paths return a *StatusError: 400 for malformed or control
+// characters, 404 for dot segments, encoded slashes and ';', 414 for
+// length.
+func Canonical(escaped string) (path, redirect string, err error) {
+	if len(escaped) > MaxPathLength {
+		return "", "", refuse(414, "too long")
+	}
+	if escaped == "" || escaped[0] != '/' {
+		return "", "", refuse(400, "not absolute")
+	}
+	if escaped == "/" {
+		return "/", "", nil
+	}
+	if strings.ContainsAny(escaped, ";\\") {
+		return "", "", refuse(404, "';' or '\\' in path")
+	}
+	var b strings.Builder
+	b.Grow(len(escaped))
+	for seg := range strings.SplitSeq(escaped[1:], "/") {
+		if seg == "" {
+			continue // doubled or trailing slash: the redirect drops it
+		}
+		dec, err := url.PathUnescape(seg)
+		if err != nil {
+			return "", "", refuse(400, "malformed escape")
+		}
+		switch {
+		case !utf8.ValidString(dec):
+			return "", "", refuse(400, "invalid UTF-8")
+		case dec == "." || dec == "..":
+			return "", "", refuse(404, "dot segment")
+		case strings.ContainsAny(dec, "/\\;"):
+			return "", "", refuse(404, "encoded '/', '\\' or ';'")
+		}
+		for _, r := range dec {
+			if r < 0x20 || r == 0x7f {
+				return "", "", refuse(400, "control character")
+			}
+		}
+		b.WriteByte('/')
+		b.WriteString(dec)
+	}
+	path = b.String()
+	if path == "" {
+		path = "/"
+	}
+	want := (&url.URL{Path: path}).EscapedPath()
+	if want != escaped {
+		return path, want, nil
+	}
+	return path, "", nil
+}
+
+// Key returns the cache key of path with only the allowlisted query
+// parameters, sorted by name, one value each: "/posts?page=2".
+func Key(path string, query url.Values, allow []string) string {
+	if len(allow) == 0 || len(query) == 0 {
+		return path
+	}
+	kept := url.Values{}
+	for _, name := range allow {
+		if v, ok := query[name]; ok && len(v) > 0 {
+			kept[name] = v[:1]
+		}
+	}
+	if len(kept) == 0 {
+		return path
+	}
+	return path + "?" + kept.Encode() // Encode sorts by name
+}

@@ -1,0 +1,73 @@
+package gox
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// appKey finds the App in a request's context, for RevalidateTag and
+// friends called from handlers.
+type appKey struct{}
+
+// newEcho wires the app's endpoints: reserved /_gox/ endpoints, assets,
+// static files, plain handlers, and pages for everything else.
+func (a *App) newEcho(handlers []Handler) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		code := http.StatusInternalServerError
+		if he, ok := err.(*echo.HTTPError); ok {
+			code = he.Code
+		} else {
+			code = StatusCode(err)
+			a.log.Error("handler failed", "path", c.Request().URL.Path, "err", err)
+		}
+		a.writeStatus(c.Response(), c.Request(), code)
+	}
+	withApp := func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			c.SetRequest(r.WithContext(context.WithValue(r.Context(), appKey{}, a)))
+			return next(c)
+		}
+	}
+	a.mountReserved(e)
+	for _, h := range handlers {
+		e.Add(h.Method, echoPattern(h.Pattern), h.Func, withApp)
+	}
+	e.Any("/*", a.servePage)
+	e.Any("/", a.servePage)
+	return e
+}
+
+// echoPattern turns "/api/items/{id}" into echo's "/api/items/:id" and a
+// catch-all "{path...}" into "*".
+func echoPattern(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "...}") {
+			segs[i] = "*"
+		} else if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
+			segs[i] = ":" + s[1:len(s)-1]
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
+// appFrom returns the App of ctx: the one serving the request or rendering
+// the page, else the one Run started.
+func appFrom(ctx context.Context) *App {
+	if c := fromContext(ctx); c != nil {
+		return c.app
+	}
+	if a, ok := ctx.Value(appKey{}).(*App); ok {
+		return a
+	}
+	return defaultApp.Load()
+}
