@@ -10,7 +10,7 @@ help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 demo: ## Build examples/store in production mode and serve it on http://$(HOST):$(PORT).
-	cd examples/store && $(GO) build -o bin/store . && ./bin/store prerender >/dev/null && HOST=$(HOST) PORT=$(PORT) ./bin/store
+	cd examples/store && $(GO) run ../../cli/gox build && HOST=$(HOST) PORT=$(PORT) ./bin/store
 
 test: ## Run every test, with the race detector.
 	$(GO) test -race -count=1 ./...
@@ -29,13 +29,15 @@ staticcheck:
 race:
 	$(GO) test -race ./...
 
-generate: ## Regenerate templ and route code.
-	$(GO) tool templ generate -log-level error
-	$(GO) run ./cli/gox generate-all
+EXAMPLES := $(patsubst %/main.go,%,$(wildcard examples/*/main.go))
+
+generate: ## Regenerate templ code and every example's gox_routes.go.
+	$(GO) tool templ generate -include-version=false -log-level error
+	@for d in $(EXAMPLES); do $(GO) run ./cli/gox generate --dir $$d >/dev/null || exit 1; done
 
 check-generated: ## Fail if generated code is out of date.
 	@$(MAKE) -s generate
-	@git diff --exit-code -- '*.go' || (echo "generated code is out of date: run make generate"; exit 1)
+	@git diff --exit-code --stat -- '*.go' || (echo "generated code is out of date: run make generate"; exit 1)
 
 bench: ## Benchmarks (-benchmem) and the loopback load test, as ratios to bare net/http.
 	$(GO) test -run '^$$' -bench . -benchmem ./framework/...

@@ -13,14 +13,19 @@ import (
 	"io"
 	"strings"
 
+	"github.com/goxweb/gox/cli/buildcmd"
 	"github.com/goxweb/gox/cli/cachecmd"
 	"github.com/goxweb/gox/cli/command"
 	"github.com/goxweb/gox/cli/revalidatecmd"
+	"github.com/goxweb/gox/cli/routescmd"
 	"github.com/goxweb/gox/cli/versioncmd"
 )
 
 // commands lists every subcommand, in the order help shows them.
 var commands = []command.Command{
+	buildcmd.Command,
+	routescmd.Routes,
+	routescmd.Generate,
 	cachecmd.Command,
 	revalidatecmd.Command,
 	versioncmd.Command,

@@ -1,0 +1,80 @@
+// Package buildcmd implements gox build: generate code, compile the app to
+// bin/NAME, prerender every static page into the cache, and print the
+// route table.
+//
+// Example:
+//
+//	gox build --dir ./shop   # writes shop/bin/shop and shop/.gox/cache.db
+package buildcmd
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/goxweb/gox/cli/command"
+	"github.com/goxweb/gox/cli/gen"
+	"github.com/goxweb/gox/cli/routescmd"
+)
+
+// Command is gox build.
+var Command = command.Command{Name: "build", Summary: "compile the app and prerender its pages", Run: run}
+
+func run(ctx context.Context, env command.Env) error {
+	var out string
+	var noPrerender bool
+	dir, err := routescmd.DirFlag("build", env.Args, func(fs *flag.FlagSet) {
+		fs.StringVar(&out, "o", "", "the binary to write (default bin/<folder name>)")
+		fs.BoolVar(&noPrerender, "no-prerender", false, "compile only")
+	})
+	if err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	if out == "" {
+		out = filepath.Join("bin", filepath.Base(abs))
+	}
+	binary := out
+	if !filepath.IsAbs(binary) {
+		binary = filepath.Join(abs, out)
+	}
+	start := time.Now()
+	table, err := gen.Generate(ctx, dir)
+	if err != nil {
+		return command.WithHint(err, "see docs/routing.md for the page contract")
+	}
+	id, err := buildID(abs)
+	if err != nil {
+		return err
+	}
+	if err := compile(ctx, abs, binary, id, env.Stderr); err != nil {
+		return command.WithHint(err, "the compiler's messages are above")
+	}
+	compiled := time.Since(start)
+	built := map[string]routescmd.Built{}
+	var pages []page
+	if !noPrerender {
+		pages, err = prerender(ctx, binary, abs, nil, env.Stderr, true)
+		if err != nil {
+			return command.WithHint(fmt.Errorf("prerender: %w", err), "the page above failed to render; gox build stops like next build does")
+		}
+		for _, p := range pages {
+			b := built[p.Route]
+			b.Pages++
+			b.Bytes += p.Bytes
+			built[p.Route] = b
+		}
+	}
+	if err := routescmd.PrintTable(env.Stdout, table, built); err != nil {
+		return err
+	}
+	rendering := time.Since(start) - compiled
+	fmt.Fprintf(env.Stdout, "\nbuilt %s (build %s) in %s; prerendered %d pages in %s\n",
+		out, id, compiled.Round(time.Millisecond), len(pages), rendering.Round(time.Millisecond))
+	return nil
+}

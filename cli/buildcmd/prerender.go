@@ -1,0 +1,78 @@
+package buildcmd
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+)
+
+// page is one line of the app's prerender output.
+type page struct {
+	Done   int    `json:"done"`
+	Total  int    `json:"total"`
+	Route  string `json:"route"`
+	Path   string `json:"path"`
+	Status int    `json:"status"`
+	Bytes  int    `json:"bytes"`
+}
+
+// prerender runs the built app's prerender mode, which renders every static
+// page into the cache, and shows a progress bar while it does.
+func prerender(ctx context.Context, bin, dir string, env []string, stderr io.Writer, bar bool) ([]page, error) {
+	cmd := exec.CommandContext(ctx, bin, "prerender")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var errBuf bytes.Buffer
+	cmd.Stderr = &errBuf
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("prerender: %w", err)
+	}
+	var pages []page
+	var pb *progressbar.ProgressBar
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		var p page
+		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
+			continue // a line the app printed itself
+		}
+		pages = append(pages, p)
+		if bar && pb == nil {
+			pb = progressbar.NewOptions(p.Total, progressbar.OptionSetWriter(stderr),
+				progressbar.OptionSetDescription("prerendering"), progressbar.OptionShowCount(),
+				progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100_000_000),
+				progressbar.OptionOnCompletion(func() { fmt.Fprintln(stderr) }))
+		}
+		if pb != nil {
+			_ = pb.Set(p.Done)
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		msg := strings.TrimSpace(lastLines(errBuf.String(), 5))
+		if msg == "" {
+			msg = err.Error()
+		}
+		return nil, fmt.Errorf("%s", msg)
+	}
+	return pages, nil
+}
+
+// lastLines returns the last n lines of s: the error, not the startup log.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

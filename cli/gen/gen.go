@@ -1,0 +1,65 @@
+// Package gen reads an app's routes/ folder and writes its route table,
+// gox_routes.go, as Go code. It runs templ's generator first, then reads
+// each route package's exported names with go/types, checks them against
+// the page contract and wires only what exists.
+//
+// Example:
+//
+//	table, err := gen.Generate(ctx, "./shop") // writes shop/gox_routes.go
+//	for _, p := range table.Pages {
+//		fmt.Println(p.Pattern, p.Kind())
+//	}
+package gen
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/a-h/templ/cmd/templ/generatecmd"
+)
+
+// OutputFile is the name of the generated route table.
+const OutputFile = "gox_routes.go"
+
+// Generate runs templ generation, scans dir/routes and writes
+// dir/gox_routes.go when its content changed. It returns the table.
+func Generate(ctx context.Context, dir string) (*Table, error) {
+	if err := Templ(ctx, dir); err != nil {
+		return nil, err
+	}
+	t, err := Scan(dir)
+	if err != nil {
+		return nil, err
+	}
+	src, err := t.Source()
+	if err != nil {
+		return nil, err
+	}
+	out := filepath.Join(dir, OutputFile)
+	if old, err := os.ReadFile(out); err == nil && bytes.Equal(old, src) {
+		return t, nil
+	}
+	if err := os.WriteFile(out, src, 0o644); err != nil {
+		return nil, fmt.Errorf("write %s: %w", OutputFile, err)
+	}
+	return t, nil
+}
+
+// Templ generates Go code for every .templ file below dir with templ's own
+// generator (the version in go.mod, so generator and runtime match).
+func Templ(ctx context.Context, dir string) error {
+	var stderr bytes.Buffer
+	args := []string{"-path", dir, "-log-level", "error", "-include-version=false"}
+	if err := generatecmd.Run(ctx, &bytes.Buffer{}, &stderr, args); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return fmt.Errorf("templ: %s", msg)
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package gen
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Table is an app's route table as scanned from routes/.
+type Table struct {
+	// Module is the import path of the app's main package.
+	Module string // import path of the app's main package
+	// Pages and Handlers are sorted by pattern.
+	Pages    []*Page
+	Handlers []*Handler
+	// NotFound and Layout name the root package when it has them.
+	NotFound bool
+	Layout   bool
+	imports  map[string]string // alias -> import path
+}
+
+// Page is one page route.
+type Page struct {
+	Pattern string
+	// Dir is the folder relative to the app, e.g. "routes/products/id_".
+	Dir   string
+	Alias string
+	// Load and PageParam: Load exists; Page takes its result.
+	Load, PageParam bool
+	// HasRevalidate is false for a static page; Revalidate 0 with
+	// HasRevalidate is dynamic.
+	HasRevalidate bool
+	Revalidate    time.Duration
+	// Tags is "", "slice" or "func"; StaticTags lists a literal slice.
+	Tags         string
+	StaticTags   []string
+	StaticParams bool
+	// DynamicParams is nil when absent.
+	DynamicParams *bool
+	Query         bool
+	Actions       bool
+	// Layouts, NotFound and Error are package aliases, resolved up the tree.
+	Layouts  []string
+	NotFound string
+	Error    string
+}
+
+// Kind is "static", "ISR" or "dynamic".
+func (p *Page) Kind() string {
+	switch {
+	case !p.HasRevalidate:
+		return "static"
+	case p.Revalidate <= 0:
+		return "dynamic"
+	}
+	return "ISR"
+}
+
+// RevalidateString is the page's Revalidate for people.
+func (p *Page) RevalidateString() string {
+	switch p.Kind() {
+	case "static":
+		return "on demand"
+	case "dynamic":
+		return "every request"
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(p.Revalidate.String(), "0s"), "0m")
+}
+
+// TagsString is the page's tags for people.
+func (p *Page) TagsString() string {
+	switch p.Tags {
+	case "slice":
+		if p.StaticTags != nil {
+			return strings.Join(p.StaticTags, ",")
+		}
+		return "(var)"
+	case "func":
+		return "(func)"
+	}
+	return ""
+}
+
+// Handler is a route.go file's endpoints.
+type Handler struct {
+	Pattern string
+	Dir     string
+	Alias   string
+	Methods []string
+}
+
+// fileErr is a contract error at a source position ("file:line").
+func fileErr(pos string, format string, args ...any) error {
+	return fmt.Errorf("%s: %s", pos, fmt.Sprintf(format, args...))
+}
