@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/tools/go/packages"
@@ -29,6 +30,11 @@ func (c *checker) pos(obj types.Object) string {
 	p := c.pkg.Fset.Position(obj.Pos())
 	if rel, err := filepath.Rel(c.dir, p.Filename); err == nil {
 		p.Filename = filepath.ToSlash(rel)
+	}
+	// Lines of templ's generated Go mean nothing to the author; name the
+	// .templ file they wrote.
+	if name, ok := strings.CutSuffix(p.Filename, "_templ.go"); ok {
+		return name + ".templ"
 	}
 	return p.Filename + ":" + strconv.Itoa(p.Line)
 }

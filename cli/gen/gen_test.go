@@ -1,0 +1,121 @@
+package gen_test
+
+import (
+	"context"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/tools/txtar"
+
+	"github.com/goxweb/gox/cli/gen"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected output in testdata/*.txtar")
+
+// repoRoot is the gox checkout, which test apps replace the module with.
+func repoRoot(t *testing.T) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// writeApp writes the txtar's files (except want/...) into a new app
+// module that resolves gox from this checkout.
+func writeApp(t *testing.T, ar *txtar.Archive) string {
+	t.Helper()
+	dir := t.TempDir()
+	root := repoRoot(t)
+	gomod := "module example.com/app\n\ngo 1.26\n\nrequire github.com/goxweb/gox v0.0.0\n\nreplace github.com/goxweb/gox => " + root + "\n"
+	files := map[string][]byte{"go.mod": []byte(gomod)}
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files["go.sum"] = sum
+	for _, f := range ar.Files {
+		if !strings.HasPrefix(f.Name, "want/") {
+			files[f.Name] = f.Data
+		}
+	}
+	for name, data := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestGolden(t *testing.T) {
+	// The app modules resolve every dependency from the module cache.
+	t.Setenv("GOFLAGS", "-mod=mod")
+	t.Setenv("GOPROXY", "off")
+	files, _ := filepath.Glob("testdata/*.txtar")
+	if len(files) == 0 {
+		t.Fatal("no golden files")
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
+		t.Run(name, func(t *testing.T) {
+			ar, err := txtar.ParseFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := writeApp(t, ar)
+			var got, wantName string
+			table, err := gen.Generate(context.Background(), dir)
+			if err != nil {
+				got, wantName = strings.ReplaceAll(err.Error(), dir, "$APP")+"\n", "want/error"
+			} else {
+				b, err := os.ReadFile(filepath.Join(dir, gen.OutputFile))
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, wantName = string(b), "want/"+gen.OutputFile
+				if len(table.Pages)+len(table.Handlers) == 0 {
+					t.Fatal("empty table")
+				}
+				// The generated table compiles with the app.
+				build := exec.Command("go", "build", "-o", os.DevNull, ".")
+				build.Dir = dir
+				if out, err := build.CombinedOutput(); err != nil {
+					t.Fatalf("generated code does not build: %v\n%s\n%s", err, out, got)
+				}
+			}
+			if *update {
+				var kept []txtar.File
+				for _, f := range ar.Files {
+					if !strings.HasPrefix(f.Name, "want/") {
+						kept = append(kept, f)
+					}
+				}
+				ar.Files = append(kept, txtar.File{Name: wantName, Data: []byte(got)})
+				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var want string
+			found := false
+			for _, f := range ar.Files {
+				if f.Name == wantName {
+					want, found = string(f.Data), true
+				}
+			}
+			if !found {
+				t.Fatalf("no %s in %s; got:\n%s", wantName, file, got)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("%s (-want +got):\n%s", wantName, diff)
+			}
+		})
+	}
+}
