@@ -39,6 +39,14 @@ check-generated: ## Fail if generated code is out of date.
 	@$(MAKE) -s generate
 	@git diff --exit-code --stat -- '*.go' || (echo "generated code is out of date: run make generate"; exit 1)
 
-bench: ## Benchmarks (-benchmem) and the loopback load test, as ratios to bare net/http.
+BIGAPP := cli/buildcmd/testdata/bigapp
+
+bench: ## Benchmarks (-benchmem), the loopback load test (ratios to bare net/http), prerendering 10k pages.
 	$(GO) test -run '^$$' -bench . -benchmem ./framework/...
 	$(GO) run ./framework/internal/loadtest
+	@$(MAKE) -s bench-prerender
+
+bench-prerender: ## Prerender 10,000 pages of a fixture app; prints wall time and peak memory.
+	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	$(GO) run ./cli/gox build --dir $(BIGAPP) -o $$tmp/bigapp --no-prerender >/dev/null && \
+	cd $(BIGAPP) && GOX_CACHE=$$tmp/cache.db /usr/bin/time -f "prerendered 10,000 pages: %e s wall, %M KB peak RSS" $$tmp/bigapp prerender >/dev/null
