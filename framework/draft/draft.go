@@ -1,0 +1,151 @@
+// Package draft implements draft mode: editors open
+// /_gox/draft?token=SECRET&redirect=/path and from then on see pages
+// rendered fresh, uncached, until /_gox/draft/disable. The cookie is an
+// HMAC-signed expiry; the draft secret is not the revalidation token.
+//
+// Example:
+//
+//	cfg := draft.Config{Secret: os.Getenv("GOX_DRAFT_SECRET")}
+//	if draft.Active(r, cfg) { /* render fresh */ }
+package draft
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/goxweb/gox/framework/revalidate"
+)
+
+// CookieName is the draft-mode cookie.
+const CookieName = "__gox_draft"
+
+// Config configures draft mode.
+type Config struct {
+	// Secret enables draft mode; empty disables it (404).
+	Secret string
+	// TTL is how long draft mode lasts (default 1 h).
+	TTL time.Duration
+}
+
+// Error is a refused draft request with its HTTP status.
+type Error struct {
+	Code int
+	Msg  string
+}
+
+// Error returns the message (never the secret).
+func (e *Error) Error() string { return e.Msg }
+
+// StatusCode returns the HTTP status.
+func (e *Error) StatusCode() int { return e.Code }
+
+// Errors of Enable and Disable.
+var (
+	ErrDisabled = &Error{http.StatusNotFound, "not found"}
+	ErrToken    = &Error{http.StatusUnauthorized, "wrong draft token"}
+	ErrRedirect = &Error{http.StatusBadRequest, "redirect must be a path on this site, like /posts/1"}
+)
+
+// key derives the cookie signing key, so the secret itself never signs.
+func (c Config) key() []byte {
+	m := hmac.New(sha256.New, []byte(c.Secret))
+	m.Write([]byte("gox draft cookie v1"))
+	return m.Sum(nil)
+}
+
+func (c Config) ttl() time.Duration {
+	if c.TTL > 0 {
+		return c.TTL
+	}
+	return time.Hour
+}
+
+// Enable checks the token query parameter and sets the draft cookie, then
+// redirects (307) to the redirect parameter.
+func Enable(w http.ResponseWriter, r *http.Request, cfg Config) error {
+	if cfg.Secret == "" {
+		return ErrDisabled
+	}
+	q := r.URL.Query()
+	if !revalidate.Equal(q.Get("token"), cfg.Secret) {
+		return ErrToken
+	}
+	to, err := localPath(q.Get("redirect"))
+	if err != nil {
+		return err
+	}
+	exp := time.Now().Add(cfg.ttl())
+	http.SetCookie(w, &http.Cookie{
+		Name: CookieName, Value: sign(cfg, exp), Path: "/", Expires: exp,
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode,
+	})
+	SetNoStore(w)
+	http.Redirect(w, r, to, http.StatusTemporaryRedirect)
+	return nil
+}
+
+// Disable clears the cookie and redirects to the redirect parameter or /.
+func Disable(w http.ResponseWriter, r *http.Request, cfg Config) error {
+	if cfg.Secret == "" {
+		return ErrDisabled
+	}
+	to, err := localPath(r.URL.Query().Get("redirect"))
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	SetNoStore(w)
+	http.Redirect(w, r, to, http.StatusTemporaryRedirect)
+	return nil
+}
+
+// Active reports whether r carries a valid, unexpired draft cookie.
+func Active(r *http.Request, cfg Config) bool {
+	if cfg.Secret == "" {
+		return false
+	}
+	c, err := r.Cookie(CookieName)
+	if err != nil {
+		return false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(c.Value)
+	if err != nil || len(raw) != 8+sha256.Size {
+		return false
+	}
+	m := hmac.New(sha256.New, cfg.key())
+	m.Write(raw[:8])
+	if !hmac.Equal(m.Sum(nil), raw[8:]) {
+		return false
+	}
+	return time.Now().Unix() < int64(binary.BigEndian.Uint64(raw[:8]))
+}
+
+func sign(cfg Config, exp time.Time) string {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(exp.Unix()))
+	m := hmac.New(sha256.New, cfg.key())
+	m.Write(b[:])
+	return base64.RawURLEncoding.EncodeToString(append(b[:], m.Sum(nil)...))
+}
+
+// SetNoStore marks a response private and never stored: draft pages are
+// for one editor.
+func SetNoStore(w http.ResponseWriter) { w.Header().Set("Cache-Control", "private, no-store") }
+
+// localPath accepts only paths on this site, so the redirect can never
+// send an editor elsewhere.
+func localPath(p string) (string, error) {
+	if p == "" {
+		return "/", nil
+	}
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\\\r\n\t") {
+		return "", ErrRedirect
+	}
+	return p, nil
+}
+

@@ -1,0 +1,181 @@
+// Package revalidate authorizes and parses gox's on-demand revalidation
+// requests: POST /_gox/revalidate with a bearer token and a JSON body, and
+// the Vercel-compatible x-prerender-revalidate header. It knows nothing of
+// the cache; the app applies the Request.
+//
+// Example:
+//
+//	if err := revalidate.Authorize(r, token); err != nil {
+//		http.Error(w, err.Error(), revalidate.StatusCode(err))
+//		return
+//	}
+//	req, err := revalidate.ParseBody(r, 1<<20)
+package revalidate
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+)
+
+// PrerenderHeader carries the token of a Vercel-style revalidation: a GET
+// or HEAD of a page with it regenerates the page and returns it fresh.
+const PrerenderHeader = "x-prerender-revalidate"
+
+// Limits of a request body.
+const (
+	MaxItems  = 10_000
+	MaxTagLen = 256
+)
+
+// Error is a refused revalidation request with its HTTP status. Messages
+// never contain a token.
+type Error struct {
+	Code int
+	Msg  string
+}
+
+// Error returns the message.
+func (e *Error) Error() string { return e.Msg }
+
+// StatusCode returns the HTTP status.
+func (e *Error) StatusCode() int { return e.Code }
+
+// StatusCode returns the HTTP status of err, or 500.
+func StatusCode(err error) int {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return http.StatusInternalServerError
+}
+
+func fail(code int, format string, args ...any) error {
+	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Request is what to revalidate.
+type Request struct {
+	Paths []string `json:"paths"`
+	Tags  []string `json:"tags"`
+	// Mode is "stale" (default) or "expire".
+	Mode string `json:"mode"`
+}
+
+// Response answers a revalidation: how many paths and tags were stamped
+// and how many cached entries they cover.
+type Response struct {
+	Paths   int    `json:"paths"`
+	Tags    int    `json:"tags"`
+	Entries int    `json:"entries"`
+	Mode    string `json:"mode"`
+}
+
+// Authorize checks the Authorization: Bearer header against token. No
+// token configured: 404, the endpoint does not exist. A token in the query
+// string is refused even when right: URLs end up in logs and histories.
+func Authorize(r *http.Request, token string) error {
+	if token == "" {
+		return fail(http.StatusNotFound, "not found")
+	}
+	q := r.URL.Query()
+	for _, k := range []string{"token", "secret", "access_token"} {
+		if q.Has(k) {
+			return fail(http.StatusUnauthorized, "tokens are accepted only in the Authorization header")
+		}
+	}
+	scheme, got, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || got == "" || strings.Contains(got, " ") {
+		return fail(http.StatusUnauthorized, "want Authorization: Bearer <token>")
+	}
+	if !Equal(got, token) {
+		return fail(http.StatusUnauthorized, "wrong token")
+	}
+	return nil
+}
+
+// AuthorizePrerender checks the x-prerender-revalidate header.
+func AuthorizePrerender(r *http.Request, token string) error {
+	got := r.Header.Get(PrerenderHeader)
+	if token == "" || got == "" {
+		return fail(http.StatusNotFound, "not found")
+	}
+	if !Equal(got, token) {
+		return fail(http.StatusUnauthorized, "wrong token")
+	}
+	return nil
+}
+
+// Equal compares secrets in constant time; hashing first hides their
+// lengths too.
+func Equal(a, b string) bool {
+	ha, hb := sha256.Sum256([]byte(a)), sha256.Sum256([]byte(b))
+	return subtle.ConstantTimeCompare(ha[:], hb[:]) == 1
+}
+
+// ParseBody reads and checks the JSON body, at most maxBytes.
+func ParseBody(r *http.Request, maxBytes int64) (Request, error) {
+	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || ct != "application/json" {
+		return Request{}, fail(http.StatusUnsupportedMediaType, "want Content-Type: application/json")
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBytes+1))
+	if err != nil {
+		return Request{}, fail(http.StatusBadRequest, "read body: %v", err)
+	}
+	if int64(len(body)) > maxBytes {
+		return Request{}, fail(http.StatusRequestEntityTooLarge, "body larger than %d bytes", maxBytes)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var req Request
+	if err := dec.Decode(&req); err != nil {
+		return Request{}, fail(http.StatusBadRequest, "bad JSON: %v", err)
+	}
+	if dec.More() {
+		return Request{}, fail(http.StatusBadRequest, "bad JSON: data after the object")
+	}
+	return req, req.validate()
+}
+
+func (req *Request) validate() error {
+	switch req.Mode {
+	case "":
+		req.Mode = "stale"
+	case "stale", "expire":
+	default:
+		return fail(http.StatusBadRequest, `mode must be "stale" or "expire"`)
+	}
+	if len(req.Paths)+len(req.Tags) == 0 {
+		return fail(http.StatusBadRequest, "nothing to revalidate: give paths or tags")
+	}
+	if len(req.Paths)+len(req.Tags) > MaxItems {
+		return fail(http.StatusBadRequest, "more than %d paths and tags", MaxItems)
+	}
+	for _, p := range req.Paths {
+		if !strings.HasPrefix(p, "/") || hasControl(p) {
+			return fail(http.StatusBadRequest, "path %q: want an absolute path like /products/1", p)
+		}
+	}
+	for _, t := range req.Tags {
+		if t == "" || len(t) > MaxTagLen || hasControl(t) {
+			return fail(http.StatusBadRequest, "tags must be 1 to %d bytes without control characters", MaxTagLen)
+		}
+	}
+	return nil
+}
+
+func hasControl(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return true
+		}
+	}
+	return false
+}
