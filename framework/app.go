@@ -61,6 +61,7 @@ type App struct {
 	echo     *echo.Echo
 	host     string // of cached renders
 	static   staticKeySets
+	ryw      rywSigner
 }
 
 // New builds an App from a route table. It does not listen; see Handler
@@ -75,7 +76,7 @@ func New(routes Routes, cfg Config) (*App, error) {
 	if cfg.MaxActionBytes <= 0 {
 		cfg.MaxActionBytes = 10 << 20
 	}
-	a := &App{cfg: cfg, log: cfg.Logger, router: route.NewRouter[*pageRoute](), host: "localhost"}
+	a := &App{cfg: cfg, log: cfg.Logger, router: route.NewRouter[*pageRoute](), host: "localhost", ryw: newRYWSigner()}
 	if cfg.Origin != "" {
 		a.host = strings.TrimPrefix(strings.TrimPrefix(cfg.Origin, "https://"), "http://")
 	}

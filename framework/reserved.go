@@ -1,27 +1,105 @@
 package gox
 
 import (
+	_ "embed"
+	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/goxweb/gox/framework/cache"
+	"github.com/goxweb/gox/framework/draft"
+	"github.com/goxweb/gox/framework/revalidate"
 )
 
-// mountReserved wires the /_gox/ endpoints.
+// clientJS submits action forms in the background and swaps in the page
+// the action redirects to; pages opt in with ClientScript.
+//
+//go:embed client.js
+var clientJS []byte
+
+// maxRevalidateBody bounds a revalidation request body.
+const maxRevalidateBody = 1 << 20
+
+// mountReserved wires the /_gox/ endpoints. The revalidation endpoint and
+// draft mode exist only when their secrets are configured.
 func (a *App) mountReserved(e *echo.Echo) {
+	e.GET("/_gox/client.js", func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Cache-Control", "public, max-age=3600")
+		return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", clientJS)
+	})
+	if a.cfg.RevalidateToken != "" {
+		e.POST("/_gox/revalidate", a.serveRevalidate)
+	}
+	if a.cfg.DraftSecret != "" {
+		dc := draft.Config{Secret: a.cfg.DraftSecret}
+		e.GET("/_gox/draft", func(c echo.Context) error {
+			return a.draftResult(c, draft.Enable(c.Response(), c.Request(), dc))
+		})
+		e.GET("/_gox/draft/disable", func(c echo.Context) error {
+			return a.draftResult(c, draft.Disable(c.Response(), c.Request(), dc))
+		})
+	}
 	e.Any("/_gox/*", func(c echo.Context) error {
 		a.writeStatus(c.Response(), c.Request(), http.StatusNotFound)
 		return nil
 	})
 }
 
-// serveAction runs a server action posted to a page.
-func (a *App) serveAction(c echo.Context) error {
-	a.writeStatus(c.Response(), c.Request(), http.StatusMethodNotAllowed)
-	return nil
+func (a *App) draftResult(c echo.Context, err error) error {
+	var de *draft.Error
+	if errors.As(err, &de) {
+		a.writeStatus(c.Response(), c.Request(), de.StatusCode())
+		return nil
+	}
+	return err
+}
+
+// serveRevalidate is POST /_gox/revalidate.
+func (a *App) serveRevalidate(c echo.Context) error {
+	r, w := c.Request(), c.Response()
+	if err := revalidate.Authorize(r, a.cfg.RevalidateToken); err != nil {
+		return a.jsonError(c, err)
+	}
+	req, err := revalidate.ParseBody(r, maxRevalidateBody)
+	if err != nil {
+		return a.jsonError(c, err)
+	}
+	mode := cache.Stale
+	if req.Mode == "expire" {
+		mode = cache.Expire
+	}
+	resp := revalidate.Response{Paths: len(req.Paths), Tags: len(req.Tags), Mode: req.Mode}
+	if len(req.Tags) > 0 {
+		inv, err := a.engine.RevalidateTags(r.Context(), req.Tags, mode)
+		if err != nil {
+			return err
+		}
+		resp.Entries += inv.Entries
+	}
+	if len(req.Paths) > 0 {
+		inv, err := a.engine.RevalidatePaths(r.Context(), req.Paths, mode)
+		if err != nil {
+			return err
+		}
+		resp.Entries += inv.Entries
+	}
+	a.log.Info("revalidated", "paths", resp.Paths, "tags", resp.Tags, "entries", resp.Entries, "mode", resp.Mode)
+	w.Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, resp)
+}
+
+func (a *App) jsonError(c echo.Context, err error) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(revalidate.StatusCode(err), map[string]string{"error": err.Error()})
 }
 
 // draftState returns "BYPASS" for a request in draft mode, else "".
-func (a *App) draftState(*http.Request) string { return "" }
+func (a *App) draftState(r *http.Request) string {
+	if a.cfg.DraftSecret != "" && draft.Active(r, draft.Config{Secret: a.cfg.DraftSecret}) {
+		return "BYPASS"
+	}
+	return ""
+}
 
-// actionState is what an action's Ctx carries besides a render's.
-type actionState struct{}

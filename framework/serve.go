@@ -10,8 +10,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/isr"
 	"github.com/goxweb/gox/framework/render"
+	"github.com/goxweb/gox/framework/revalidate"
 	"github.com/goxweb/gox/framework/route"
 )
 
@@ -70,8 +72,29 @@ func (a *App) servePage(c echo.Context) error {
 	if len(pr.page.Query) > 0 && r.URL.RawQuery != "" {
 		key = route.Key(path, r.URL.Query(), pr.page.Query)
 	}
+	if a.cfg.RevalidateToken != "" && r.Header.Get(revalidate.PrerenderHeader) != "" {
+		a.servePrerender(w, r, pr, key)
+		return nil
+	}
 	a.serveCached(w, r, pr, key)
 	return nil
+}
+
+// servePrerender answers a Vercel-style revalidation: GET or HEAD of a page
+// with x-prerender-revalidate: <token> renders it now and returns it.
+func (a *App) servePrerender(w http.ResponseWriter, r *http.Request, pr *pageRoute, key string) {
+	if err := revalidate.AuthorizePrerender(r, a.cfg.RevalidateToken); err != nil {
+		a.writeStatus(w, r, revalidate.StatusCode(err))
+		return
+	}
+	job := pr.job
+	job.Key = key
+	ent, err := a.engine.Regenerate(r.Context(), job)
+	if err != nil {
+		a.writeError(w, r, pr, err)
+		return
+	}
+	a.writeEntry(w, r, pr, ent, "REVALIDATED")
 }
 
 // bypass returns the X-Gox-Cache state of a request that must not use the
@@ -90,11 +113,18 @@ func (a *App) bypass(r *http.Request, pr *pageRoute) string {
 func (a *App) serveCached(w http.ResponseWriter, r *http.Request, pr *pageRoute, key string) {
 	job := pr.job
 	job.Key = key
+	job.NotBefore = a.ryw.notBefore(r)
 	ent, state, err := a.engine.Serve(r.Context(), job)
 	if err != nil {
 		a.writeError(w, r, pr, err)
 		return
 	}
+	a.writeEntry(w, r, pr, ent, state)
+}
+
+// writeEntry writes a cached entry: its stored headers and the body in the
+// best encoding the client accepts, or 304.
+func (a *App) writeEntry(w http.ResponseWriter, r *http.Request, pr *pageRoute, ent *cache.Entry, state isr.State) {
 	h := w.Header()
 	for k, v := range ent.Header {
 		h[k] = v
@@ -102,7 +132,11 @@ func (a *App) serveCached(w http.ResponseWriter, r *http.Request, pr *pageRoute,
 	for k, v := range securityHeaders {
 		h[k] = v
 	}
-	h["X-Gox-Cache"] = stateHeader[state]
+	if v, ok := stateHeader[state]; ok {
+		h["X-Gox-Cache"] = v
+	} else {
+		h["X-Gox-Cache"] = []string{string(state)}
+	}
 	h["Vary"] = varyEncoding
 	if ent.Status == http.StatusOK {
 		h["Cache-Control"] = pr.cacheControl

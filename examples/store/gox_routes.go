@@ -32,6 +32,7 @@ var routeTable = gox.Routes{
 			Revalidate:   routes_products_id.Revalidate,
 			Tags:         routes_products_id.Tags,
 			StaticParams: routes_products_id.StaticParams,
+			Actions:      routes_products_id.Actions,
 		},
 	},
 }

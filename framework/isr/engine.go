@@ -156,7 +156,7 @@ func (e *Engine) Serve(ctx context.Context, job Job) (*cache.Entry, State, error
 	}
 	ent := l.Entry
 	now := time.Now()
-	if isExpired(l) {
+	if isExpired(l) || ent.GeneratedAt.Before(job.NotBefore) {
 		job.Route.misses.Add(1)
 		fresh, err := e.renderShared(job, ent, false)
 		if err != nil {
@@ -193,7 +193,8 @@ func (e *Engine) renderShared(job Job, prev *cache.Entry, force bool) (*cache.En
 	v, err, _ := e.flight.Do(job.Key, func() (any, error) {
 		if !force {
 			l, err := e.store.Get(e.ctx, job.Key)
-			if err == nil && !isExpired(l) && (prev == nil || l.Entry.GeneratedAt.After(prev.GeneratedAt)) {
+			if err == nil && !isExpired(l) && !l.Entry.GeneratedAt.Before(job.NotBefore) &&
+				(prev == nil || l.Entry.GeneratedAt.After(prev.GeneratedAt)) {
 				return l.Entry, nil
 			}
 		}

@@ -72,6 +72,11 @@ type Job struct {
 	// the request, so a cached page cannot depend on anything but its key:
 	// it also runs in the background, long after any request.
 	Render func(ctx context.Context, key string) (Result, error)
+	// NotBefore, when set, makes an entry generated before it count as
+	// expired for this request alone: the request waits for a fresh render
+	// (shared with any other in flight). It gives the browser that just
+	// changed data, and only that browser, read-your-writes.
+	NotBefore time.Time
 }
 
 // storable reports why r may not be stored, or nil.

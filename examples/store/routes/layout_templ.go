@@ -7,6 +7,8 @@ package routes
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
+import gox "github.com/goxweb/gox/framework"
+
 // Layout wraps every page of the store.
 func Layout() templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
@@ -26,7 +28,15 @@ func Layout() templ.Component {
 		ctx = templ.InitializeContext(ctx)
 		templ_7745c5c3_Var1 := templ.GetChildren(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>gox store</title><link rel=\"icon\" href=\"/favicon.svg\"><style>\n\t\t\t\tbody { font-family: system-ui, sans-serif; max-width: 48rem; margin: 2rem auto; padding: 0 1rem; color: #1d2330; }\n\t\t\t\ta { color: #0b62d6; } header { display: flex; justify-content: space-between; align-items: baseline; }\n\t\t\t\tul.products { list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(13rem, 1fr)); gap: 1rem; }\n\t\t\t\tul.products li { border: 1px solid #d8dde6; border-radius: .5rem; padding: 1rem; }\n\t\t\t\t.stock { color: #5a6372; } .error { color: #b3261e; } footer { margin-top: 3rem; color: #5a6372; font-size: .85rem; }\n\t\t\t</style></head><body><header><h1><a href=\"/\">gox store</a></h1><span>pages served from the ISR cache</span></header><main>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>gox store</title><link rel=\"icon\" href=\"/favicon.svg\">")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = gox.ClientScript().Render(ctx, templ_7745c5c3_Buffer)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<style>\n\t\t\t\tbody { font-family: system-ui, sans-serif; max-width: 48rem; margin: 2rem auto; padding: 0 1rem; color: #1d2330; }\n\t\t\t\ta { color: #0b62d6; } header { display: flex; justify-content: space-between; align-items: baseline; }\n\t\t\t\tul.products { list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(13rem, 1fr)); gap: 1rem; }\n\t\t\t\tul.products li { border: 1px solid #d8dde6; border-radius: .5rem; padding: 1rem; }\n\t\t\t\t.stock { color: #5a6372; } .error { color: #b3261e; } footer { margin-top: 3rem; color: #5a6372; font-size: .85rem; }\n\t\t\t</style></head><body><header><h1><a href=\"/\">gox store</a></h1><span>pages served from the ISR cache</span></header><main>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -34,7 +44,7 @@ func Layout() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "</main><footer>Rendered by gox. Check the X-Gox-Cache response header.</footer></body></html>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "</main><footer>Rendered by gox. Check the X-Gox-Cache response header.</footer></body></html>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +40,10 @@ type Fixture struct {
 	// Fail, when set, makes /fail return it.
 	fail    error
 	Renders atomic.Int64 // renders of every page
+	// Gate, when set, holds product renders until it is closed.
+	Gate chan struct{}
+	// Actions counts actions that ran.
+	Actions atomic.Int64
 }
 
 // New returns a fixture with products "1" and "2".
@@ -63,6 +68,12 @@ func (f *Fixture) SetFail(err error) {
 func (f *Fixture) product(c *gox.Ctx) (Product, error) {
 	f.Renders.Add(1)
 	f.mu.Lock()
+	gate := f.Gate
+	f.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
+	f.mu.Lock()
 	defer f.mu.Unlock()
 	p, ok := f.products[c.Param("id")]
 	if !ok {
@@ -82,6 +93,42 @@ func (f *Fixture) request(c *gox.Ctx) (RequestInfo, error) {
 		Host: r.Host, ForwardedHost: r.Header.Get("X-Forwarded-Host"), Cookie: cookie,
 		UserAgent: r.Header.Get("User-Agent"), Query: r.URL.RawQuery,
 	}, nil
+}
+
+// SetGate makes product renders wait until gate is closed (nil: no wait).
+func (f *Fixture) SetGate(gate chan struct{}) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.Gate = gate
+}
+
+// Product returns product id's data.
+func (f *Fixture) Product(id string) Product {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.products[id]
+}
+
+// buy takes one item of product {id} and revalidates its tag.
+func (f *Fixture) buy(c *gox.Ctx) error {
+	f.Actions.Add(1)
+	n, err := strconv.Atoi(c.FormValue("quantity"))
+	if err != nil || n < 1 {
+		return gox.Invalid(gox.FormErrors{"quantity": "at least 1"})
+	}
+	f.mu.Lock()
+	p := f.products[c.Param("id")]
+	if n > p.Stock {
+		f.mu.Unlock()
+		return gox.Invalid(gox.FormErrors{"quantity": "not enough stock"})
+	}
+	p.Stock -= n
+	f.products[c.Param("id")] = p
+	f.mu.Unlock()
+	if c.FormValue("next") != "" {
+		c.Redirect(c.FormValue("next"))
+	}
+	return c.RevalidateTag("product-" + c.Param("id"))
 }
 
 // Big is the body text of /big: about 16 KB of HTML.
@@ -106,6 +153,7 @@ func (f *Fixture) Routes() gox.Routes {
 			{Pattern: "/", Render: text("home"), Layouts: layouts, Tags: gox.StaticTags("home")},
 			{
 				Pattern: "/products/{id}", Render: gox.PageWithLoad(f.product, ProductPage), Layouts: layouts,
+				Actions: gox.Actions{"buy": f.buy, "boom": func(*gox.Ctx) error { f.Actions.Add(1); return errors.New("boom") }},
 				Revalidate: time.Hour, Tags: func(p gox.Params) []string { return []string{"product-" + p.Get("id"), "product-list"} },
 			},
 			{
