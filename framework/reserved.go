@@ -102,4 +102,3 @@ func (a *App) draftState(r *http.Request) string {
 	}
 	return ""
 }
-

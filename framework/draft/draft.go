@@ -148,4 +148,3 @@ func localPath(p string) (string, error) {
 	}
 	return p, nil
 }
-

@@ -153,7 +153,7 @@ func (f *Fixture) Routes() gox.Routes {
 			{Pattern: "/", Render: text("home"), Layouts: layouts, Tags: gox.StaticTags("home")},
 			{
 				Pattern: "/products/{id}", Render: gox.PageWithLoad(f.product, ProductPage), Layouts: layouts,
-				Actions: gox.Actions{"buy": f.buy, "boom": func(*gox.Ctx) error { f.Actions.Add(1); return errors.New("boom") }},
+				Actions:    gox.Actions{"buy": f.buy, "boom": func(*gox.Ctx) error { f.Actions.Add(1); return errors.New("boom") }},
 				Revalidate: time.Hour, Tags: func(p gox.Params) []string { return []string{"product-" + p.Get("id"), "product-list"} },
 			},
 			{
