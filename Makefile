@@ -4,7 +4,8 @@ GO    ?= go
 PORT  ?= 3000
 HOST  ?= 127.0.0.1
 
-.PHONY: help demo test check fmt vet staticcheck race generate check-generated bench
+.PHONY: help demo test chromium check fmt vet staticcheck race generate check-generated bench bench-prerender
+
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -12,8 +13,15 @@ help: ## Show the targets.
 demo: ## Build examples/store in production mode and serve it on http://$(HOST):$(PORT).
 	cd examples/store && $(GO) run ../../cli/gox build && HOST=$(HOST) PORT=$(PORT) ./bin/store
 
-test: ## Run every test, with the race detector.
+test: chromium ## Run every test, with the race detector.
 	$(GO) test -race -count=1 ./...
+
+chromium: ## Install Debian's chromium for the browser tests, if missing.
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "the browser tests need chromium: sudo apt-get install chromium (or set GOX_CHROMIUM)"; exit 1; fi
 
 check: fmt vet staticcheck check-generated race ## gofmt, vet, staticcheck, generated code, race tests.
 
