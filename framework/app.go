@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/goxweb/gox/framework/assets"
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/isr"
 	"github.com/goxweb/gox/framework/route"
@@ -40,10 +40,9 @@ type Config struct {
 	// Engine tunes the ISR engine; Store, BuildID and Resolve are set by
 	// the App.
 	Engine isr.Options
-	// Static serves the app's static/ folder at the root; nil serves none.
-	Static fs.FS
-	// Assets serves bundled assets under /_gox/assets/; nil serves none.
-	Assets fs.FS
+	// AssetsDir, in development, bundles assets from this folder on disk
+	// again for every asset request, instead of Routes.Assets once.
+	AssetsDir string
 	// MaxActionBytes bounds an action's request body (default 10 MiB).
 	MaxActionBytes int64
 	// Logger receives the app's logs (default slog.Default()).
@@ -62,6 +61,7 @@ type App struct {
 	host     string // of cached renders
 	static   staticKeySets
 	ryw      rywSigner
+	assets   *assets.Bundle // nil without assets
 }
 
 // New builds an App from a route table. It does not listen; see Handler
@@ -79,6 +79,9 @@ func New(routes Routes, cfg Config) (*App, error) {
 	a := &App{cfg: cfg, log: cfg.Logger, router: route.NewRouter[*pageRoute](), host: "localhost", ryw: newRYWSigner()}
 	if cfg.Origin != "" {
 		a.host = strings.TrimPrefix(strings.TrimPrefix(cfg.Origin, "https://"), "http://")
+	}
+	if err := a.buildAssets(routes); err != nil {
+		return nil, err
 	}
 	eopts := cfg.Engine
 	eopts.Store, eopts.BuildID, eopts.Resolve, eopts.Logger = cfg.Store, cfg.BuildID, a.resolve, cfg.Logger
@@ -101,7 +104,10 @@ func New(routes Routes, cfg Config) (*App, error) {
 		a.pages = append(a.pages, pr)
 	}
 	a.notFound = a.newNotFoundRoute(routes)
-	a.echo = a.newEcho(routes.Handlers)
+	if a.echo, err = a.newEcho(routes); err != nil {
+		eng.Close()
+		return nil, err
+	}
 	return a, nil
 }
 

@@ -2,6 +2,7 @@ package gox
 
 import (
 	"context"
+	"io/fs"
 	"time"
 
 	"github.com/a-h/templ"
@@ -24,6 +25,21 @@ type Routes struct {
 	NotFound func() templ.Component
 	// Layouts wrap NotFound (the root layouts).
 	Layouts []func() templ.Component
+	// Assets is the app's assets/ folder, bundled with esbuild when the
+	// app starts; nil when it has none.
+	Assets fs.FS
+	// Static is the app's static/ folder, served at the root as is.
+	Static fs.FS
+}
+
+// Sub returns the subtree dir of fsys (an embedded folder), for Routes;
+// it panics on an invalid dir, which generated code never passes.
+func Sub(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err)
+	}
+	return sub
 }
 
 // Page is one page route and its caching contract.

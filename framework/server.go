@@ -2,10 +2,13 @@ package gox
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/goxweb/gox/framework/assets"
 )
 
 // appKey finds the App in a request's context, for RevalidateTag and
@@ -14,7 +17,7 @@ type appKey struct{}
 
 // newEcho wires the app's endpoints: reserved /_gox/ endpoints, assets,
 // static files, plain handlers, and pages for everything else.
-func (a *App) newEcho(handlers []Handler) *echo.Echo {
+func (a *App) newEcho(routes Routes) (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
@@ -37,13 +40,24 @@ func (a *App) newEcho(handlers []Handler) *echo.Echo {
 			return next(c)
 		}
 	}
+	a.mountAssets(e)
 	a.mountReserved(e)
-	for _, h := range handlers {
+	if routes.Static != nil {
+		files, err := assets.Static(routes.Static)
+		if err != nil {
+			return nil, fmt.Errorf("gox: static files: %w", err)
+		}
+		for p, h := range files {
+			e.GET(p, echo.WrapHandler(h))
+			e.HEAD(p, echo.WrapHandler(h))
+		}
+	}
+	for _, h := range routes.Handlers {
 		e.Add(h.Method, echoPattern(h.Pattern), h.Func, withApp)
 	}
 	e.Any("/*", a.servePage)
 	e.Any("/", a.servePage)
-	return e
+	return e, nil
 }
 
 // echoPattern turns "/api/items/{id}" into echo's "/api/items/:id" and a

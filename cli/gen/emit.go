@@ -16,6 +16,9 @@ func (t *Table) Source() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(Header)
 	b.WriteString("\npackage main\n\nimport (\n")
+	if t.Assets || t.Static {
+		b.WriteString("\t\"embed\"\n\n")
+	}
 	if t.needsTempl() {
 		fmt.Fprintf(&b, "\t%q\n\n", templPath)
 	}
@@ -31,7 +34,20 @@ func (t *Table) Source() ([]byte, error) {
 	for _, a := range aliases {
 		fmt.Fprintf(&b, "\t%s %q\n", a, t.imports[a])
 	}
-	b.WriteString(")\n\n// routeTable is the app's route table, generated from routes/.\nvar routeTable = gox.Routes{\n")
+	b.WriteString(")\n\n")
+	if t.Assets {
+		b.WriteString("// goxAssets is bundled by esbuild when the app starts.\n//\n//go:embed assets\nvar goxAssets embed.FS\n\n")
+	}
+	if t.Static {
+		b.WriteString("// goxStatic is served at the site's root.\n//\n//go:embed static\nvar goxStatic embed.FS\n\n")
+	}
+	b.WriteString("// routeTable is the app's route table, generated from routes/.\nvar routeTable = gox.Routes{\n")
+	if t.Assets {
+		b.WriteString("\tAssets: gox.Sub(goxAssets, \"assets\"),\n")
+	}
+	if t.Static {
+		b.WriteString("\tStatic: gox.Sub(goxStatic, \"static\"),\n")
+	}
 	if t.NotFound {
 		b.WriteString("\tNotFound: routes.NotFound,\n")
 	}

@@ -79,7 +79,31 @@ func Scan(dir string) (*Table, error) {
 		return nil, err
 	}
 	t.pruneImports()
+	t.Assets, t.Static = hasFiles(filepath.Join(dir, "assets")), hasFiles(filepath.Join(dir, "static"))
 	return t, nil
+}
+
+// hasFiles reports whether dir holds a file go:embed would take (not a dot
+// or underscore file): embedding an empty folder does not compile.
+func hasFiles(dir string) bool {
+	found := false
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || found {
+			return filepath.SkipAll
+		}
+		name := d.Name()
+		if p != dir && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.IsDir() {
+			found = true
+		}
+		return nil
+	})
+	return found
 }
 
 // importPath returns the import path of the package in dir, from the

@@ -16,7 +16,10 @@ type Table struct {
 	// NotFound and Layout name the root package when it has them.
 	NotFound bool
 	Layout   bool
-	imports  map[string]string // alias -> import path
+	// Assets and Static report assets/ and static/ folders with files,
+	// embedded into the binary.
+	Assets, Static bool
+	imports        map[string]string // alias -> import path
 }
 
 // Page is one page route.

@@ -3,6 +3,8 @@
 package main
 
 import (
+	"embed"
+
 	"github.com/a-h/templ"
 
 	gox "github.com/goxweb/gox/framework"
@@ -11,8 +13,20 @@ import (
 	routes_products_id "github.com/goxweb/gox/examples/store/routes/products/id_"
 )
 
+// goxAssets is bundled by esbuild when the app starts.
+//
+//go:embed assets
+var goxAssets embed.FS
+
+// goxStatic is served at the site's root.
+//
+//go:embed static
+var goxStatic embed.FS
+
 // routeTable is the app's route table, generated from routes/.
 var routeTable = gox.Routes{
+	Assets:   gox.Sub(goxAssets, "assets"),
+	Static:   gox.Sub(goxStatic, "static"),
 	NotFound: routes.NotFound,
 	Layouts:  []func() templ.Component{routes.Layout},
 	Pages: []gox.Page{

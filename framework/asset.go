@@ -1,0 +1,64 @@
+package gox
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/goxweb/gox/framework/assets"
+)
+
+// Asset returns the URL of a bundled asset by its logical name, for
+// templates: <link rel="stylesheet" href={ gox.Asset(ctx, "app.css") }/>.
+// In production the URL names the file by content hash and is cached for
+// a year; a new bundle makes the pages that embed old URLs regenerate.
+func Asset(ctx context.Context, name string) string {
+	if a := appFrom(ctx); a != nil && a.assets != nil {
+		return a.assets.URL(name)
+	}
+	return assets.Prefix + "missing/" + name
+}
+
+// buildAssets bundles the app's assets once at start. The bundle's hash
+// joins the build id: pages rendered with other asset URLs go stale.
+func (a *App) buildAssets(routes Routes) error {
+	var err error
+	switch {
+	case a.cfg.AssetsDir != "":
+		a.assets, err = assets.Build(assets.Options{Dir: a.cfg.AssetsDir})
+	case routes.Assets != nil:
+		a.assets, err = assets.BuildFS(routes.Assets, !a.cfg.Dev)
+	default:
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("gox: %w", err)
+	}
+	if len(a.assets.Files()) > 0 {
+		a.cfg.BuildID += "+" + a.assets.Hash()
+	}
+	return nil
+}
+
+// mountAssets serves the bundle; in development it bundles again from
+// disk for each request, so an edited stylesheet is served at once.
+func (a *App) mountAssets(e *echo.Echo) {
+	if a.assets == nil {
+		return
+	}
+	var h http.Handler = a.assets.Handler(!a.cfg.Dev)
+	if a.cfg.AssetsDir != "" {
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, err := assets.Build(assets.Options{Dir: a.cfg.AssetsDir})
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			b.Handler(false).ServeHTTP(w, r)
+		})
+	}
+	e.GET(assets.Prefix+"*", echo.WrapHandler(h))
+	e.HEAD(assets.Prefix+"*", echo.WrapHandler(h))
+}
