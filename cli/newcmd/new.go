@@ -1,0 +1,102 @@
+// Package newcmd implements gox new: it writes the starter app, resolves
+// its modules and generates its code, so the app builds, vets and tests at
+// once.
+//
+// Example:
+//
+//	gox new shop --module example.com/shop
+package newcmd
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/goxweb/gox/cli/command"
+	"github.com/goxweb/gox/cli/gen"
+	"github.com/goxweb/gox/cli/versioncmd"
+	"github.com/goxweb/gox/starter"
+)
+
+// Command is gox new.
+var Command = command.Command{Name: "new", Summary: "create an app from the starter", Run: run}
+
+var validName = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+
+// develVersion is the framework version a go.mod requires when a replace
+// directive points at a checkout.
+const develVersion = "v0.0.0-00010101000000-000000000000"
+
+func run(ctx context.Context, env command.Env) error {
+	fs := flag.NewFlagSet("gox new", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	module := fs.String("module", "", "the module path (default: the folder name)")
+	usage := "gox new NAME [--module PATH]"
+	// Flags may follow the name, as people type them.
+	var args []string
+	rest := env.Args
+	for len(rest) > 0 {
+		if err := fs.Parse(rest); err != nil {
+			return command.Usagef(usage, "%v", err)
+		}
+		rest = fs.Args()
+		if len(rest) > 0 {
+			args, rest = append(args, rest[0]), rest[1:]
+		}
+	}
+	if len(args) != 1 {
+		return command.Usagef(usage, "want one app name, got %d", len(args))
+	}
+	dir := args[0]
+	name := filepath.Base(dir)
+	if !validName.MatchString(name) {
+		return command.Usagef("use lowercase letters, digits, '-' and '_', starting with a letter", "bad app name %q", name)
+	}
+	if *module == "" {
+		*module = name
+	}
+	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
+		return command.WithHint(fmt.Errorf("%s exists and is not empty", dir), "pick a new name, or empty the folder")
+	}
+	d := starter.Data{Module: *module, Name: name, GoxVersion: versioncmd.Version()}
+	if !strings.HasPrefix(d.GoxVersion, "v") {
+		d.GoxVersion, d.Replace = develVersion, starter.Checkout()
+		if d.Replace == "" {
+			return command.WithHint(fmt.Errorf("this gox was built without its source checkout"), "install a release: go install github.com/goxweb/gox/cli/gox@latest")
+		}
+	}
+	if err := starter.Write(dir, d); err != nil {
+		return fmt.Errorf("write starter: %w", err)
+	}
+	fmt.Fprintf(env.Stderr, "wrote %s; resolving modules...\n", dir)
+	if err := gen.Templ(ctx, dir); err != nil {
+		return err
+	}
+	if err := goCmd(ctx, dir, "mod", "tidy"); err != nil {
+		return command.WithHint(err, "go mod tidy needs the Go module proxy (or a warm module cache)")
+	}
+	if _, err := gen.Generate(ctx, dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Created %s (module %s).\n\n  cd %s\n  gox dev\n\nThen open http://127.0.0.1:3000 and edit %s.\n",
+		dir, *module, dir, filepath.Join("routes", "page.templ"))
+	return nil
+}
+
+func goCmd(ctx context.Context, dir string, args ...string) error {
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, strings.TrimSpace(out.String()))
+	}
+	return nil
+}
