@@ -43,6 +43,9 @@ type Config struct {
 	// AssetsDir, in development, bundles assets from this folder on disk
 	// again for every asset request, instead of Routes.Assets once.
 	AssetsDir string
+	// StaticDir, in development, serves static files from this folder on
+	// disk instead of Routes.Static, so new and edited files show at once.
+	StaticDir string
 	// MaxActionBytes bounds an action's request body (default 10 MiB).
 	MaxActionBytes int64
 	// Logger receives the app's logs (default slog.Default()).
@@ -62,6 +65,8 @@ type App struct {
 	static   staticKeySets
 	ryw      rywSigner
 	assets   *assets.Bundle // nil without assets
+	// devStatic finds a static file on disk in development.
+	devStatic func(path string) http.Handler
 }
 
 // New builds an App from a route table. It does not listen; see Handler

@@ -158,7 +158,8 @@ func displayAddr(addr string) string {
 
 // ConfigFromEnv reads an App's configuration from the environment:
 // GOX_DEV, GOX_BUILD_ID, GOX_REVALIDATE_TOKEN, GOX_DRAFT_SECRET,
-// GOX_ORIGIN, GOX_ALLOWED_ORIGINS (comma-separated) and GOX_ASSETS_DIR.
+// GOX_ORIGIN, GOX_ALLOWED_ORIGINS (comma-separated), GOX_ASSETS_DIR and
+// GOX_STATIC_DIR.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{
 		Dev:             getenv("GOX_DEV") == "1",
@@ -167,6 +168,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		DraftSecret:     getenv("GOX_DRAFT_SECRET"),
 		Origin:          strings.TrimSuffix(getenv("GOX_ORIGIN"), "/"),
 		AssetsDir:       getenv("GOX_ASSETS_DIR"),
+		StaticDir:       getenv("GOX_STATIC_DIR"),
 	}
 	if cfg.BuildID == "" {
 		cfg.BuildID = "dev"

@@ -41,6 +41,12 @@ func (a *App) servePage(c echo.Context) error {
 	r, w := c.Request(), c.Response()
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
+		if a.devStatic != nil {
+			if h := a.devStatic(r.URL.Path); h != nil {
+				h.ServeHTTP(w, r)
+				return nil
+			}
+		}
 	case http.MethodPost:
 		return a.serveAction(c)
 	default:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -42,7 +43,17 @@ func (a *App) newEcho(routes Routes) (*echo.Echo, error) {
 	}
 	a.mountAssets(e)
 	a.mountReserved(e)
-	if routes.Static != nil {
+	if a.cfg.StaticDir != "" {
+		// Development: look each request up on disk, so new files show.
+		fsys := os.DirFS(a.cfg.StaticDir)
+		a.devStatic = func(path string) http.Handler {
+			files, err := assets.Static(fsys)
+			if err != nil {
+				return nil
+			}
+			return files[path]
+		}
+	} else if routes.Static != nil {
 		files, err := assets.Static(routes.Static)
 		if err != nil {
 			return nil, fmt.Errorf("gox: static files: %w", err)
