@@ -37,11 +37,11 @@ staticcheck:
 race:
 	$(GO) test -race ./...
 
-EXAMPLES := $(patsubst %/main.go,%,$(wildcard examples/*/main.go))
+APPS := $(patsubst %/main.go,%,$(wildcard examples/*/main.go)) cli/buildcmd/testdata/bigapp
 
-generate: ## Regenerate templ code and every example's gox_routes.go.
+generate: ## Regenerate templ code, and each app's gox_routes.go.
 	$(GO) tool templ generate -include-version=false -log-level error
-	@for d in $(EXAMPLES); do $(GO) run ./cli/gox generate --dir $$d >/dev/null || exit 1; done
+	@for d in $(APPS); do $(GO) run ./cli/gox generate --dir $$d >/dev/null || exit 1; done
 
 check-generated: ## Fail if generated code is out of date.
 	@$(MAKE) -s generate

@@ -19,7 +19,6 @@ import (
 type file struct {
 	body, gzip, brotli []byte
 	ctype, etag        []string
-	length             []string
 }
 
 var (
