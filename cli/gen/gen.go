@@ -59,7 +59,14 @@ func Templ(ctx context.Context, dir string) error {
 		if msg == "" {
 			msg = err.Error()
 		}
-		return fmt.Errorf("templ: %s", msg)
+		// templ logs "(✗) Error [ error=... ]"; keep what a person reads.
+		if _, m, ok := strings.Cut(msg, "error="); ok {
+			msg = strings.TrimSuffix(strings.TrimSpace(m), "]")
+		}
+		if abs, err := filepath.Abs(dir); err == nil {
+			msg = strings.ReplaceAll(msg, abs+string(filepath.Separator), "")
+		}
+		return fmt.Errorf("templ: %s", strings.TrimSpace(msg))
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/goxweb/gox/cli/buildcmd"
 	"github.com/goxweb/gox/cli/cachecmd"
 	"github.com/goxweb/gox/cli/command"
+	"github.com/goxweb/gox/cli/devcmd"
 	"github.com/goxweb/gox/cli/newcmd"
 	"github.com/goxweb/gox/cli/revalidatecmd"
 	"github.com/goxweb/gox/cli/routescmd"
@@ -25,6 +26,7 @@ import (
 // commands lists every subcommand, in the order help shows them.
 var commands = []command.Command{
 	newcmd.Command,
+	devcmd.Command,
 	buildcmd.Command,
 	routescmd.Routes,
 	routescmd.Generate,

@@ -51,6 +51,8 @@ func TestScripts(t *testing.T) {
 			"freeport":   freeport,
 			"waitserver": waitserver,
 			"httpget":    httpget,
+			"waitbody":   waitbody,
+			"edit":       edit,
 		},
 	})
 }
@@ -112,4 +114,43 @@ func httpget(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("GET %s: %s", args[0], strings.Join(problems, "; "))
 	}
 	ts.Stdout().Write(body)
+}
+
+// waitbody PATH STATUS TEXT polls http://127.0.0.1:$PORT/PATH for up to
+// 60 s until it answers STATUS with a body containing TEXT.
+func waitbody(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: waitbody PATH STATUS TEXT")
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	var last string
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://127.0.0.1:" + ts.Getenv("PORT") + args[0])
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			last = fmt.Sprintf("%d %s", resp.StatusCode, b)
+			if strconv.Itoa(resp.StatusCode) == args[1] && strings.Contains(string(b), args[2]) {
+				ts.Stdout().Write(b)
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	ts.Fatalf("GET %s never answered %s with %q; last: %.300s", args[0], args[1], args[2], last)
+}
+
+// edit FILE OLD NEW replaces the first OLD in FILE with NEW, as an editor
+// saving the file would.
+func edit(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: edit FILE OLD NEW")
+	}
+	p := ts.MkAbs(args[0])
+	b, err := os.ReadFile(p)
+	ts.Check(err)
+	if !strings.Contains(string(b), args[1]) {
+		ts.Fatalf("%s does not contain %q", args[0], args[1])
+	}
+	ts.Check(os.WriteFile(p, []byte(strings.Replace(string(b), args[1], args[2], 1)), 0o644))
 }

@@ -1,0 +1,146 @@
+// Package devcmd implements gox dev: the app rebuilt and restarted on
+// every save behind a small proxy that reloads the browser, swaps
+// stylesheets in place, and shows build errors as a page while the last
+// good app keeps running.
+//
+// Example:
+//
+//	gox dev --dir ./shop --port 3000
+package devcmd
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/goxweb/gox/cli/command"
+	"github.com/goxweb/gox/cli/devproxy"
+	"github.com/goxweb/gox/cli/routescmd"
+	"github.com/goxweb/gox/cli/watch"
+)
+
+// Command is gox dev.
+var Command = command.Command{Name: "dev", Summary: "run the app with live reload", Run: run}
+
+func run(ctx context.Context, env command.Env) error {
+	port := envOr("PORT", "3000")
+	host := envOr("HOST", "127.0.0.1")
+	var isr bool
+	dir, err := routescmd.DirFlag("dev", env.Args, func(fs *flag.FlagSet) {
+		fs.StringVar(&port, "port", port, "the port to serve on (default $PORT or 3000)")
+		fs.BoolVar(&isr, "isr", false, "serve through the real ISR cache instead of rendering every request")
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := strconv.Atoi(port); err != nil {
+		return command.Usagef("--port takes a number, e.g. --port 3000", "bad port %q", port)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s := &server{dir: abs, isr: isr, log: env.Stderr}
+	if s.appPort, err = freePort(); err != nil {
+		return err
+	}
+	target, _ := url.Parse("http://127.0.0.1:" + strconv.Itoa(s.appPort))
+	s.proxy = devproxy.New(target)
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
+	if err != nil {
+		return command.WithHint(fmt.Errorf("listen on %s:%s: %w", host, port, err), "another server is using the port; pick another with --port")
+	}
+	srv := &http.Server{Handler: s.proxy, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	start := time.Now()
+	s.rebuild(ctx)
+	fmt.Fprintf(env.Stdout, "gox dev: http://%s (ready in %s)\n", ln.Addr(), time.Since(start).Round(time.Millisecond))
+
+	roots := []string{}
+	for _, sub := range []string{"routes", "assets", "static"} {
+		if fi, err := os.Stat(filepath.Join(abs, sub)); err == nil && fi.IsDir() {
+			roots = append(roots, filepath.Join(abs, sub))
+		}
+	}
+	roots = append(roots, abs)
+	err = watch.Watch(ctx, roots, 50*time.Millisecond, func(evs []watch.Event) { s.changed(ctx, evs) })
+	s.stopApp()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("watch: %w", err)
+	}
+	return nil
+}
+
+// server is the running dev session.
+type server struct {
+	dir     string
+	isr     bool
+	log     io.Writer
+	proxy   *devproxy.Proxy
+	appPort int
+
+	mu  sync.Mutex // serializes rebuilds and app restarts
+	app *os.Process
+	end chan struct{} // closed when app exits
+}
+
+// changed reacts to a batch of saved files with the least work that shows
+// them: a stylesheet swap, a reload, or a rebuild.
+func (s *server) changed(ctx context.Context, evs []watch.Event) {
+	rebuild, script, css := false, false, false
+	for _, e := range evs {
+		switch e.Kind {
+		case watch.Templ, watch.Go:
+			rebuild = true
+		case watch.CSS:
+			css = true
+		case watch.Script, watch.Static:
+			script = true
+		default:
+			if filepath.Base(e.Path) == "go.mod" || filepath.Base(e.Path) == "go.sum" {
+				rebuild = true
+			}
+		}
+	}
+	switch {
+	case rebuild:
+		s.rebuild(ctx)
+	case script:
+		s.proxy.Reload()
+	case css:
+		s.proxy.ReloadCSS()
+	}
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}

@@ -1,0 +1,149 @@
+// Package watch reports saved files under an app's folders, debounced and
+// classified, for gox dev. Generated files, dot folders, bin/ and editor
+// temp files are ignored, so code generation never triggers itself.
+//
+// Example:
+//
+//	err := watch.Watch(ctx, []string{"routes", "assets"}, 50*time.Millisecond, func(evs []watch.Event) {
+//		for _, e := range evs {
+//			fmt.Println(e.Kind, e.Path)
+//		}
+//	})
+package watch
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// Kind classifies a changed file by what it takes to show it.
+type Kind int
+
+// Kinds of changed files.
+const (
+	Other  Kind = iota
+	Templ       // .templ
+	Go          // .go
+	CSS         // .css
+	Script      // .js .ts .tsx .jsx
+	Static      // anything under static/
+)
+
+// Event is one changed file.
+type Event struct {
+	Path string
+	Kind Kind
+}
+
+// skipDirs are never watched.
+var skipDirs = map[string]bool{"bin": true, "node_modules": true, "data": true, "testdata": true}
+
+// ignored reports files whose changes mean nothing to the app being
+// developed: generated code, editor temp files.
+func ignored(name string) bool {
+	switch {
+	case strings.HasSuffix(name, "_templ.go"), strings.HasSuffix(name, "_templ.txt"), name == "gox_routes.go",
+		strings.HasSuffix(name, "~"), strings.HasPrefix(name, ".#"), strings.HasPrefix(name, "."),
+		strings.HasSuffix(name, ".swp"), strings.HasSuffix(name, ".swx"), name == "4913":
+		return true
+	}
+	return false
+}
+
+func classify(path string) Kind {
+	if strings.Contains(filepath.ToSlash(path), "/static/") {
+		return Static
+	}
+	switch filepath.Ext(path) {
+	case ".templ":
+		return Templ
+	case ".go":
+		return Go
+	case ".css":
+		return CSS
+	case ".js", ".ts", ".tsx", ".jsx":
+		return Script
+	}
+	return Other
+}
+
+// Watch watches roots recursively (folders created later too) and calls
+// onChange with each batch of changes once debounce has passed without
+// another (0: 50 ms). It returns when ctx is done.
+func Watch(ctx context.Context, roots []string, debounce time.Duration, onChange func([]Event)) error {
+	if debounce <= 0 {
+		debounce = 50 * time.Millisecond
+	}
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("watch: %w", err)
+	}
+	defer w.Close()
+	for _, r := range roots {
+		if err := addTree(w, r); err != nil {
+			return err
+		}
+	}
+	pending := map[string]Kind{}
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-w.Errors:
+			return fmt.Errorf("watch: %w", err)
+		case ev := <-w.Events:
+			name := filepath.Base(ev.Name)
+			if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
+				if ev.Has(fsnotify.Create) && !skipDir(name) {
+					_ = addTree(w, ev.Name)
+				}
+				continue
+			}
+			if ignored(name) || ev.Op == fsnotify.Chmod {
+				continue
+			}
+			pending[ev.Name] = classify(ev.Name)
+			timer.Reset(debounce)
+		case <-timer.C:
+			evs := make([]Event, 0, len(pending))
+			for p, k := range pending {
+				evs = append(evs, Event{Path: p, Kind: k})
+			}
+			sort.Slice(evs, func(i, j int) bool { return evs[i].Path < evs[j].Path })
+			clear(pending)
+			onChange(evs)
+		}
+	}
+}
+
+func skipDir(name string) bool {
+	return skipDirs[name] || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
+}
+
+func addTree(w *fsnotify.Watcher, root string) error {
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // vanished while walking
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		if p != root && skipDir(d.Name()) {
+			return filepath.SkipDir
+		}
+		if err := w.Add(p); err != nil {
+			return fmt.Errorf("watch %s: %w", p, err)
+		}
+		return nil
+	})
+}

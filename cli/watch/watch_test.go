@@ -1,0 +1,121 @@
+package watch_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/goxweb/gox/cli/watch"
+)
+
+type recorder struct {
+	mu      sync.Mutex
+	batches [][]watch.Event
+}
+
+func (r *recorder) add(evs []watch.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.batches = append(r.batches, evs)
+}
+
+func (r *recorder) snapshot() [][]watch.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([][]watch.Event(nil), r.batches...)
+}
+
+func start(t *testing.T, root string) *recorder {
+	t.Helper()
+	rec := &recorder{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- watch.Watch(ctx, []string{root}, 30*time.Millisecond, rec.add) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	time.Sleep(100 * time.Millisecond) // let the watches be added
+	return rec
+}
+
+func wait(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not seen within 5 s: %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestBurstIsOneBatch(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	rec := start(t, root)
+	p := filepath.Join(root, "page.templ")
+	for i := range 10 {
+		os.WriteFile(p, []byte{byte('a' + i)}, 0o644)
+	}
+	wait(t, "a batch", func() bool { return len(rec.snapshot()) > 0 })
+	time.Sleep(100 * time.Millisecond)
+	b := rec.snapshot()
+	if len(b) != 1 || len(b[0]) != 1 || b[0][0].Kind != watch.Templ {
+		t.Fatalf("batches = %+v, want one batch with one templ event", b)
+	}
+}
+
+func TestNewFolderAndKinds(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	rec := start(t, root)
+	sub := filepath.Join(root, "routes", "new_")
+	os.MkdirAll(sub, 0o755)
+	time.Sleep(100 * time.Millisecond)
+	files := map[string]watch.Kind{
+		filepath.Join(sub, "page.go"):          watch.Go,
+		filepath.Join(root, "app.css"):         watch.CSS,
+		filepath.Join(root, "app.ts"):          watch.Script,
+		filepath.Join(root, "notes.md"):        watch.Other,
+		filepath.Join(root, "page_templ.go"):   -1,
+		filepath.Join(root, "gox_routes.go"):   -1,
+		filepath.Join(root, ".page.templ.swp"): -1,
+		filepath.Join(root, "page.templ~"):     -1,
+	}
+	os.MkdirAll(filepath.Join(root, "static"), 0o755)
+	time.Sleep(100 * time.Millisecond)
+	files[filepath.Join(root, "static", "logo.svg")] = watch.Static
+	for p := range files {
+		os.WriteFile(p, []byte("x"), 0o644)
+	}
+	got := map[string]watch.Kind{}
+	wait(t, "every file", func() bool {
+		for _, b := range rec.snapshot() {
+			for _, e := range b {
+				got[e.Path] = e.Kind
+			}
+		}
+		return len(got) >= 5
+	})
+	time.Sleep(100 * time.Millisecond)
+	for _, b := range rec.snapshot() {
+		for _, e := range b {
+			got[e.Path] = e.Kind
+		}
+	}
+	for p, want := range files {
+		k, seen := got[p]
+		if want == -1 && seen {
+			t.Errorf("ignored file reported: %s", p)
+		}
+		if want != -1 && (!seen || k != want) {
+			t.Errorf("%s: kind %v seen %v, want %v", p, k, seen, want)
+		}
+	}
+}
