@@ -13,6 +13,7 @@ package devproxy
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"html"
 	"io"
@@ -33,8 +34,16 @@ const (
 	ScriptPath = "/_gox/dev/reload.js"
 )
 
-// scriptTag is injected into every HTML page.
-const scriptTag = `<script src="` + ScriptPath + `" defer></script>`
+// scriptTag is injected into every HTML page. v is the proxy's generation
+// when the page was requested: the script compares it with the generation
+// the event stream announces on connect, so a page whose stream connected
+// after a reload event still reloads.
+func scriptTag(gen uint64) string {
+	return `<script src="` + ScriptPath + `?v=` + strconv.FormatUint(gen, 10) + `" defer></script>`
+}
+
+// genKey carries the generation from ServeHTTP to inject.
+type genKey struct{}
 
 // Proxy is the dev server's handler.
 type Proxy struct {
@@ -47,6 +56,7 @@ type Proxy struct {
 	mu      sync.Mutex
 	clients map[chan string]struct{}
 	errMsg  string
+	gen     uint64 // counts reloads: what the app serves changed
 }
 
 // New returns a proxy to target.
@@ -61,7 +71,10 @@ func New(target *url.URL) *Proxy {
 		},
 		ModifyResponse: inject,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			page(w, http.StatusBadGateway, "The app is not running", err.Error())
+			p.mu.Lock()
+			gen := p.gen
+			p.mu.Unlock()
+			page(w, http.StatusBadGateway, "The app is not running", err.Error(), gen)
 		},
 	}
 	return p
@@ -69,6 +82,7 @@ func New(target *url.URL) *Proxy {
 
 // inject adds the reload script to HTML responses.
 func inject(resp *http.Response) error {
+	gen, _ := resp.Request.Context().Value(genKey{}).(uint64)
 	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || resp.Header.Get("Content-Encoding") != "" {
 		return nil
 	}
@@ -78,9 +92,9 @@ func inject(resp *http.Response) error {
 		return err
 	}
 	if i := bytes.LastIndex(body, []byte("</body>")); i >= 0 {
-		body = append(body[:i:i], append([]byte(scriptTag), body[i:]...)...)
+		body = append(body[:i:i], append([]byte(scriptTag(gen)), body[i:]...)...)
 	} else {
-		body = append(body, scriptTag...)
+		body = append(body, scriptTag(gen)...)
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	resp.ContentLength = int64(len(body))
@@ -102,16 +116,16 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.mu.Lock()
-	msg := p.errMsg
+	msg, gen := p.errMsg, p.gen
 	p.mu.Unlock()
 	if msg != "" && isPage(r) {
-		page(w, http.StatusInternalServerError, "Build failed", msg)
+		page(w, http.StatusInternalServerError, "Build failed", msg, gen)
 		return
 	}
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		p.waitForApp(r)
 	}
-	p.rp.ServeHTTP(w, r)
+	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), genKey{}, gen)))
 }
 
 // isPage reports whether r asks for a page (not an asset or an API).
@@ -143,6 +157,7 @@ func (p *Proxy) events(w http.ResponseWriter, r *http.Request) {
 	ch := make(chan string, 8)
 	p.mu.Lock()
 	p.clients[ch] = struct{}{}
+	gen := p.gen
 	p.mu.Unlock()
 	defer func() {
 		p.mu.Lock()
@@ -152,7 +167,7 @@ func (p *Proxy) events(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
-	io.WriteString(w, ": connected\n\n")
+	fmt.Fprintf(w, "event: hello\ndata: %d\n\n", gen)
 	fl.Flush()
 	ping := time.NewTicker(15 * time.Second)
 	defer ping.Stop()
@@ -160,8 +175,8 @@ func (p *Proxy) events(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
-		case ev := <-ch:
-			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev, ev)
+		case msg := <-ch:
+			io.WriteString(w, msg)
 			fl.Flush()
 		case <-ping.C:
 			io.WriteString(w, ": ping\n\n")
@@ -170,13 +185,18 @@ func (p *Proxy) events(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// broadcast sends ev to every browser without waiting for slow ones.
+// broadcast sends ev to every browser without waiting for slow ones; a
+// reload also moves the generation on, for browsers not listening now.
 func (p *Proxy) broadcast(ev string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if ev == "reload" {
+		p.gen++
+	}
+	msg := fmt.Sprintf("event: %s\ndata: %d\n\n", ev, p.gen)
 	for ch := range p.clients {
 		select {
-		case ch <- ev:
+		case ch <- msg:
 		default:
 		}
 	}
@@ -201,7 +221,9 @@ func (p *Proxy) ShowError(msg string) {
 	p.mu.Lock()
 	p.errMsg = msg
 	p.mu.Unlock()
-	p.broadcast("error")
+	// A plain reload: the page request gets the error page. (An event
+	// named "error" would be mistaken for a dropped connection.)
+	p.broadcast("reload")
 }
 
 // ClearError goes back to proxying pages.
@@ -217,24 +239,26 @@ func (p *Proxy) ClearError() {
 
 // page writes one of the proxy's own pages; it reloads itself when the
 // proxy says so.
-func page(w http.ResponseWriter, code int, title, msg string) {
+func page(w http.ResponseWriter, code int, title, msg string, gen uint64) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	fmt.Fprintf(w, `<!doctype html><html><head><meta charset="utf-8"><title>%s</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#1d2330}h1{color:#b3261e}pre{background:#fdf3f2;padding:1rem;overflow:auto;white-space:pre-wrap}</style>
 </head><body><h1>%s</h1><pre id="gox-error">%s</pre><p>Fix the file and save: this page reloads by itself.</p>%s</body></html>`,
-		html.EscapeString(title), html.EscapeString(title), html.EscapeString(msg), scriptTag)
+		html.EscapeString(title), html.EscapeString(title), html.EscapeString(msg), scriptTag(gen))
 }
 
 // reloadJS listens for the proxy's events.
+// The page's generation comes from its script URL; a stream that opens
+// announcing another one (events missed, or gox dev restarted) reloads.
 const reloadJS = `(() => {
-  let wasDown = false;
+  const gen = new URL(document.currentScript.src).searchParams.get("v");
   function connect() {
     const es = new EventSource("` + EventsPath + `");
-    es.onopen = () => { if (wasDown) location.reload(); };
+    window.__goxDev = es; // lets tests and curious users see the connection
+    es.addEventListener("hello", (e) => { if (e.data !== gen) location.reload(); });
     es.addEventListener("reload", () => location.reload());
-    es.addEventListener("error", (e) => { if (e.data) location.reload(); });
     es.addEventListener("css", () => {
       for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {
         const url = new URL(link.href);
@@ -242,7 +266,7 @@ const reloadJS = `(() => {
         link.href = url.toString();
       }
     });
-    es.onerror = () => { es.close(); wasDown = true; setTimeout(connect, 500); };
+    es.onerror = () => { es.close(); setTimeout(connect, 500); };
   }
   connect();
 })();

@@ -61,8 +61,8 @@ func TestInjection(t *testing.T) {
 	tests := []struct {
 		path, want string
 	}{
-		{"/page", `<h1>hi</h1><script src="/_gox/dev/reload.js" defer></script></body>`},
-		{"/bare", `<p>no body tag</p><script src="/_gox/dev/reload.js" defer></script>`},
+		{"/page", `<h1>hi</h1><script src="/_gox/dev/reload.js?v=0" defer></script></body>`},
+		{"/bare", `<p>no body tag</p><script src="/_gox/dev/reload.js?v=0" defer></script>`},
 		{"/data.json", `{"body":"</body>"}`},
 	}
 	for _, tt := range tests {
@@ -99,14 +99,18 @@ func TestEventsAndErrorPage(t *testing.T) {
 				t.Fatal(err)
 			}
 			if ev, ok := strings.CutPrefix(line, "event: "); ok {
-				return strings.TrimSpace(ev)
+				data, err := rd.ReadString('\n')
+				if err != nil {
+					t.Fatal(err)
+				}
+				return strings.TrimSpace(ev) + " " + strings.TrimSpace(strings.TrimPrefix(data, "data: "))
 			}
 		}
 	}
 	p.Reload()
 	p.ReloadCSS()
 	p.ShowError("routes/page.templ:3:1: <script>alert(1)</script> unexpected")
-	for _, want := range []string{"reload", "css", "error"} {
+	for _, want := range []string{"hello 0", "reload 1", "css 1", "reload 2"} {
 		if got := next(); got != want {
 			t.Fatalf("event %q, want %q", got, want)
 		}
@@ -119,11 +123,22 @@ func TestEventsAndErrorPage(t *testing.T) {
 		t.Fatal("non-page request blocked by the error page")
 	}
 	p.ClearError()
-	if got := next(); got != "reload" {
+	if got := next(); got != "reload 3" {
 		t.Fatalf("after ClearError: %q, want reload", got)
 	}
-	if r, _ := get(t, base+"/page"); r.StatusCode != 200 {
-		t.Fatalf("after ClearError: %d", r.StatusCode)
+	// A page served now carries generation 3; a stream opened now says
+	// 3 too, so a browser that missed the events above still reloads.
+	if r, body := get(t, base+"/page"); r.StatusCode != 200 || !strings.Contains(body, "reload.js?v=3") {
+		t.Fatalf("after ClearError: %d %s", r.StatusCode, body)
+	}
+	resp2, err := http.Get(base + devproxy.EventsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp2.Body.Close()
+	rd = bufio.NewReader(resp2.Body)
+	if got := next(); got != "hello 3" {
+		t.Fatalf("new stream: %q, want hello 3", got)
 	}
 }
 

@@ -1,0 +1,133 @@
+package devcmd_test
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/goxweb/gox/cli/goxcli"
+	"github.com/goxweb/gox/internal/browsertest"
+)
+
+// syncBuffer is a bytes.Buffer safe for gox dev's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitConnected waits until the page's reload script has its event stream
+// open, so that the next save reaches it.
+func waitConnected(t *testing.T, b context.Context) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		state := browsertest.Eval(t, b, `String(window.__goxDev && window.__goxDev.readyState)`)
+		if state == "1" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the reload script never connected (readyState %s)", state)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func replace(t *testing.T, file, old, new string) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(old)) {
+		t.Fatalf("%s does not contain %q", file, old)
+	}
+	if err := os.WriteFile(file, bytes.Replace(b, []byte(old), []byte(new), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBrowserReloads: a page open in the browser reloads by itself after a
+// template edit, shows the error page after a syntax error, and comes back
+// once it is fixed.
+func TestBrowserReloads(t *testing.T) {
+	t.Setenv("GOFLAGS", "-mod=mod")
+	t.Setenv("GOPROXY", "off")
+	dir := filepath.Join(t.TempDir(), "app")
+	var out bytes.Buffer
+	if code := goxcli.Main(context.Background(), []string{"new", dir}, nil, &out, &out); code != 0 {
+		t.Fatalf("gox new: %s", out.String())
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	devOut := new(syncBuffer)
+	go func() { done <- goxcli.Main(ctx, []string{"dev", "--dir", dir, "--port", port}, nil, devOut, devOut) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		if t.Failed() {
+			t.Logf("gox dev said:\n%s", devOut.String())
+		}
+	})
+	url := "http://127.0.0.1:" + port + "/"
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gox dev did not start: %s", devOut.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	b := browsertest.Start(t)
+	browsertest.Do(t, b, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Welcome to gox")]`)))
+	// Wait for the reload script's event stream to open, then mark the
+	// window to tell a reload apart.
+	waitConnected(t, b)
+	browsertest.Eval(t, b, `window.goxMarker = "before"`)
+
+	page := filepath.Join(dir, "routes", "page.templ")
+	replace(t, page, "Welcome to gox", "Welcome to my shop")
+	browsertest.Do(t, b, chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Welcome to my shop")]`)))
+	if m := browsertest.Eval(t, b, `String(window.goxMarker)`); m != "undefined" {
+		t.Fatalf("marker %q: the page did not reload", m)
+	}
+
+	waitConnected(t, b)
+	replace(t, page, "<h1>Welcome", "<h1>{ broken Welcome")
+	browsertest.Do(t, b, chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Build failed")]`)))
+	msg, err := chromedp.Run(b, chromedp.Text(chromedp.ID("gox-error")))
+	if err != nil || !strings.Contains(msg, "routes/page.templ") {
+		t.Fatalf("error page says %q (%v), want the file", msg, err)
+	}
+
+	replace(t, page, "<h1>{ broken Welcome", "<h1>Welcome")
+	browsertest.Do(t, b, chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Welcome to my shop")]`)))
+}
