@@ -28,6 +28,7 @@ import (
 	"github.com/goxweb/gox/cli/command"
 	"github.com/goxweb/gox/cli/devproxy"
 	"github.com/goxweb/gox/cli/routescmd"
+	"github.com/goxweb/gox/cli/templdev"
 	"github.com/goxweb/gox/cli/watch"
 )
 
@@ -55,6 +56,13 @@ func run(ctx context.Context, env command.Env) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	s := &server{dir: abs, isr: isr, log: env.Stderr}
+	if !isr {
+		// Cached pages would hide a text change the app did not render.
+		if s.templ, err = templdev.New(abs); err != nil {
+			return err
+		}
+		defer s.templ.Clean()
+	}
 	if s.appPort, err = freePort(); err != nil {
 		return err
 	}
@@ -95,19 +103,23 @@ type server struct {
 	log     io.Writer
 	proxy   *devproxy.Proxy
 	appPort int
+	templ   *templdev.Generator // nil with --isr: every edit rebuilds
 
-	mu  sync.Mutex // serializes rebuilds and app restarts
-	app *os.Process
-	end chan struct{} // closed when app exits
+	mu     sync.Mutex // serializes rebuilds, text updates and app restarts
+	app    *os.Process
+	end    chan struct{} // closed when app exits
+	failed bool          // the last build failed: the app is behind the sources
 }
 
 // changed reacts to a batch of saved files with the least work that shows
 // them: a stylesheet swap, a reload, or a rebuild.
 func (s *server) changed(ctx context.Context, evs []watch.Event) {
-	rebuild, script, css := false, false, false
+	rebuild, templ, script, css := false, false, false, false
 	for _, e := range evs {
 		switch e.Kind {
-		case watch.Templ, watch.Go:
+		case watch.Templ:
+			templ = true
+		case watch.Go:
 			rebuild = true
 		case watch.CSS:
 			css = true
@@ -122,6 +134,10 @@ func (s *server) changed(ctx context.Context, evs []watch.Event) {
 	switch {
 	case rebuild:
 		s.rebuild(ctx)
+	case templ:
+		if !s.updateText(evs) {
+			s.rebuild(ctx)
+		}
 	case script:
 		s.proxy.Reload()
 	case css:

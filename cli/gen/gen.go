@@ -35,18 +35,28 @@ func Generate(ctx context.Context, dir string) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, err := t.WriteFile(dir); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// WriteFile writes the table to dir/gox_routes.go unless the file already
+// holds it (an unchanged file keeps go build's cache warm), and reports
+// whether it wrote.
+func (t *Table) WriteFile(dir string) (changed bool, err error) {
 	src, err := t.Source()
 	if err != nil {
-		return nil, err
+		return false, err
 	}
 	out := filepath.Join(dir, OutputFile)
 	if old, err := os.ReadFile(out); err == nil && bytes.Equal(old, src) {
-		return t, nil
+		return false, nil
 	}
 	if err := os.WriteFile(out, src, 0o644); err != nil {
-		return nil, fmt.Errorf("write %s: %w", OutputFile, err)
+		return false, fmt.Errorf("write %s: %w", OutputFile, err)
 	}
-	return t, nil
+	return true, nil
 }
 
 // Templ generates Go code for every .templ file below dir with templ's own
