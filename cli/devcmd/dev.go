@@ -1,7 +1,8 @@
 // Package devcmd implements gox dev: the app rebuilt and restarted on
 // every save behind a small proxy that reloads the browser, swaps
 // stylesheets in place, and shows build errors as a page while the last
-// good app keeps running.
+// good app keeps running. A template edit that changes only text is
+// shown without a build, through templ's dev-mode text files.
 //
 // Example:
 //
