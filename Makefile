@@ -51,7 +51,8 @@ BIGAPP := cli/buildcmd/testdata/bigapp
 
 bench: ## Benchmarks (-benchmem), the loopback load test (ratios to bare net/http), prerendering 10k pages.
 	$(GO) test -run '^$$' -bench . -benchmem ./framework/...
-	$(GO) run ./framework/internal/loadtest
+	$(GO) run ./framework/internal/loadtest -path /products/1
+	$(GO) run ./framework/internal/loadtest -path /big
 	@$(MAKE) -s bench-prerender
 
 bench-prerender: ## Prerender 10,000 pages of a fixture app; prints wall time and peak memory.
