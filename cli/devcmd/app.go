@@ -79,37 +79,25 @@ func (s *server) build(ctx context.Context, bin string) error {
 			return err
 		}
 	}
-	if _, err := os.Stat(filepath.Join(s.dir, gen.OutputFile)); err != nil {
-		if _, err := gen.Generate(ctx, s.dir); err != nil {
-			return err
-		}
+	// Reading the routes' types costs as much as compiling them, and an
+	// edit inside a function body, the usual one, cannot change the table:
+	// scan only when declarations, files or modules changed.
+	inputs, err := gen.Inputs(s.dir)
+	if err != nil {
+		return err
 	}
-	// Reading the routes' Go types takes as long as compiling them, and
-	// the table rarely changes: build with the table on disk meanwhile,
-	// and build again only if the scan rewrote it.
-	type scanned struct {
-		changed bool
-		err     error
-	}
-	scan := make(chan scanned, 1)
-	go func() {
+	if _, err := os.Stat(filepath.Join(s.dir, gen.OutputFile)); err != nil || inputs != s.scanned {
+		s.scanned = [32]byte{}
 		t, err := gen.Scan(s.dir)
 		if err != nil {
-			scan <- scanned{err: err}
-			return
+			return err
 		}
-		changed, err := t.WriteFile(s.dir)
-		scan <- scanned{changed, err}
-	}()
-	buildErr := goBuild(ctx, s.dir, bin)
-	r := <-scan
-	switch {
-	case r.err != nil:
-		return r.err // the contract error says more than the compiler's
-	case r.changed:
-		return goBuild(ctx, s.dir, bin)
+		if _, err := t.WriteFile(s.dir); err != nil {
+			return err
+		}
+		s.scanned = inputs
 	}
-	return buildErr
+	return goBuild(ctx, s.dir, bin)
 }
 
 // goBuild compiles the app in dir to bin.

@@ -106,10 +106,11 @@ type server struct {
 	appPort int
 	templ   *templdev.Generator // nil with --isr: every edit rebuilds
 
-	mu     sync.Mutex // serializes rebuilds, text updates and app restarts
-	app    *os.Process
-	end    chan struct{} // closed when app exits
-	failed bool          // the last build failed: the app is behind the sources
+	mu      sync.Mutex // serializes rebuilds, text updates and app restarts
+	app     *os.Process
+	end     chan struct{} // closed when app exits
+	failed  bool          // the last build failed: the app is behind the sources
+	scanned [32]byte      // gen.Inputs at the last route scan
 }
 
 // changed reacts to a batch of saved files with the least work that shows
