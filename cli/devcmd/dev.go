@@ -121,7 +121,7 @@ func (s *server) changed(ctx context.Context, evs []watch.Event) {
 		switch e.Kind {
 		case watch.Templ:
 			templ = true
-		case watch.Go:
+		case watch.Go, watch.Folder:
 			rebuild = true
 		case watch.CSS:
 			css = true

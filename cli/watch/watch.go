@@ -1,6 +1,7 @@
-// Package watch reports saved files under an app's folders, debounced and
-// classified, for gox dev. Generated files, dot folders, bin/ and editor
-// temp files are ignored, so code generation never triggers itself.
+// Package watch reports saved files, and folders created, removed or
+// renamed, under an app's folders, debounced and classified, for gox dev.
+// Generated files, dot folders, bin/ and editor temp files are ignored, so
+// code generation never triggers itself.
 //
 // Example:
 //
@@ -35,6 +36,7 @@ const (
 	CSS         // .css
 	Script      // .js .ts .tsx .jsx
 	Static      // anything under static/
+	Folder      // a folder created, removed or renamed
 )
 
 // Event is one changed file.
@@ -87,8 +89,9 @@ func Watch(ctx context.Context, roots []string, debounce time.Duration, onChange
 		return fmt.Errorf("watch: %w", err)
 	}
 	defer w.Close()
+	dirs := map[string]bool{} // watched folders, to know one when it goes
 	for _, r := range roots {
-		if err := addTree(w, r); err != nil {
+		if err := addTree(w, r, dirs, nil); err != nil {
 			return err
 		}
 	}
@@ -103,16 +106,34 @@ func Watch(ctx context.Context, roots []string, debounce time.Duration, onChange
 			return fmt.Errorf("watch: %w", err)
 		case ev := <-w.Events:
 			name := filepath.Base(ev.Name)
-			if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
-				if ev.Has(fsnotify.Create) && !skipDir(name) {
-					_ = addTree(w, ev.Name)
+			fi, err := os.Stat(ev.Name)
+			switch {
+			case err == nil && fi.IsDir():
+				if !ev.Has(fsnotify.Create) || skipDir(name) {
+					continue
 				}
+				// Files may land in a new folder before its watch does
+				// (mkdir then cp, a folder moved in): report what is there.
+				pending[ev.Name] = Folder
+				_ = addTree(w, ev.Name, dirs, func(p string) {
+					if !ignored(filepath.Base(p)) {
+						pending[p] = classify(p)
+					}
+				})
+			case dirs[ev.Name]:
+				for d := range dirs {
+					if d == ev.Name || strings.HasPrefix(d, ev.Name+string(filepath.Separator)) {
+						delete(dirs, d)
+					}
+				}
+				pending[ev.Name] = Folder
+			case ignored(name) || ev.Op == fsnotify.Chmod:
 				continue
+			default:
+				if _, ok := pending[ev.Name]; !ok { // a folder's second event (moved, then moved self) is no file
+					pending[ev.Name] = classify(ev.Name)
+				}
 			}
-			if ignored(name) || ev.Op == fsnotify.Chmod {
-				continue
-			}
-			pending[ev.Name] = classify(ev.Name)
 			timer.Reset(debounce)
 		case <-timer.C:
 			evs := make([]Event, 0, len(pending))
@@ -130,12 +151,17 @@ func skipDir(name string) bool {
 	return skipDirs[name] || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
 }
 
-func addTree(w *fsnotify.Watcher, root string) error {
+// addTree watches root and the folders below it, records them in dirs,
+// and calls file, if not nil, with each file found.
+func addTree(w *fsnotify.Watcher, root string, dirs map[string]bool, file func(string)) error {
 	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil // vanished while walking
 		}
 		if !d.IsDir() {
+			if file != nil {
+				file(p)
+			}
 			return nil
 		}
 		if p != root && skipDir(d.Name()) {
@@ -144,6 +170,7 @@ func addTree(w *fsnotify.Watcher, root string) error {
 		if err := w.Add(p); err != nil {
 			return fmt.Errorf("watch %s: %w", p, err)
 		}
+		dirs[p] = true
 		return nil
 	})
 }

@@ -119,3 +119,42 @@ func TestNewFolderAndKinds(t *testing.T) {
 		}
 	}
 }
+
+func TestFolders(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	rec := start(t, root)
+	// Files written together with their folder, before its watch exists.
+	page := filepath.Join(root, "routes", "about", "page.templ")
+	os.MkdirAll(filepath.Dir(page), 0o755)
+	os.WriteFile(page, []byte("x"), 0o644)
+	os.WriteFile(filepath.Join(root, "routes", "about", "page_templ.go"), []byte("x"), 0o644)
+	seen := func(path string, kind watch.Kind) func() bool {
+		return func() bool {
+			for _, b := range rec.snapshot() {
+				for _, e := range b {
+					if e.Path == path && e.Kind == kind {
+						return true
+					}
+				}
+			}
+			return false
+		}
+	}
+	wait(t, "the new page", seen(page, watch.Templ))
+	wait(t, "the new folder", seen(filepath.Join(root, "routes"), watch.Folder))
+	for _, b := range rec.snapshot() {
+		for _, e := range b {
+			if filepath.Base(e.Path) == "page_templ.go" {
+				t.Errorf("generated file reported: %s", e.Path)
+			}
+		}
+	}
+	// A folder moved out of the tree is reported, though nothing is left
+	// to look at.
+	about := filepath.Dir(page)
+	if err := os.Rename(about, filepath.Join(t.TempDir(), "about")); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, "the moved folder", seen(about, watch.Folder))
+}
