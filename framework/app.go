@@ -41,7 +41,8 @@ type Config struct {
 	// the App.
 	Engine isr.Options
 	// AssetsDir, in development, bundles assets from this folder on disk
-	// again for every asset request, instead of Routes.Assets once.
+	// for every asset request (esbuild rebuilds only what changed),
+	// instead of Routes.Assets once; pages link development names.
 	AssetsDir string
 	// StaticDir, in development, serves static files from this folder on
 	// disk instead of Routes.Static, so new and edited files show at once.
@@ -65,6 +66,8 @@ type App struct {
 	static   staticKeySets
 	ryw      rywSigner
 	assets   *assets.Bundle // nil without assets
+	// devAssets bundles Config.AssetsDir per request in development.
+	devAssets *assets.Builder
 	// devStatic finds a static file on disk in development.
 	devStatic func(path string) http.Handler
 }
@@ -143,7 +146,12 @@ func (a *App) Handler() http.Handler { return a.echo }
 func (a *App) Engine() *isr.Engine { return a.engine }
 
 // Close stops background regeneration and persists counters.
-func (a *App) Close() error { return a.engine.Close() }
+func (a *App) Close() error {
+	if a.devAssets != nil {
+		a.devAssets.Close()
+	}
+	return a.engine.Close()
+}
 
 // RevalidateTag marks the pages carrying tags stale; they regenerate in the
 // background while visitors keep getting the old page.

@@ -27,7 +27,10 @@ func (a *App) buildAssets(routes Routes) error {
 	var err error
 	switch {
 	case a.cfg.AssetsDir != "":
-		a.assets, err = assets.Build(assets.Options{Dir: a.cfg.AssetsDir})
+		// Bundled per request (below), so a broken asset never stops the
+		// app from starting.
+		a.assets = assets.DevNames()
+		return nil
 	case routes.Assets != nil:
 		a.assets, err = assets.BuildFS(routes.Assets, !a.cfg.Dev)
 	default:
@@ -42,16 +45,22 @@ func (a *App) buildAssets(routes Routes) error {
 	return nil
 }
 
-// mountAssets serves the bundle; in development it bundles again from
-// disk for each request, so an edited stylesheet is served at once.
-func (a *App) mountAssets(e *echo.Echo) {
+// mountAssets serves the bundle; from an AssetsDir it bundles again for
+// each request (only what changed), so an edited stylesheet is served at
+// once. gox dev answers asset requests itself and never gets here.
+func (a *App) mountAssets(e *echo.Echo) error {
 	if a.assets == nil {
-		return
+		return nil
 	}
 	var h http.Handler = a.assets.Handler(!a.cfg.Dev)
 	if a.cfg.AssetsDir != "" {
+		builder, err := assets.NewBuilder(a.cfg.AssetsDir)
+		if err != nil {
+			return fmt.Errorf("gox: %w", err)
+		}
+		a.devAssets = builder
 		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			b, err := assets.Build(assets.Options{Dir: a.cfg.AssetsDir})
+			b, err := builder.Build()
 			if err != nil {
 				http.Error(w, err.Error(), http.StatusInternalServerError)
 				return
@@ -61,4 +70,5 @@ func (a *App) mountAssets(e *echo.Echo) {
 	}
 	e.GET(assets.Prefix+"*", echo.WrapHandler(h))
 	e.HEAD(assets.Prefix+"*", echo.WrapHandler(h))
+	return nil
 }

@@ -41,7 +41,9 @@ func (a *App) newEcho(routes Routes) (*echo.Echo, error) {
 			return next(c)
 		}
 	}
-	a.mountAssets(e)
+	if err := a.mountAssets(e); err != nil {
+		return nil, err
+	}
 	a.mountReserved(e)
 	if a.cfg.StaticDir != "" {
 		// Development: look each request up on disk, so new files show.

@@ -26,18 +26,21 @@ func (s *server) rebuild(ctx context.Context) {
 	s.failed = true
 	if err := s.build(ctx, bin); err != nil {
 		fmt.Fprintf(s.log, "gox dev: build failed:\n%s\n", err)
-		s.proxy.ShowError(err.Error())
+		s.buildErr = err.Error()
+		s.showErrorsLocked()
 		return
 	}
 	s.stopAppLocked()
 	if err := s.startApp(bin); err != nil {
 		fmt.Fprintf(s.log, "gox dev: %v\n", err)
-		s.proxy.ShowError(err.Error())
+		s.buildErr = err.Error()
+		s.showErrorsLocked()
 		return
 	}
 	s.failed = false
 	fmt.Fprintf(s.log, "gox dev: rebuilt in %s\n", time.Since(start).Round(time.Millisecond))
-	s.proxy.ClearError()
+	s.buildErr = ""
+	s.showErrorsLocked()
 	s.proxy.Reload()
 }
 

@@ -2,7 +2,8 @@
 // every save behind a small proxy that reloads the browser, swaps
 // stylesheets in place, and shows build errors as a page while the last
 // good app keeps running. A template edit that changes only text is
-// shown without a build, through templ's dev-mode text files.
+// shown without a build, through templ's dev-mode text files; assets are
+// bundled by gox dev itself with an incremental esbuild context.
 //
 // Example:
 //
@@ -74,11 +75,16 @@ func run(ctx context.Context, env command.Env) error {
 	if err != nil {
 		return command.WithHint(fmt.Errorf("listen on %s:%s: %w", host, port, err), "another server is using the port; pick another with --port")
 	}
-	srv := &http.Server{Handler: s.proxy, ReadHeaderTimeout: 10 * time.Second}
+	if s.assets, err = newDevAssets(filepath.Join(abs, "assets")); err != nil {
+		return err
+	}
+	defer s.assets.close()
+	srv := &http.Server{Handler: s.assets.wrap(s.proxy), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
 
 	start := time.Now()
+	s.bundleAssets()
 	s.rebuild(ctx)
 	fmt.Fprintf(env.Stdout, "gox dev: http://%s (ready in %s)\n", ln.Addr(), time.Since(start).Round(time.Millisecond))
 
@@ -106,17 +112,21 @@ type server struct {
 	appPort int
 	templ   *templdev.Generator // nil with --isr: every edit rebuilds
 
-	mu      sync.Mutex // serializes rebuilds, text updates and app restarts
-	app     *os.Process
-	end     chan struct{} // closed when app exits
-	failed  bool          // the last build failed: the app is behind the sources
-	scanned [32]byte      // gen.Inputs at the last route scan
+	mu       sync.Mutex // serializes rebuilds, text updates and app restarts
+	app      *os.Process
+	end      chan struct{} // closed when app exits
+	failed   bool          // the last build failed: the app is behind the sources
+	scanned  [32]byte      // gen.Inputs at the last route scan
+	buildErr string        // shown in the browser with assetErr
+	assetErr string
+
+	assets *devAssets
 }
 
 // changed reacts to a batch of saved files with the least work that shows
 // them: a stylesheet swap, a reload, or a rebuild.
 func (s *server) changed(ctx context.Context, evs []watch.Event) {
-	rebuild, templ, script, css := false, false, false, false
+	rebuild, templ, script, css, bundle := false, false, false, false, false
 	for _, e := range evs {
 		switch e.Kind {
 		case watch.Templ:
@@ -124,14 +134,19 @@ func (s *server) changed(ctx context.Context, evs []watch.Event) {
 		case watch.Go, watch.Folder:
 			rebuild = true
 		case watch.CSS:
-			css = true
-		case watch.Script, watch.Static:
+			css, bundle = true, true
+		case watch.Script:
+			script, bundle = true, true
+		case watch.Static:
 			script = true
 		default:
 			if filepath.Base(e.Path) == "go.mod" || filepath.Base(e.Path) == "go.sum" {
 				rebuild = true
 			}
 		}
+	}
+	if bundle && !s.bundleAssets() {
+		script, css = false, false // the error page is showing
 	}
 	switch {
 	case rebuild:

@@ -47,6 +47,7 @@ type Bundle struct {
 	files    map[string][]byte
 	manifest map[string]string
 	hash     string
+	stable   bool // URLs are development names, whatever the manifest says
 }
 
 // BuildError is a failed build; Messages are esbuild's, with file:line:col.
@@ -58,21 +59,25 @@ func (e *BuildError) Error() string { return "esbuild: " + strings.Join(e.Messag
 // Build bundles the entry points of opts.Dir. A missing or empty folder is
 // an empty bundle.
 func Build(opts Options) (*Bundle, error) {
-	b := &Bundle{files: map[string][]byte{}, manifest: map[string]string{}}
 	entries, err := entryPoints(opts.Dir)
 	if err != nil || len(entries) == 0 {
-		b.hash = b.digest()
-		return b, err
-	}
-	names := "[name]"
-	if opts.Production {
-		names = "[name]-[hash]"
+		return empty(), err
 	}
 	abs, err := filepath.Abs(opts.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("assets: %w", err)
 	}
-	res := api.Build(api.BuildOptions{
+	return bundle(api.Build(buildOptions(abs, entries, opts.Production)))
+}
+
+// buildOptions are esbuild's options for the entry points of the folder
+// abs.
+func buildOptions(abs string, entries []string, production bool) api.BuildOptions {
+	names := "[name]"
+	if production {
+		names = "[name]-[hash]"
+	}
+	return api.BuildOptions{
 		EntryPoints:       entries,
 		AbsWorkingDir:     abs,
 		Bundle:            true,
@@ -82,21 +87,23 @@ func Build(opts Options) (*Bundle, error) {
 		AssetNames:        names,
 		ChunkNames:        names,
 		Metafile:          true,
-		MinifyWhitespace:  opts.Production,
-		MinifyIdentifiers: opts.Production,
-		MinifySyntax:      opts.Production,
-		Sourcemap:         map[bool]api.SourceMap{false: api.SourceMapInline, true: api.SourceMapNone}[opts.Production],
+		MinifyWhitespace:  production,
+		MinifyIdentifiers: production,
+		MinifySyntax:      production,
+		Sourcemap:         map[bool]api.SourceMap{false: api.SourceMapInline, true: api.SourceMapNone}[production],
 		Target:            api.ES2020,
 		Format:            api.FormatESModule,
 		LogLevel:          api.LogLevelSilent,
-	})
-	if len(res.Errors) > 0 {
-		msgs := api.FormatMessages(res.Errors, api.FormatMessagesOptions{Kind: api.ErrorMessage})
-		for i, m := range msgs {
-			msgs[i] = strings.TrimSpace(m)
-		}
-		return nil, &BuildError{Messages: msgs}
 	}
+}
+
+// bundle turns esbuild's result into a Bundle, or its errors into a
+// BuildError.
+func bundle(res api.BuildResult) (*Bundle, error) {
+	if len(res.Errors) > 0 {
+		return nil, buildError(res.Errors)
+	}
+	b := &Bundle{files: map[string][]byte{}, manifest: map[string]string{}}
 	for _, f := range res.OutputFiles {
 		b.files[filepath.Base(f.Path)] = f.Contents
 	}
@@ -105,6 +112,14 @@ func Build(opts Options) (*Bundle, error) {
 	}
 	b.hash = b.digest()
 	return b, nil
+}
+
+func buildError(errs []api.Message) *BuildError {
+	msgs := api.FormatMessages(errs, api.FormatMessagesOptions{Kind: api.ErrorMessage})
+	for i, m := range msgs {
+		msgs[i] = strings.TrimSpace(m)
+	}
+	return &BuildError{Messages: msgs}
 }
 
 // BuildFS bundles an assets folder held in fsys (an embedded assets/),
@@ -171,6 +186,22 @@ func (b *Bundle) readMetafile(meta string) error {
 	return nil
 }
 
+// DevNames returns a bundle without files whose URLs are development
+// names (app.ts is /_gox/assets/app.js): an app in development links the
+// files gox dev bundles and serves without building them itself.
+func DevNames() *Bundle {
+	b := empty()
+	b.stable = true
+	return b
+}
+
+// empty is the bundle of a folder without entry points.
+func empty() *Bundle {
+	b := &Bundle{files: map[string][]byte{}, manifest: map[string]string{}}
+	b.hash = b.digest()
+	return b
+}
+
 func (b *Bundle) digest() string {
 	h := sha256.New()
 	names := make([]string, 0, len(b.files))
@@ -198,6 +229,9 @@ func (b *Bundle) Lookup(name string) (string, bool) {
 // URL returns the URL of a logical name. An unknown name gives a URL that
 // 404s and says why in its path, easy to spot in the page source.
 func (b *Bundle) URL(name string) string {
+	if b.stable {
+		return Prefix + name
+	}
 	if f, ok := b.manifest[name]; ok {
 		return Prefix + f
 	}

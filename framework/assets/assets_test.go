@@ -194,3 +194,66 @@ func TestStatic(t *testing.T) {
 		}
 	}
 }
+
+func TestBuilder(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write(t, dir, app)
+	b, err := assets.NewBuilder(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	body := func(bundle *assets.Bundle, name string) string {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		bundle.Handler(false).ServeHTTP(rec, httptest.NewRequest("GET", bundle.URL(name), nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET %s: %d", name, rec.Code)
+		}
+		return rec.Body.String()
+	}
+	steps := []struct {
+		name    string
+		files   map[string]string
+		remove  string
+		asset   string
+		want    string
+		wantErr string
+	}{
+		{name: "first build", asset: "app.js", want: "hello "},
+		{name: "an imported module edited", files: map[string]string{"lib/greet.ts": "export function greet(n: string) { return 'hi ' + n }\n"}, asset: "app.js", want: "hi "},
+		{name: "a stylesheet edited", files: map[string]string{"parts/base.css": "html { font-family: serif; }\n"}, asset: "site.css", want: "serif"},
+		{name: "a syntax error", files: map[string]string{"lib/greet.ts": "export function greet(\n"}, wantErr: "lib/greet.ts:2:0"},
+		{name: "fixed", files: map[string]string{"lib/greet.ts": "export function greet(n: string) { return 'back ' + n }\n"}, asset: "app.js", want: "back "},
+		{name: "a new entry point", files: map[string]string{"admin.ts": "console.log('admin')\n"}, asset: "admin.js", want: "admin"},
+		{name: "an entry point removed", remove: "admin.ts", asset: "app.js", want: "back "},
+	}
+	for _, st := range steps {
+		write(t, dir, st.files)
+		if st.remove != "" {
+			os.Remove(filepath.Join(dir, st.remove))
+		}
+		got, err := b.Build()
+		if st.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), st.wantErr) {
+				t.Fatalf("%s: error %v, want one naming %s", st.name, err, st.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if s := body(got, st.asset); !strings.Contains(s, st.want) {
+			t.Fatalf("%s: %s lacks %q:\n%s", st.name, st.asset, st.want, s)
+		}
+		if st.remove != "" {
+			if _, ok := got.Lookup("admin.js"); ok {
+				t.Fatalf("%s: admin.js still in the bundle", st.name)
+			}
+		}
+	}
+	if got := assets.DevNames().URL("app.js"); got != assets.Prefix+"app.js" {
+		t.Fatalf("DevNames URL = %q", got)
+	}
+}
