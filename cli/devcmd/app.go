@@ -74,13 +74,14 @@ func (s *server) updateText(evs []watch.Event) bool {
 }
 
 func (s *server) build(ctx context.Context, bin string) error {
-	if err := gen.Templ(ctx, s.dir); err != nil {
-		return err
-	}
+	// The dev generator writes what templ generate does, plus the text
+	// files; with --isr there are none to write.
+	genTempl := func() error { return gen.Templ(ctx, s.dir) }
 	if s.templ != nil {
-		if err := s.templ.All(); err != nil {
-			return err
-		}
+		genTempl = s.templ.All
+	}
+	if err := genTempl(); err != nil {
+		return err
 	}
 	// Reading the routes' types costs as much as compiling them, and an
 	// edit inside a function body, the usual one, cannot change the table:

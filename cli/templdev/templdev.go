@@ -10,8 +10,9 @@
 //
 // Example:
 //
-//	g := templdev.New("./shop")
-//	if err := g.All(); err != nil { ... }      // before starting the app
+//	g, err := templdev.New("./shop")
+//	...
+//	err = g.All()                              // before starting the app
 //	cmd.Env = append(os.Environ(), g.Env()...) // the app reads the text files
 //	rebuild, err := g.File("shop/routes/page.templ")
 package templdev
