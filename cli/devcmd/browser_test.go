@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -70,7 +71,8 @@ func replace(t *testing.T, file, old, new string) {
 
 // TestBrowserReloads: a page open in the browser reloads by itself after a
 // template edit, shows the error page after a syntax error, and comes back
-// once it is fixed.
+// once it is fixed; a stylesheet is swapped in without a reload, a broken
+// script shows the error page, and stopping gox dev stops the app.
 func TestBrowserReloads(t *testing.T) {
 	t.Setenv("GOFLAGS", "-mod=mod")
 	t.Setenv("GOPROXY", "off")
@@ -86,9 +88,10 @@ func TestBrowserReloads(t *testing.T) {
 	done := make(chan int)
 	devOut := new(syncBuffer)
 	go func() { done <- goxcli.Main(ctx, []string{"dev", "--dir", dir, "--port", port}, nil, devOut, devOut) }()
+	var stop sync.Once
+	stopDev := func() { stop.Do(func() { cancel(); <-done }) }
 	t.Cleanup(func() {
-		cancel()
-		<-done
+		stopDev()
 		if t.Failed() {
 			t.Logf("gox dev said:\n%s", devOut.String())
 		}
@@ -130,4 +133,47 @@ func TestBrowserReloads(t *testing.T) {
 
 	replace(t, page, "<h1>{ broken Welcome", "<h1>Welcome")
 	browsertest.Do(t, b, chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Welcome to my shop")]`)))
+
+	// A stylesheet edit is swapped into the open page, which does not reload.
+	waitConnected(t, b)
+	browsertest.Eval(t, b, `window.goxMarker = "kept"`)
+	replace(t, filepath.Join(dir, "assets", "app.css"), "line-height: 1.5;", "line-height: 1.5; --swapped: yes;")
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		v := browsertest.Eval(t, b, `getComputedStyle(document.body).getPropertyValue("--swapped").trim()`)
+		if v == "yes" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the edited stylesheet never reached the page")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if m := browsertest.Eval(t, b, `String(window.goxMarker)`); m != "kept" {
+		t.Fatalf("marker %q: the page reloaded for a stylesheet", m)
+	}
+
+	// A script that does not compile is the error page too.
+	waitConnected(t, b)
+	script := filepath.Join(dir, "assets", "app.ts")
+	replace(t, script, "const greeting: string =", "const greeting: string = (")
+	browsertest.Do(t, b, chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Build failed")]`)))
+	if msg, err := chromedp.Run(b, chromedp.Text(chromedp.ID("gox-error"))); err != nil || !strings.Contains(msg, "app.ts:2:") {
+		t.Fatalf("error page says %q (%v), want app.ts:2:", msg, err)
+	}
+	replace(t, script, "const greeting: string = (", "const greeting: string =")
+	browsertest.Do(t, b, chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Welcome to my shop")]`)))
+
+	// Stopping gox dev stops the app it started.
+	app := appURL.FindStringSubmatch(devOut.String())
+	if app == nil {
+		t.Fatal("the app's address is not in gox dev's log")
+	}
+	stopDev()
+	if c, err := net.DialTimeout("tcp", app[1], time.Second); err == nil {
+		c.Close()
+		t.Fatalf("the app at %s still listens after gox dev stopped", app[1])
+	}
 }
+
+// appURL finds the app's private address in its start log line.
+var appURL = regexp.MustCompile(`msg="gox listening" url=http://(127\.0\.0\.1:\d+)`)
