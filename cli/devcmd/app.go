@@ -31,6 +31,14 @@ func (s *server) rebuild(ctx context.Context) {
 		return
 	}
 	s.stopAppLocked()
+	if s.templ != nil {
+		// Only now: the old app would have read text meant for new code.
+		if err := s.templ.Commit(); err != nil {
+			s.buildErr = err.Error()
+			s.showErrorsLocked()
+			return
+		}
+	}
 	if err := s.startApp(bin); err != nil {
 		fmt.Fprintf(s.log, "gox dev: %v\n", err)
 		s.buildErr = err.Error()
@@ -67,6 +75,9 @@ func (s *server) updateText(evs []watch.Event) bool {
 		if rebuild, err := s.templ.File(e.Path); rebuild || err != nil {
 			return false
 		}
+	}
+	if err := s.templ.Commit(); err != nil {
+		return false
 	}
 	fmt.Fprintf(s.log, "gox dev: text updated in %s, no rebuild\n", time.Since(start).Round(time.Millisecond))
 	s.proxy.Reload()

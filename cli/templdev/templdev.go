@@ -12,9 +12,13 @@
 //
 //	g, err := templdev.New("./shop")
 //	...
-//	err = g.All()                              // before starting the app
-//	cmd.Env = append(os.Environ(), g.Env()...) // the app reads the text files
+//	err = g.All()                              // generate, go build, then
+//	err = g.Commit()                           // write the text files
+//	cmd.Env = append(os.Environ(), g.Env()...) // the app reads them
 //	rebuild, err := g.File("shop/routes/page.templ")
+//	if !rebuild {
+//		err = g.Commit() // the running app shows the edit
+//	}
 package templdev
 
 import (
@@ -39,6 +43,7 @@ type Generator struct {
 
 	mu   sync.Mutex
 	last map[string]generator.GeneratorOutput // by absolute .templ path
+	text map[string][]byte                    // text files Commit writes
 }
 
 // New returns a Generator for the app in dir.
@@ -50,7 +55,7 @@ func New(dir string) (*Generator, error) {
 	if abs, err = filepath.EvalSymlinks(abs); err != nil {
 		return nil, err
 	}
-	return &Generator{dir: abs, last: map[string]generator.GeneratorOutput{}}, nil
+	return &Generator{dir: abs, last: map[string]generator.GeneratorOutput{}, text: map[string][]byte{}}, nil
 }
 
 // Env is what the app's environment needs to read literals from the text
@@ -61,7 +66,7 @@ func (g *Generator) Env() []string {
 }
 
 // All generates every .templ file of the app. The app must not start in
-// dev mode before it has: a missing text file fails its render.
+// dev mode before they are committed: a missing text file fails a render.
 func (g *Generator) All() error {
 	return filepath.WalkDir(g.dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -88,10 +93,10 @@ func skipDir(name string) bool {
 }
 
 // File generates one .templ file: its _templ.go (written only when it
-// changed, byte for byte what templ generate writes) and its text file.
-// rebuild reports whether the running app can show the edit without a
-// build: false when only literals changed since the last call for the
-// file. The first call for a file always asks for one.
+// changed, byte for byte what templ generate writes), and its text file
+// for the next Commit. rebuild reports whether the running app can show
+// the edit without a build: false when only literals changed since the
+// last call for the file. The first call for a file always asks for one.
 func (g *Generator) File(path string) (rebuild bool, err error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -119,16 +124,30 @@ func (g *Generator) File(path string) (rebuild bool, err error) {
 	if err := writeIfChanged(goFile, src); err != nil {
 		return true, err
 	}
-	txt := templruntime.GetDevModeTextFileName(abs)
-	if err := writeIfChanged(txt, []byte(strings.Join(out.Literals, "\n"))); err != nil {
-		return true, err
-	}
 
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	prev, seen := g.last[abs]
 	g.last[abs] = out
+	g.text[abs] = []byte(strings.Join(out.Literals, "\n"))
 	return !seen || generator.HasGoChanged(prev, out), nil
+}
+
+// Commit writes the text files of the templates generated since the last
+// Commit. Call it when the app that will read them runs the Go generated
+// with them: right away after a text-only edit, after the build otherwise.
+// An app reading text meant for other code would render it in the wrong
+// places.
+func (g *Generator) Commit() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for abs, b := range g.text {
+		if err := writeIfChanged(templruntime.GetDevModeTextFileName(abs), b); err != nil {
+			return err
+		}
+		delete(g.text, abs)
+	}
+	return nil
 }
 
 // Clean removes the text files of every file generated so far.

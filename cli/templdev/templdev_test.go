@@ -60,11 +60,17 @@ func TestFile(t *testing.T) {
 	if err := g.All(); err != nil {
 		t.Fatal(err)
 	}
+	txt := templruntime.GetDevModeTextFileName(src)
+	if _, err := os.Stat(txt); !os.IsNotExist(err) {
+		t.Fatalf("text file written before Commit: %v", err)
+	}
+	if err := g.Commit(); err != nil {
+		t.Fatal(err)
+	}
 	// The same bytes as templ generate: no rewrite, no needless go build.
 	if got := read(t, goFile); got != fromTempl {
 		t.Fatalf("All rewrote page_templ.go differently from templ generate:\n%s", got)
 	}
-	txt := templruntime.GetDevModeTextFileName(src)
 	if got := read(t, txt); !strings.Contains(got, "Welcome to the shop.") {
 		t.Fatalf("text file %s: %q", txt, got)
 	}
@@ -90,12 +96,19 @@ func TestFile(t *testing.T) {
 			t.Fatalf("%s: page.templ has no %q", tt.name, tt.from)
 		}
 		write(t, src, strings.Replace(read(t, src), tt.from, tt.to, 1))
+		before := read(t, txt)
 		rebuild, err := g.File(src)
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
 		if rebuild != tt.wantRebuild {
 			t.Errorf("%s: rebuild %v, want %v", tt.name, rebuild, tt.wantRebuild)
+		}
+		if got := read(t, txt); got != before {
+			t.Errorf("%s: text file changed before Commit", tt.name)
+		}
+		if err := g.Commit(); err != nil {
+			t.Fatal(err)
 		}
 		if got := read(t, txt); !strings.Contains(got, tt.wantText) {
 			t.Errorf("%s: text file %q, want it to contain %q", tt.name, got, tt.wantText)
