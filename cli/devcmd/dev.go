@@ -48,7 +48,7 @@ func run(ctx context.Context, env command.Env) error {
 	if err != nil {
 		return err
 	}
-	if _, err := strconv.Atoi(port); err != nil {
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 		return command.Usagef("--port takes a number, e.g. --port 3000", "bad port %q", port)
 	}
 	abs, err := filepath.Abs(dir)

@@ -19,6 +19,8 @@ import (
 	"regexp"
 	"strings"
 
+	"golang.org/x/mod/module"
+
 	"github.com/goxweb/gox/cli/command"
 	"github.com/goxweb/gox/cli/gen"
 	"github.com/goxweb/gox/cli/versioncmd"
@@ -37,7 +39,7 @@ const develVersion = "v0.0.0-00010101000000-000000000000"
 func run(ctx context.Context, env command.Env) error {
 	fs := flag.NewFlagSet("gox new", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	module := fs.String("module", "", "the module path (default: the folder name)")
+	modPath := fs.String("module", "", "the module path (default: the folder name)")
 	usage := "gox new NAME [--module PATH]"
 	// Flags may follow the name, as people type them.
 	var args []string
@@ -59,13 +61,16 @@ func run(ctx context.Context, env command.Env) error {
 	if !validName.MatchString(name) {
 		return command.Usagef("use lowercase letters, digits, '-' and '_', starting with a letter", "bad app name %q", name)
 	}
-	if *module == "" {
-		*module = name
+	if *modPath == "" {
+		*modPath = name
+	}
+	if err := module.CheckImportPath(*modPath); err != nil {
+		return command.Usagef("--module takes a Go module path, e.g. --module example.com/shop", "bad module path: %v", err)
 	}
 	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
 		return command.WithHint(fmt.Errorf("%s exists and is not empty", dir), "pick a new name, or empty the folder")
 	}
-	d := starter.Data{Module: *module, Name: name, GoxVersion: versioncmd.Version()}
+	d := starter.Data{Module: *modPath, Name: name, GoxVersion: versioncmd.Version()}
 	if !strings.HasPrefix(d.GoxVersion, "v") {
 		d.GoxVersion, d.Replace = develVersion, starter.Checkout()
 		if d.Replace == "" {
@@ -86,7 +91,7 @@ func run(ctx context.Context, env command.Env) error {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Created %s (module %s).\n\n  cd %s\n  gox dev\n\nThen open http://127.0.0.1:3000 and edit %s.\n",
-		dir, *module, dir, filepath.Join("routes", "page.templ"))
+		dir, *modPath, dir, filepath.Join("routes", "page.templ"))
 	return nil
 }
 
