@@ -4,7 +4,7 @@ GO    ?= go
 PORT  ?= 3000
 HOST  ?= 127.0.0.1
 
-.PHONY: help demo test chromium check fmt vet staticcheck race generate check-generated bench bench-prerender
+.PHONY: help demo test modules chromium check fmt vet staticcheck race generate check-generated bench bench-prerender
 
 
 help: ## Show the targets.
@@ -13,8 +13,13 @@ help: ## Show the targets.
 demo: ## Build examples/store in production mode and serve it on http://$(HOST):$(PORT).
 	cd examples/store && $(GO) run ../../cli/gox build && HOST=$(HOST) PORT=$(PORT) ./bin/store
 
-test: chromium ## Run every test, with the race detector.
+test: modules chromium ## Run every test, with the race detector.
 	$(GO) test -race -count=1 ./...
+
+# Every module of the graph, not only those the build needs: the tests run
+# gox new, whose go mod tidy resolves a new app offline (GOPROXY=off).
+modules:
+	@$(GO) mod download all
 
 chromium: ## Install Debian's chromium for the browser tests, if missing.
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
@@ -34,7 +39,7 @@ vet:
 staticcheck:
 	$(GO) tool staticcheck ./...
 
-race:
+race: modules chromium
 	$(GO) test -race ./...
 
 APPS := $(patsubst %/main.go,%,$(wildcard examples/*/main.go)) cli/buildcmd/testdata/bigapp
@@ -45,7 +50,7 @@ generate: ## Regenerate templ code, and each app's gox_routes.go.
 
 check-generated: ## Fail if generated code is out of date.
 	@$(MAKE) -s generate
-	@git diff --exit-code --stat -- '*.go' || (echo "generated code is out of date: run make generate"; exit 1)
+	@git diff --exit-code --stat -- '*_templ.go' '*gox_routes.go' || (echo "generated code is out of date: run make generate"; exit 1)
 
 BIGAPP := cli/buildcmd/testdata/bigapp
 

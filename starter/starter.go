@@ -74,13 +74,18 @@ func Write(dir string, d Data) error {
 }
 
 // Checkout returns the gox source checkout this binary was built from, or
-// "" when it was not built from one (an installed release).
+// "" when it was not built from one: a release installed from the module
+// proxy compiles from the module cache, whose folders are named
+// module@version, and a -trimpath build records no folder at all.
 func Checkout() string {
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
 		return ""
 	}
 	root := filepath.Dir(filepath.Dir(file))
+	if strings.Contains(filepath.Base(root), "@") {
+		return ""
+	}
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
 		return ""
 	}

@@ -71,14 +71,24 @@ func run(ctx context.Context, env command.Env) error {
 		return command.WithHint(fmt.Errorf("%s exists and is not empty", dir), "pick a new name, or empty the folder")
 	}
 	d := starter.Data{Module: *modPath, Name: name, GoxVersion: versioncmd.Version()}
-	if !strings.HasPrefix(d.GoxVersion, "v") {
-		d.GoxVersion, d.Replace = develVersion, starter.Checkout()
-		if d.Replace == "" {
-			return command.WithHint(fmt.Errorf("this gox was built without its source checkout"), "install a release: go install github.com/goxweb/gox/cli/gox@latest")
-		}
+	// A gox built from a checkout (its version "(devel)", or a local
+	// pseudo-version go build stamped from git) resolves the framework
+	// from that checkout; a release requires its own version.
+	if root := starter.Checkout(); root != "" {
+		d.GoxVersion, d.Replace = develVersion, root
+	} else if !strings.HasPrefix(d.GoxVersion, "v") {
+		return command.WithHint(fmt.Errorf("this gox was built without its source checkout"), "install a release: go install github.com/goxweb/gox/cli/gox@latest")
 	}
 	if err := starter.Write(dir, d); err != nil {
 		return fmt.Errorf("write starter: %w", err)
+	}
+	if d.Replace != "" {
+		// The app needs a subset of the framework's modules: their checksums
+		// are already known, so go mod tidy need not ask the checksum
+		// database (which an offline machine cannot reach).
+		if err := copyFile(filepath.Join(d.Replace, "go.sum"), filepath.Join(dir, "go.sum")); err != nil {
+			return fmt.Errorf("write starter: %w", err)
+		}
 	}
 	fmt.Fprintf(env.Stderr, "wrote %s; resolving modules...\n", dir)
 	if err := gen.Templ(ctx, dir); err != nil {
@@ -104,4 +114,12 @@ func goCmd(ctx context.Context, dir string, args ...string) error {
 		return fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, strings.TrimSpace(out.String()))
 	}
 	return nil
+}
+
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, b, 0o644)
 }
