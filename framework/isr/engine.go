@@ -53,6 +53,10 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// errBackoff tells a caller holding a last good page that the key's last
+// render failed and its retry is not due.
+var errBackoff = errors.New("isr: regeneration backing off after a failure")
+
 // Engine serves keys from the cache, rendering and regenerating them as
 // their freshness requires. It is safe for concurrent use.
 type Engine struct {
@@ -142,7 +146,8 @@ func (e *Engine) Route(name string) *Route {
 // Serve answers job from the cache, rendering it when nothing usable is
 // stored. The entry it returns is shared and must not be modified. It
 // returns an error only when there is no entry to serve: the render
-// failed on a miss or an expired key without a last good page.
+// failed on a miss. An expired key whose render fails keeps its last good
+// page, served Stale without waiting until the retry backoff has passed.
 func (e *Engine) Serve(ctx context.Context, job Job) (*cache.Entry, State, error) {
 	e.touch(job.Key)
 	l, err := e.store.Get(ctx, job.Key)
@@ -157,6 +162,13 @@ func (e *Engine) Serve(ctx context.Context, job Job) (*cache.Entry, State, error
 	ent := l.Entry
 	now := time.Now()
 	if isExpired(l) || ent.GeneratedAt.Before(job.NotBefore) {
+		if now.Before(ent.RetryAt) {
+			// Its last render failed: waiting for another would cost every
+			// request a render, so the last good page goes out at once until
+			// the retry is due.
+			job.Route.stale.Add(1)
+			return ent, Stale, nil
+		}
 		job.Route.misses.Add(1)
 		fresh, err := e.renderShared(job, ent, false)
 		if err != nil {
@@ -196,6 +208,11 @@ func (e *Engine) renderShared(job Job, prev *cache.Entry, force bool) (*cache.En
 			if err == nil && !isExpired(l) && !l.Entry.GeneratedAt.Before(job.NotBefore) &&
 				(prev == nil || l.Entry.GeneratedAt.After(prev.GeneratedAt)) {
 				return l.Entry, nil
+			}
+			if err == nil && prev != nil && time.Now().Before(l.Entry.RetryAt) {
+				// A render failed since the caller read the entry: it keeps
+				// the last good page rather than render again at once.
+				return nil, errBackoff
 			}
 		}
 		return e.regenerate(job, prev)

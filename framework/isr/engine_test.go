@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -340,10 +341,101 @@ func TestExpireWaitsForFreshRender(t *testing.T) {
 	if err != nil || inv.Entries != 1 {
 		t.Fatalf("RevalidateTags = %+v, %v; want 1 entry", inv, err)
 	}
-	// The eager regeneration may land first; either way the body is new.
+	// Without Resolve nothing regenerates eagerly: this request itself waits
+	// for the fresh render.
 	b, st := serve(t, e, j)
-	if b != "v2 /x" || (st != isr.Expired && st != isr.Hit) {
-		t.Fatalf("after expire: %q %s, want the new body", b, st)
+	if b != "v2 /x" || st != isr.Expired {
+		t.Fatalf("after expire: %q %s, want %q EXPIRED", b, st, "v2 /x")
+	}
+	if got := p.renders.Load(); got != 2 {
+		t.Fatalf("renders = %d, want 2", got)
+	}
+}
+
+func TestExpiredFailingRenderBacksOff(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		fail    func(hang <-chan struct{}) (isr.Result, error)
+		wantErr string
+	}{
+		{"error", func(<-chan struct{}) (isr.Result, error) { return isr.Result{}, errors.New("upstream down") }, "upstream down"},
+		{"panic", func(<-chan struct{}) (isr.Result, error) { panic("render exploded") }, "render exploded"},
+		{"hang", func(hang <-chan struct{}) (isr.Result, error) { <-hang; return isr.Result{}, nil }, "timed out"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			st := openStore(t, "")
+			// A backoff far longer than the test, so no retry comes due by itself.
+			e := newEngine(t, st, isr.Options{RetryBase: time.Minute, RenderTimeout: 100 * time.Millisecond})
+			p := &page{body: "good", tags: []string{"t"}}
+			j := job(e, "/xf", p)
+			serve(t, e, j)
+			hang := make(chan struct{})
+			t.Cleanup(func() { close(hang) })
+			p.set(func(p *page) { p.fail = func() (isr.Result, error) { return tt.fail(hang) } })
+			if _, err := e.RevalidateTags(ctx, []string{"t"}, cache.Expire); err != nil {
+				t.Fatal(err)
+			}
+			p.renders.Store(0)
+			const n = 20
+			for i := range n {
+				if b, s := serve(t, e, j); b != "good /xf" || s != isr.Stale {
+					t.Fatalf("request %d: %q %s, want the last good page STALE", i, b, s)
+				}
+			}
+			if got := p.renders.Load(); got != 1 {
+				t.Fatalf("renders for %d requests while backing off = %d, want 1", n, got)
+			}
+			l, err := st.Get(ctx, "/xf")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := l.Entry; got.Failures != 1 || !strings.Contains(got.LastError, tt.wantErr) {
+				t.Fatalf("entry Failures %d LastError %q, want 1 and %q", got.Failures, got.LastError, tt.wantErr)
+			}
+			// Requests answered from the backoff render nothing: they count
+			// as stale serves, not misses.
+			if err := e.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			counts, err := st.Counters(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := cache.Counters{Misses: 2, Stale: n, Regenerations: 2, Writes: 1, Failures: 1}
+			if got := counts["/r"]; got != want {
+				t.Fatalf("counters = %+v, want %+v", got, want)
+			}
+
+			// Once the retry is due, concurrent requests share one more render.
+			m := cache.Meta{GeneratedAt: l.Entry.GeneratedAt, FreshUntil: l.Entry.FreshUntil, BuildID: l.Entry.BuildID,
+				LastError: l.Entry.LastError, Failures: l.Entry.Failures, RetryAt: time.Now().Add(-time.Second)}
+			if err := st.SetMeta(ctx, "/xf", m); err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			var good atomic.Int64
+			for range n {
+				wg.Go(func() {
+					if b, s := serve(t, e, j); b == "good /xf" && s == isr.Stale {
+						good.Add(1)
+					}
+				})
+			}
+			wg.Wait()
+			if got := good.Load(); got != n {
+				t.Fatalf("last good page STALE for %d of %d requests", got, n)
+			}
+			if got := p.renders.Load(); got != 2 {
+				t.Fatalf("renders after the retry came due = %d, want 2", got)
+			}
+			if l, err := st.Get(ctx, "/xf"); err != nil || l.Entry.Failures != 2 {
+				t.Fatalf("after the retry: %v, err %v; want 2 failures", l.Entry, err)
+			}
+		})
 	}
 }
 

@@ -75,7 +75,9 @@ type Job struct {
 	// NotBefore, when set, makes an entry generated before it count as
 	// expired for this request alone: the request waits for a fresh render
 	// (shared with any other in flight). It gives the browser that just
-	// changed data, and only that browser, read-your-writes.
+	// changed data, and only that browser, read-your-writes. While the
+	// key's last render failed and its retry is not due, the last good
+	// entry is served instead.
 	NotBefore time.Time
 }
 
