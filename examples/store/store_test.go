@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -8,12 +9,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	gox "github.com/goxweb/gox/framework"
+	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/cache/sqlite"
 )
 
@@ -30,6 +33,13 @@ func TestMain(m *testing.M) {
 
 func serveStore(t *testing.T) string {
 	t.Helper()
+	base, _ := serveStoreCache(t)
+	return base
+}
+
+// serveStoreCache serves the shop and returns its URL and its page cache.
+func serveStoreCache(t *testing.T) (string, *sqlite.Store) {
+	t.Helper()
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cache.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +50,7 @@ func serveStore(t *testing.T) string {
 	}
 	srv := httptest.NewServer(app.Handler())
 	t.Cleanup(func() { srv.Close(); app.Close(); st.Close() })
-	return srv.URL
+	return srv.URL, st
 }
 
 func get(t *testing.T, c *http.Client, url string) (*http.Response, string) {
@@ -142,5 +152,48 @@ func TestBuyerSeesTheNewStock(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 422 || !strings.Contains(string(b), "Enter a quantity of at least 1.") || !strings.Contains(string(b), `value="0"`) {
 		t.Fatalf("quantity 0: %d\n%s", resp.StatusCode, b)
+	}
+}
+
+// TestSecondRequestIsAHit: each page is rendered once, then served from
+// the cache with its own freshness for CDNs, and stored with its tags so
+// that a purchase can revalidate it.
+func TestSecondRequestIsAHit(t *testing.T) {
+	base, st := serveStoreCache(t)
+	tests := []struct {
+		name, path   string
+		cacheControl string
+		tags         []string
+	}{
+		{"list", "/", "public, max-age=0, s-maxage=60, stale-while-revalidate=31536000", []string{"product-list"}},
+		{"product", "/products/1", "public, max-age=0, s-maxage=3600, stale-while-revalidate=31536000", []string{"product-1", "product-list"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var bodies []string
+			for i, want := range []string{"MISS", "HIT"} {
+				resp, b := get(t, http.DefaultClient, base+tt.path)
+				if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Gox-Cache") != want {
+					t.Fatalf("request %d: %d %s, want 200 %s", i, resp.StatusCode, resp.Header.Get("X-Gox-Cache"), want)
+				}
+				if got := resp.Header.Get("Cache-Control"); got != tt.cacheControl {
+					t.Errorf("request %d: Cache-Control = %q, want %q", i, got, tt.cacheControl)
+				}
+				bodies = append(bodies, b)
+			}
+			if bodies[0] != bodies[1] {
+				t.Errorf("the HIT body differs from the MISS body")
+			}
+			infos, err := st.List(context.Background(), cache.Filter{Prefix: tt.path, Limit: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(infos) != 1 || infos[0].Key != tt.path {
+				t.Fatalf("cache entries from %s: %+v, want %s", tt.path, infos, tt.path)
+			}
+			if got := infos[0].Tags; !slices.Equal(got, tt.tags) {
+				t.Errorf("stored tags = %q, want %q", got, tt.tags)
+			}
+		})
 	}
 }

@@ -114,8 +114,8 @@ func readEntry(ctx context.Context, stmt *sql.Stmt, args []any, withStamps bool)
 }
 
 // Put stores e with its tag index rows and a change log row in one
-// transaction, evicting least recently used entries if that goes over
-// MaxEntries or MaxBytes, and keeps e in the memory tier. A zero Sum is
+// transaction, evicting least recently used entries if that goes over a
+// bound of e's route or of the store, and keeps e in the memory tier. A zero Sum is
 // filled in; a Sum that does not match Body is refused with
 // cache.ErrCorrupt.
 func (s *Store) Put(ctx context.Context, e *cache.Entry) error {
@@ -137,7 +137,7 @@ func (s *Store) Put(ctx context.Context, e *cache.Entry) error {
 		if err := s.logChange(ctx, tx, changeEntry, e.Key); err != nil {
 			return err
 		}
-		evicted, err = s.evict(ctx, tx, e.Key)
+		evicted, err = s.evict(ctx, tx, e.Key, e.Route)
 		return err
 	})
 	if err != nil {
@@ -175,7 +175,7 @@ func (s *Store) writeEntry(ctx context.Context, tx *sql.Tx, e *cache.Entry, enc 
 	if err != nil {
 		return err
 	}
-	if _, err := tx.StmtContext(ctx, s.stmts.access).ExecContext(ctx, e.Key, accessed); err != nil {
+	if _, err := tx.StmtContext(ctx, s.stmts.access).ExecContext(ctx, e.Key, e.Route, accessed); err != nil {
 		return err
 	}
 	if _, err := tx.StmtContext(ctx, s.stmts.deleteTags).ExecContext(ctx, e.Key); err != nil {

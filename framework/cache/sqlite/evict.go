@@ -5,24 +5,39 @@ import (
 	"database/sql"
 )
 
+// usage is what some entries hold, or, as a bound, may hold; a bound of
+// 0 or less does not bind.
+type usage struct {
+	entries, bytes int64
+}
+
+// over reports whether u exceeds the bound b.
+func (u usage) over(b usage) bool {
+	return (b.entries > 0 && u.entries > b.entries) || (b.bytes > 0 && u.bytes > b.bytes)
+}
+
+const (
+	totalsSQL = `SELECT t.entries, t.bytes, coalesce(r.entries, 0), coalesce(r.bytes, 0)
+	FROM totals t LEFT JOIN route_totals r ON r.route = ?`
+	lruSQL      = `SELECT a.key, e.size FROM access a JOIN entries e ON e.key = a.key ORDER BY a.at, a.key`
+	routeLRUSQL = `SELECT a.key, e.size FROM access a JOIN entries e ON e.key = a.key
+	WHERE a.route = ? ORDER BY a.route, a.at, a.key`
+)
+
 // evict deletes least recently accessed entries, with their tag index
-// rows, while the store is over MaxEntries or MaxBytes. It runs inside
-// the transaction of the Put that went over, so the bound holds when Put
-// returns and the eviction commits or rolls back with the write. keep, the
-// key just written, is never a victim.
-func (s *Store) evict(ctx context.Context, tx *sql.Tx, keep string) ([]string, error) {
-	maxEntries, maxBytes := int64(s.opts.MaxEntries), s.opts.MaxBytes
-	if maxEntries <= 0 && maxBytes <= 0 {
-		return nil, nil
-	}
-	var entries, bytes int64
-	if err := tx.QueryRowContext(ctx, "SELECT entries, bytes FROM totals").Scan(&entries, &bytes); err != nil {
+// rows: of route while it is over its bound, then of the whole store
+// while it is over its bound. It runs inside the transaction of the Put
+// that went over, so the bounds hold when Put returns and the eviction
+// commits or rolls back with the write. keep, the key just written, is
+// never a victim.
+func (s *Store) evict(ctx context.Context, tx *sql.Tx, keep, route string) ([]string, error) {
+	total, inRoute, err := s.usage(ctx, tx, route)
+	if err != nil {
 		return nil, err
 	}
-	over := func() bool {
-		return (maxEntries > 0 && entries > maxEntries) || (maxBytes > 0 && bytes > maxBytes)
-	}
-	if !over() {
+	totalBound := usage{int64(s.opts.MaxEntries), s.opts.MaxBytes}
+	routeBound := usage{int64(s.opts.MaxEntriesPerRoute), s.opts.MaxBytesPerRoute}
+	if !total.over(totalBound) && !inRoute.over(routeBound) {
 		return nil, nil
 	}
 	// Reads recorded in memory decide the order too. If the transaction
@@ -30,33 +45,59 @@ func (s *Store) evict(ctx context.Context, tx *sql.Tx, keep string) ([]string, e
 	if err := s.touch(ctx, tx, s.access.drain()); err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT a.key, e.size FROM access a JOIN entries e ON e.key = a.key ORDER BY a.at, a.key")
+	var victims []string
+	if inRoute.over(routeBound) {
+		if victims, err = s.lru(ctx, tx, keep, &inRoute, routeBound, routeLRUSQL, route); err != nil {
+			return nil, err
+		}
+		if err := s.deleteEntries(ctx, tx, victims); err != nil {
+			return nil, err
+		}
+		if total, _, err = s.usage(ctx, tx, route); err != nil {
+			return nil, err
+		}
+	}
+	if total.over(totalBound) {
+		more, err := s.lru(ctx, tx, keep, &total, totalBound, lruSQL)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.deleteEntries(ctx, tx, more); err != nil {
+			return nil, err
+		}
+		victims = append(victims, more...)
+	}
+	return victims, nil
+}
+
+// usage returns what the store and route hold, from the trigger-kept
+// totals.
+func (s *Store) usage(ctx context.Context, tx *sql.Tx, route string) (total, inRoute usage, err error) {
+	err = tx.QueryRowContext(ctx, totalsSQL, route).Scan(&total.entries, &total.bytes, &inRoute.entries, &inRoute.bytes)
+	return total, inRoute, err
+}
+
+// lru returns the least recently accessed keys of query's (key, size)
+// rows, except keep, taking them off u until u is within bound.
+func (s *Store) lru(ctx context.Context, tx *sql.Tx, keep string, u *usage, bound usage, query string, args ...any) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	var victims []string
-	for over() && rows.Next() {
+	for u.over(bound) && rows.Next() {
 		var key string
 		var size int64
 		if err := rows.Scan(&key, &size); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		if key == keep {
 			continue
 		}
 		victims = append(victims, key)
-		entries--
-		bytes -= size
+		u.entries--
+		u.bytes -= size
 	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if err := s.deleteEntries(ctx, tx, victims); err != nil {
-		return nil, err
-	}
-	return victims, nil
+	return victims, rows.Err()
 }

@@ -183,3 +183,92 @@ func checkKeys(t *testing.T, st *Store, want []string) {
 		t.Errorf("Stats = %+v, want %d entries of %d bytes", stats, len(want), bytes)
 	}
 }
+
+// TestEvictPerRoute fills the route /p/{x} past its bound after the
+// entries of /other/{x}: a store-wide LRU would evict the older /other
+// pages, the route's bound evicts the route's own oldest pages.
+func TestEvictPerRoute(t *testing.T) {
+	tests := []struct {
+		name  string
+		opts  Options
+		steps []step
+		want  []string
+	}{
+		{
+			name: "entries bound",
+			opts: Options{MaxEntriesPerRoute: 3},
+			steps: []step{{"put", "/other/a", 10}, {"put", "/other/b", 10}, {"put", "/p/1", 10}, {"put", "/p/2", 10},
+				{"put", "/p/3", 10}, {"get", "/p/1", 0}, {"put", "/p/4", 10}, {"put", "/p/5", 10}},
+			want: []string{"/other/a", "/other/b", "/p/1", "/p/4", "/p/5"},
+		},
+		{
+			name: "entries bound, reads from the file",
+			opts: Options{MaxEntriesPerRoute: 2, MemoryBytes: -1},
+			steps: []step{{"put", "/other/a", 10}, {"put", "/p/1", 10}, {"put", "/p/2", 10}, {"get", "/p/1", 0},
+				{"put", "/p/3", 10}},
+			want: []string{"/other/a", "/p/1", "/p/3"},
+		},
+		{
+			name: "bytes bound",
+			opts: Options{MaxBytesPerRoute: 250},
+			steps: []step{{"put", "/other/a", 100}, {"put", "/other/b", 100}, {"put", "/p/1", 100},
+				{"put", "/p/2", 100}, {"put", "/p/3", 100}},
+			want: []string{"/other/a", "/other/b", "/p/2", "/p/3"},
+		},
+		{
+			name: "route and store bounds",
+			opts: Options{MaxEntriesPerRoute: 2, MaxEntries: 3},
+			steps: []step{{"put", "/other/a", 10}, {"put", "/other/b", 10}, {"put", "/p/1", 10}, {"put", "/p/2", 10},
+				{"put", "/p/3", 10}},
+			want: []string{"/other/b", "/p/2", "/p/3"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t, tt.opts)
+			for _, s := range tt.steps {
+				if s.op == "put" {
+					e := page(s.key, strings.Repeat("x", s.size), "all", "key:"+s.key)
+					e.Route, e.Gzip = routeOf(s.key), nil
+					if err := st.Put(ctx, e); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				run(t, st, s)
+			}
+			checkKeys(t, st, tt.want)
+			keys, err := st.InvalidateTags(ctx, []string{"all"}, time.Now(), cache.Stale)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.want, keys); d != "" {
+				t.Errorf("InvalidateTags(all) after eviction (-want +got):\n%s", d)
+			}
+			db := rawDB(t, st)
+			for _, c := range []struct{ what, query string }{
+				{"tag index rows without an entry", "SELECT count(*) FROM entry_tags WHERE key NOT IN (SELECT key FROM entries)"},
+				{"access rows without an entry", "SELECT count(*) FROM access WHERE key NOT IN (SELECT key FROM entries)"},
+				{"route totals that disagree with the entries", `SELECT count(*) FROM (
+					SELECT route, count(*) AS n, sum(size) AS b FROM entries GROUP BY route) e
+					FULL JOIN route_totals r USING (route)
+					WHERE r.entries IS NOT e.n OR r.bytes IS NOT e.b`},
+			} {
+				var n int
+				if err := db.QueryRowContext(ctx, c.query).Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				if n != 0 {
+					t.Errorf("%d %s", n, c.what)
+				}
+			}
+		})
+	}
+}
+
+// routeOf returns the route of a key such as /p/1: /p/{x}.
+func routeOf(key string) string {
+	first, _, _ := strings.Cut(strings.TrimPrefix(key, "/"), "/")
+	return "/" + first + "/{x}"
+}

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,5 +113,47 @@ func TestStoredAfterConcurrentChangeDrops(t *testing.T) {
 	h.setMeta("/k", cache.Meta{}, gen)
 	if _, ok := h.get("/k"); ok {
 		t.Errorf("tier kept an entry updated before a later change")
+	}
+}
+
+// TestMemoryTierStaysWithinItsBound writes and reads ten times the tier's
+// bound: the tier never holds more than its bound, and every entry is
+// still read whole, from the file when the tier dropped it.
+func TestMemoryTierStaysWithinItsBound(t *testing.T) {
+	const limit, n, size = 1 << 20, 100, 100 << 10
+	ctx := context.Background()
+	st := open(t, Options{MemoryBytes: limit})
+	key := func(i int) string { return fmt.Sprintf("/p/%d", i) }
+	held := func() (bytes int64, entries int) {
+		st.hot.entries.CleanUp()
+		for i := range n {
+			if h, ok := st.hot.get(key(i)); ok {
+				bytes += h.e.Size()
+				entries++
+			}
+		}
+		return bytes, entries
+	}
+	for i := range n {
+		e := page(key(i), strings.Repeat(string(rune('a'+i%26)), size))
+		e.Gzip = nil
+		if err := st.Put(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if bytes, entries := held(); bytes > limit || entries == 0 {
+		t.Errorf("after %d Puts the memory tier holds %d entries of %d bytes, want some within %d bytes", n, entries, bytes, limit)
+	}
+	for i := range n {
+		l, err := st.Get(ctx, key(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := strings.Repeat(string(rune('a'+i%26)), size); string(l.Entry.Body) != want {
+			t.Fatalf("Get(%s) body is %d bytes starting %.10q, want %d bytes of %q", key(i), len(l.Entry.Body), l.Entry.Body, size, want[:1])
+		}
+	}
+	if bytes, entries := held(); bytes > limit {
+		t.Errorf("after %d Gets the memory tier holds %d entries of %d bytes, want at most %d bytes", n, entries, bytes, limit)
 	}
 }

@@ -6,18 +6,22 @@ import (
 	"fmt"
 )
 
-// schemaVersion is stored in PRAGMA user_version. A gox that finds a
-// smaller version migrates the file; one that finds a larger version
-// refuses it rather than misread it.
-const schemaVersion = 1
+// migrations[i] brings a file from version i to i+1. The version is
+// stored in PRAGMA user_version. A gox that finds a smaller version
+// migrates the file; one that finds a larger version refuses it rather
+// than misread it.
+var migrations = []string{schemaV1, schemaV2}
 
-// schema creates version 1.
+// schemaVersion is the version this gox writes.
+var schemaVersion = len(migrations)
+
+// schemaV1 creates version 1.
 //
 // Columns of entries are ordered small first and blobs last: SQLite reads
 // a row's columns in order, so List, which stops at tags, never touches
 // the overflow pages of bodies. Times are Unix nanoseconds, 0 for none.
 // totals is kept by triggers so that bounds and Stats need no table scan.
-const schema = `
+const schemaV1 = `
 CREATE TABLE entries (
 	key          TEXT PRIMARY KEY,
 	route        TEXT NOT NULL,
@@ -109,15 +113,47 @@ CREATE TRIGGER entries_resize AFTER UPDATE OF size ON entries BEGIN
 END;
 `
 
+// schemaV2 adds what bounds each route: its totals, kept by triggers, and
+// the route of each access row, so that eviction walks one route's
+// entries in LRU order through an index. A route's totals row goes when
+// its last entry does.
+const schemaV2 = `
+CREATE TABLE route_totals (
+	route   TEXT PRIMARY KEY,
+	entries INTEGER NOT NULL,
+	bytes   INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO route_totals SELECT route, count(*), sum(size) FROM entries GROUP BY route;
+CREATE TRIGGER route_totals_insert AFTER INSERT ON entries BEGIN
+	INSERT INTO route_totals VALUES (new.route, 1, new.size)
+	ON CONFLICT (route) DO UPDATE SET entries = entries + 1, bytes = bytes + new.size;
+END;
+CREATE TRIGGER route_totals_delete AFTER DELETE ON entries BEGIN
+	UPDATE route_totals SET entries = entries - 1, bytes = bytes - old.size WHERE route = old.route;
+	DELETE FROM route_totals WHERE route = old.route AND entries = 0;
+END;
+CREATE TRIGGER route_totals_update AFTER UPDATE OF route, size ON entries BEGIN
+	UPDATE route_totals SET entries = entries - 1, bytes = bytes - old.size WHERE route = old.route;
+	INSERT INTO route_totals VALUES (new.route, 1, new.size)
+	ON CONFLICT (route) DO UPDATE SET entries = entries + 1, bytes = bytes + new.size;
+	DELETE FROM route_totals WHERE route = old.route AND entries = 0;
+END;
+
+ALTER TABLE access ADD COLUMN route TEXT NOT NULL DEFAULT '';
+UPDATE access SET route = (SELECT e.route FROM entries e WHERE e.key = access.key)
+	WHERE key IN (SELECT key FROM entries);
+CREATE INDEX access_route_lru ON access (route, at, key);
+`
+
 // Kinds of stamps rows.
 const (
 	stampPath = 0
 	stampTag  = 1
 )
 
-// migrate brings the file to schemaVersion. Processes opening a new file
-// at once serialize on the immediate transaction; the loser finds the
-// version already set.
+// migrate brings the file to schemaVersion in one transaction. Processes
+// opening an old file at once serialize on the immediate transaction; the
+// loser finds the version already set.
 func migrate(ctx context.Context, db *sql.DB) error {
 	version := func(q interface {
 		QueryRowContext(context.Context, string, ...any) *sql.Row
@@ -125,6 +161,9 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		var v int
 		err := q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
 		return v, err
+	}
+	newer := func(v int) error {
+		return fmt.Errorf("schema version %d is newer than this gox understands (%d): upgrade gox or delete the cache file", v, schemaVersion)
 	}
 	v, err := version(db)
 	if err != nil {
@@ -134,7 +173,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		return nil
 	}
 	if v > schemaVersion {
-		return fmt.Errorf("schema version %d is newer than this gox understands (%d): upgrade gox or delete the cache file", v, schemaVersion)
+		return newer(v)
 	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
@@ -144,13 +183,16 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if v, err = version(tx); err != nil {
 		return fmt.Errorf("schema version: %w", err)
 	}
-	if v == 0 {
-		if _, err := tx.ExecContext(ctx, schema); err != nil {
-			return fmt.Errorf("create schema: %w", err)
+	if v > schemaVersion {
+		return newer(v)
+	}
+	for ; v < schemaVersion; v++ {
+		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+			return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
 		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
-			return fmt.Errorf("set schema version: %w", err)
-		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
+		return fmt.Errorf("set schema version: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("migrate: %w", err)

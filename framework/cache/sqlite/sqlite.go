@@ -10,7 +10,7 @@
 //
 // Example:
 //
-//	st, err := sqlite.Open(".gox/cache.db", sqlite.Options{MaxBytes: 1 << 30})
+//	st, err := sqlite.Open(".gox/cache.db", sqlite.Options{MaxBytes: 4 << 30})
 //	if err != nil {
 //		return err
 //	}
@@ -41,14 +41,23 @@ import (
 
 var _ cache.Store = (*Store)(nil)
 
-// Options tune a Store. The zero value is a working configuration.
+// Options tune a Store. The zero value is a working configuration. A Put
+// that goes over a bound evicts the least recently accessed entries, of
+// its route first when the route's bound is the one exceeded.
 type Options struct {
-	// MaxEntries bounds the number of entries; 0 means no bound. A Put
-	// that goes over it evicts the least recently accessed entries.
+	// MaxEntries bounds the number of entries; 0 means DefaultMaxEntries
+	// and a negative value means no bound.
 	MaxEntries int
 	// MaxBytes bounds the bytes of all entries' bodies (cache.Entry.Size);
-	// 0 means no bound. A Put that goes over it evicts like MaxEntries.
+	// 0 means DefaultMaxBytes and a negative value means no bound.
 	MaxBytes int64
+	// MaxEntriesPerRoute and MaxBytesPerRoute bound the entries of one
+	// route (cache.Entry.Route) and their bytes, so that a crawler
+	// requesting endless unknown slugs of one route (each a cached 404)
+	// cannot push every other page out. 0 means half of MaxEntries or
+	// MaxBytes; a negative value means no bound.
+	MaxEntriesPerRoute int
+	MaxBytesPerRoute   int64
 	// MemoryBytes bounds the in-memory tier in front of the file; 0 means
 	// 64 MiB and a negative value disables the tier, so that every Get
 	// reads the file.
@@ -62,12 +71,49 @@ type Options struct {
 }
 
 const (
+	// DefaultMaxEntries is the entry bound when Options.MaxEntries is 0.
+	DefaultMaxEntries = 100_000
+	// DefaultMaxBytes is the byte bound when Options.MaxBytes is 0.
+	DefaultMaxBytes = 1 << 30
 	// DefaultMemoryBytes is the memory tier's bound when
 	// Options.MemoryBytes is 0.
 	DefaultMemoryBytes = 64 << 20
 	// DefaultPollInterval is Options.PollInterval when it is 0.
 	DefaultPollInterval = 100 * time.Millisecond
 )
+
+// withDefaults returns o with its zero fields set to their defaults. Bounds
+// stay negative for no bound.
+func (o Options) withDefaults() Options {
+	if o.MaxEntries == 0 {
+		o.MaxEntries = DefaultMaxEntries
+	}
+	if o.MaxBytes == 0 {
+		o.MaxBytes = DefaultMaxBytes
+	}
+	if o.MaxEntriesPerRoute == 0 {
+		o.MaxEntriesPerRoute = -1
+		if o.MaxEntries > 0 {
+			o.MaxEntriesPerRoute = max(o.MaxEntries/2, 1)
+		}
+	}
+	if o.MaxBytesPerRoute == 0 {
+		o.MaxBytesPerRoute = -1
+		if o.MaxBytes > 0 {
+			o.MaxBytesPerRoute = max(o.MaxBytes/2, 1)
+		}
+	}
+	if o.MemoryBytes == 0 {
+		o.MemoryBytes = DefaultMemoryBytes
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = DefaultPollInterval
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
 
 // Intervals of background work.
 const (
@@ -116,15 +162,7 @@ type Store struct {
 // Open opens (creating if needed) the cache file at path, and its parent
 // directory, and starts the background poller. Close the store when done.
 func Open(path string, opts Options) (*Store, error) {
-	if opts.MemoryBytes == 0 {
-		opts.MemoryBytes = DefaultMemoryBytes
-	}
-	if opts.PollInterval <= 0 {
-		opts.PollInterval = DefaultPollInterval
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
+	opts = opts.withDefaults()
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite open %s: %w", path, err)
