@@ -43,5 +43,7 @@ func (c *Ctx) Query(name string) string { return c.query.Get(name) }
 func (c *Ctx) Request() *http.Request { return c.req }
 
 // Tag adds data dependencies to the page being rendered, on top of the
-// page's Tags.
+// page's Tags, for tags known only while loading (a product's supplier).
+// They are stored with the rendered entry, so RevalidateTag of any of them
+// regenerates the page.
 func (c *Ctx) Tag(tags ...string) { c.tags = append(c.tags, tags...) }

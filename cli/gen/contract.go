@@ -5,6 +5,7 @@ import (
 	"go/constant"
 	"go/token"
 	"go/types"
+	"os"
 	"path"
 	"path/filepath"
 	"strconv"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/tools/go/packages"
+
+	"github.com/goxweb/gox/framework/route"
 )
 
 const (
@@ -28,15 +31,35 @@ type checker struct {
 
 func (c *checker) pos(obj types.Object) string {
 	p := c.pkg.Fset.Position(obj.Pos())
-	if rel, err := filepath.Rel(c.dir, p.Filename); err == nil {
-		p.Filename = filepath.ToSlash(rel)
+	// Rel needs two absolute paths: with --dir . it would fail and leave
+	// the absolute file name.
+	if base, err := filepath.Abs(c.dir); err == nil {
+		if rel, err := filepath.Rel(base, p.Filename); err == nil {
+			p.Filename = filepath.ToSlash(rel)
+		}
 	}
 	// Lines of templ's generated Go mean nothing to the author; name the
-	// .templ file they wrote.
+	// .templ file they wrote and the line that declares obj.
 	if name, ok := strings.CutSuffix(p.Filename, "_templ.go"); ok {
-		return name + ".templ"
+		return name + ".templ" + templLine(filepath.Join(c.dir, filepath.FromSlash(name+".templ")), obj.Name())
 	}
 	return p.Filename + ":" + strconv.Itoa(p.Line)
+}
+
+// templLine returns ":N" for the line of file that declares the templ
+// component name, or "" if there is none.
+func templLine(file, name string) string {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return ""
+	}
+	for i, line := range strings.Split(string(src), "\n") {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "templ ")
+		if ok && strings.HasPrefix(strings.TrimSpace(rest), name+"(") {
+			return ":" + strconv.Itoa(i+1)
+		}
+	}
+	return ""
 }
 
 // isNamed reports whether t is the named type pkgPath.name.
@@ -96,7 +119,7 @@ func scanPage(dir string, d *routeDir) (*Page, error) {
 		return nil, err
 	}
 	if len(pageParams) > 1 {
-		return nil, fileErr(c.pos(pageObj), "Page takes at most one parameter, the result of Load; got %d", len(pageParams))
+		return nil, fileErr(c.pos(pageObj), "Page takes %d parameters; it takes at most one, the result of Load: return one struct from Load and write templ Page(p T)", len(pageParams))
 	}
 	p.PageParam = len(pageParams) == 1
 	if obj := object(tp, "Load"); obj != nil {
@@ -157,19 +180,68 @@ func scanPage(dir string, d *routeDir) (*Page, error) {
 		}
 		p.Actions = true
 	}
-	for name, want := range map[string]string{"Layout": "templ Layout()", "NotFound": "templ NotFound()"} {
-		if obj := object(tp, name); obj != nil {
-			if params, err := c.componentFunc(obj, want); err != nil || len(params) != 0 {
-				return nil, fileErr(c.pos(obj), "%s must be %s without parameters", name, want)
-			}
-		}
-	}
-	if obj := object(tp, "Error"); obj != nil {
-		if params, err := c.componentFunc(obj, "templ Error(err error)"); err != nil || len(params) != 1 || !isError(params[0]) {
-			return nil, fileErr(c.pos(obj), "Error must be templ Error(err error)")
-		}
+	if err := c.paramsContract(p); err != nil {
+		return nil, err
 	}
 	return p, nil
+}
+
+// paramsContract checks StaticParams and DynamicParams against the
+// route's parameters.
+func (c *checker) paramsContract(p *Page) error {
+	pattern, err := route.Parse(p.Pattern)
+	if err != nil {
+		return err
+	}
+	if len(pattern.Params()) == 0 {
+		for _, name := range []string{"StaticParams", "DynamicParams"} {
+			if obj := object(c.pkg.Types, name); obj != nil {
+				return fileErr(c.pos(obj), "%s is for pages with parameters (a folder like id_); %s has none, and gox build prerenders it anyway; remove %s", name, p.Pattern, name)
+			}
+		}
+		return nil
+	}
+	if p.DynamicParams != nil && !*p.DynamicParams && !p.StaticParams {
+		return fileErr(c.pos(object(c.pkg.Types, "DynamicParams")),
+			"DynamicParams = false without StaticParams makes every URL of %s a 404; add func StaticParams(ctx context.Context) ([]gox.Params, error) listing the pages, or remove DynamicParams", p.Pattern)
+	}
+	return nil
+}
+
+// components checks the Layout, NotFound and Error components of a routes
+// folder, page or not: the file that names one must declare it with the
+// signature gox_routes.go calls. An endpoint folder's own names are its
+// business unless it holds one of these files.
+func (c *checker) components(d *routeDir) error {
+	tp := c.pkg.Types
+	for _, comp := range []struct{ file, name, want string }{
+		{"layout.templ", "Layout", "templ Layout() { ... { children... } ... }"},
+		{"not_found.templ", "NotFound", "templ NotFound() { ... }"},
+		{"error.templ", "Error", "templ Error(err error) { ... }"},
+	} {
+		if !d.files[comp.file] && !d.files["page.templ"] {
+			continue
+		}
+		obj := object(tp, comp.name)
+		if obj == nil {
+			if d.files[comp.file] {
+				return fileErr(path.Join("routes", d.rel, comp.file)+":1", "no %s component; write %s", comp.name, comp.want)
+			}
+			continue
+		}
+		params, err := c.componentFunc(obj, comp.want)
+		if err != nil {
+			return err
+		}
+		ok := len(params) == 0
+		if comp.name == "Error" {
+			ok = len(params) == 1 && isError(params[0])
+		}
+		if !ok {
+			return fileErr(c.pos(obj), "%s has the wrong parameters; write %s", comp.name, comp.want)
+		}
+	}
+	return nil
 }
 
 // revalidate reads the Revalidate constant.
@@ -184,13 +256,17 @@ func (c *checker) revalidate(p *Page) error {
 	}
 	if !isNamed(k.Type(), "time", "Duration") {
 		if b, ok := k.Type().(*types.Basic); ok && b.Info()&types.IsNumeric != 0 {
-			return fileErr(c.pos(obj), "Revalidate is the untyped number %s; write %s * time.Second (or gox.Dynamic)", k.Val(), k.Val())
+			what := "the untyped number"
+			if b.Info()&types.IsUntyped == 0 {
+				what = "the typed " + b.Name()
+			}
+			return fileErr(c.pos(obj), "Revalidate is %s %s; write const Revalidate = %s * time.Second (or gox.Dynamic)", what, k.Val(), k.Val())
 		}
-		return fileErr(c.pos(obj), "Revalidate must be a time.Duration constant, not %s", k.Type())
+		return fileErr(c.pos(obj), "Revalidate must be a time.Duration constant, not %s; write const Revalidate = 10 * time.Minute (or gox.Dynamic)", k.Type())
 	}
-	n, exact := constant.Int64Val(k.Val())
-	if !exact || n < 0 {
-		return fileErr(c.pos(obj), "Revalidate must not be negative")
+	n, _ := constant.Int64Val(k.Val()) // a typed Duration constant fits in int64
+	if n < 0 {
+		return fileErr(c.pos(obj), "Revalidate is negative (%s); use a positive duration, or gox.Dynamic to render on every request", durationString(time.Duration(n)))
 	}
 	p.HasRevalidate, p.Revalidate = true, time.Duration(n)
 	return nil

@@ -119,3 +119,20 @@ func TestGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorPathsRelativeToDot checks that with --dir . (the default) errors
+// name files relative to the app, as they do for any other --dir.
+func TestErrorPathsRelativeToDot(t *testing.T) {
+	t.Setenv("GOFLAGS", "-mod=mod")
+	t.Setenv("GOPROXY", "off")
+	ar, err := txtar.ParseFile("testdata/err-typed-revalidate.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(writeApp(t, ar))
+	_, err = gen.Generate(context.Background(), ".")
+	const want = "routes/a/page.go:3: "
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("Generate(.) error = %v, want one starting with %q", err, want)
+	}
+}

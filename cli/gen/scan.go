@@ -54,6 +54,9 @@ func Scan(dir string) (*Table, error) {
 		if d.files["page.templ"] && d.files["route.go"] {
 			return nil, fmt.Errorf("routes/%s: page.templ and route.go in one folder; a folder is either a page or an endpoint", d.rel)
 		}
+		if err := (&checker{dir: dir, pkg: d.pkg}).components(d); err != nil {
+			return nil, err
+		}
 		switch {
 		case d.files["page.templ"]:
 			p, err := scanPage(dir, d)

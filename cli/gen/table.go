@@ -67,7 +67,20 @@ func (p *Page) RevalidateString() string {
 	case "dynamic":
 		return "every request"
 	}
-	return strings.TrimSuffix(strings.TrimSuffix(p.Revalidate.String(), "0s"), "0m")
+	return durationString(p.Revalidate)
+}
+
+// durationString is d.String() without zero trailing units: "1m30s",
+// "1m", "1h", not "1m0s" or "1h0m0s".
+func durationString(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // TagsString is the page's tags for people.

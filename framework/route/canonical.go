@@ -9,6 +9,11 @@ import (
 // MaxPathLength is the longest path gox answers; longer ones get 414.
 const MaxPathLength = 2048
 
+// MaxKeyLength is the longest cache key, path plus allowlisted query,
+// gox answers; longer ones get 414. Without it one allowlisted parameter
+// of any length would store one entry of that size per distinct value.
+const MaxKeyLength = 2048
+
 // StatusError is a path gox refuses, with the HTTP status to answer.
 type StatusError struct {
 	Code   int
@@ -81,8 +86,18 @@ func Canonical(escaped string) (path, redirect string, err error) {
 	return path, "", nil
 }
 
+// CheckKey refuses a cache key longer than MaxKeyLength with a 414
+// *StatusError. Check every key Key returns before using it.
+func CheckKey(key string) error {
+	if len(key) > MaxKeyLength {
+		return refuse(414, "cache key too long")
+	}
+	return nil
+}
+
 // Key returns the cache key of path with only the allowlisted query
-// parameters, sorted by name, one value each: "/posts?page=2".
+// parameters, sorted by name, one value each: "/posts?page=2". Pass it
+// to CheckKey: the query is not bounded by MaxPathLength.
 func Key(path string, query url.Values, allow []string) string {
 	if len(allow) == 0 || len(query) == 0 {
 		return path

@@ -194,10 +194,46 @@ func TestKey(t *testing.T) {
 	}
 }
 
+func TestCheckKey(t *testing.T) {
+	t.Parallel()
+	long := url.Values{"page": {strings.Repeat("9", 60_000)}}
+	tests := []struct {
+		name string
+		key  string
+		code int
+	}{
+		{"short", route.Key("/posts", url.Values{"page": {"2"}}, []string{"page"}), 0},
+		{"at the limit", "/" + strings.Repeat("a", route.MaxKeyLength-1), 0},
+		{"one over", "/" + strings.Repeat("a", route.MaxKeyLength), 414},
+		{"allowlisted 60 KB value", route.Key("/posts", long, []string{"page"}), 414},
+		{"dropped 60 KB value", route.Key("/posts", long, []string{"sort"}), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := route.CheckKey(tt.key)
+			got := 0
+			var se *route.StatusError
+			if errors.As(err, &se) {
+				got = se.StatusCode()
+			} else if err != nil {
+				t.Fatalf("CheckKey: %v is not a *StatusError", err)
+			}
+			if got != tt.code {
+				t.Fatalf("CheckKey(%d bytes) = %v, want status %d", len(tt.key), err, tt.code)
+			}
+		})
+	}
+}
+
 // FuzzCanonical checks that whatever a client sends, a canonical path is
-// clean, and the redirect target is canonical itself.
+// clean, the redirect target is canonical itself, and a matched path is
+// exactly its pattern filled with the params Match returns.
 func FuzzCanonical(f *testing.F) {
-	for _, s := range []string{"/", "/a/b/", "//x", "/%2e%2e", "/a;b", "/%ff", "/caf%c3%a9", "/a//b/../c"} {
+	for _, s := range []string{
+		"/", "/a/b/", "//x", "/%2e%2e", "/a;b", "/%ff", "/caf%c3%a9", "/a//b/../c",
+		"/products/7", "/products/7/reviews", "/docs/a/b/c", "/a/b/d", "/about", "/hello%20world",
+	} {
 		f.Add(s)
 	}
 	r := newRouter(f)
@@ -223,7 +259,38 @@ func FuzzCanonical(f *testing.F) {
 				t.Fatalf("redirect %q of %q is not canonical: %q %q %v", redirect, in, p2, r2, err)
 			}
 		}
-		r.Match(path) // must not panic
+		if redirect != "" {
+			return
+		}
+		_, params, pattern, ok := r.Match(path)
+		if !ok {
+			return
+		}
+		p, err := route.Parse(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(params) != len(p.Params()) {
+			t.Fatalf("Match(%q) = %s with params %v, want one per name in %v", path, pattern, params, p.Params())
+		}
+		var filled strings.Builder
+		for _, s := range p.Segments {
+			v := s.Value
+			if s.Kind != route.Static {
+				v = params[s.Value]
+				if v == "" || (s.Kind == route.Param && strings.Contains(v, "/")) {
+					t.Fatalf("Match(%q) = %s with param %s = %q", path, pattern, s.Value, v)
+				}
+			}
+			filled.WriteString("/" + v)
+		}
+		got := filled.String()
+		if got == "" {
+			got = "/"
+		}
+		if got != path {
+			t.Fatalf("Match(%q) = %s with params %v, which fills to %q", path, pattern, params, got)
+		}
 	})
 }
 
