@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/a-h/templ"
@@ -59,37 +60,45 @@ func (c *Ctx) Redirect(url string) {
 // In an action, the browser that posted it then sees its own write: its
 // next page loads wait for renders newer than the write.
 func (c *Ctx) RevalidateTag(tags ...string) error {
+	at := time.Now()
 	_, err := c.app.RevalidateTag(c.ctx, tags...)
-	c.wrote(err)
+	c.wrote(at, err)
 	return err
 }
 
 // RevalidatePath marks the pages at paths stale.
 func (c *Ctx) RevalidatePath(paths ...string) error {
+	at := time.Now()
 	_, err := c.app.RevalidatePath(c.ctx, paths...)
-	c.wrote(err)
+	c.wrote(at, err)
 	return err
 }
 
 // ExpireTag makes the next request of the pages carrying tags wait for a
 // fresh render.
 func (c *Ctx) ExpireTag(tags ...string) error {
+	at := time.Now()
 	_, err := c.app.ExpireTag(c.ctx, tags...)
-	c.wrote(err)
+	c.wrote(at, err)
 	return err
 }
 
 // ExpirePath makes the next request of the pages at paths wait for a fresh
 // render.
 func (c *Ctx) ExpirePath(paths ...string) error {
+	at := time.Now()
 	_, err := c.app.ExpirePath(c.ctx, paths...)
-	c.wrote(err)
+	c.wrote(at, err)
 	return err
 }
 
-func (c *Ctx) wrote(err error) {
+// wrote remembers a revalidation that started at at. The time is taken
+// before the call, not after: the regeneration the call queues may start
+// before it returns, and the acting browser must accept that render rather
+// than wait for another.
+func (c *Ctx) wrote(at time.Time, err error) {
 	if err == nil && c.action != nil {
-		c.action.wrote = time.Now()
+		c.action.wrote = at
 	}
 }
 
@@ -124,6 +133,17 @@ func ClientScript() templ.Component {
 	})
 }
 
+// originConfig is what the action origin check accepts: the request's own
+// origin, the canonical Origin (behind a proxy that does not forward the
+// host, the only one the browser knows) and AllowedOrigins.
+func (a *App) originConfig() action.OriginConfig {
+	allowed := a.cfg.AllowedOrigins
+	if a.cfg.Origin != "" {
+		allowed = append(slices.Clip(allowed), a.cfg.Origin)
+	}
+	return action.OriginConfig{AllowedOrigins: allowed, TrustedProxies: a.cfg.TrustedProxies}
+}
+
 // serveAction runs POST <page>?/<name>.
 func (a *App) serveAction(c echo.Context) error {
 	r, w := c.Request(), c.Response()
@@ -151,7 +171,7 @@ func (a *App) serveAction(c echo.Context) error {
 		a.writeStatus(w, r, http.StatusNotFound)
 		return nil
 	}
-	if err := action.CheckOrigin(r, action.OriginConfig{AllowedOrigins: a.cfg.AllowedOrigins}); err != nil {
+	if err := action.CheckOrigin(r, a.originConfig()); err != nil {
 		a.log.Warn("action refused", "path", path, "action", name, "reason", err)
 		a.writeStatus(w, r, http.StatusForbidden)
 		return nil

@@ -1,15 +1,31 @@
 package gox_test
 
 import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/netip"
 	"net/url"
+	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/a-h/templ"
+
 	gox "github.com/goxweb/gox/framework"
+	"github.com/goxweb/gox/framework/cache/sqlite"
 	"github.com/goxweb/gox/framework/internal/testapp"
 )
 
@@ -185,120 +201,6 @@ func TestActionRedirectTarget(t *testing.T) {
 	}
 }
 
-func revalidateReq(t *testing.T, h *harness, auth, query, ctype, body string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, h.url+"/_gox/revalidate"+query, strings.NewReader(body))
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	req.Header.Set("Content-Type", ctype)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
-func TestRevalidateEndpoint(t *testing.T) {
-	t.Parallel()
-	const token, draftSecret = "rev-token", "draft-secret"
-	off := newHarness(t, gox.Config{})
-	if code, _ := revalidateReq(t, off, "Bearer x", "", "application/json", `{"tags":["a"]}`); code != 404 {
-		t.Fatalf("no token configured: %d, want 404", code)
-	}
-	h := newHarness(t, gox.Config{RevalidateToken: token, DraftSecret: draftSecret})
-	h.get(t, "/products/1")
-	h.get(t, "/products/2")
-	json := "application/json"
-	tests := []struct {
-		name, auth, query, ctype, body string
-		want                           int
-		wantBody                       string
-	}{
-		{"wrong token", "Bearer nope", "", json, `{"tags":["product-1"]}`, 401, ""},
-		{"empty bearer", "Bearer ", "", json, `{"tags":["product-1"]}`, 401, ""},
-		{"token in the query", "", "?token=" + token, json, `{"tags":["product-1"]}`, 401, ""},
-		{"draft secret instead", "Bearer " + draftSecret, "", json, `{"tags":["product-1"]}`, 401, ""},
-		{"bad json", "Bearer " + token, "", json, `{"tags":`, 400, ""},
-		{"not json", "Bearer " + token, "", "text/plain", `{"tags":["x"]}`, 415, ""},
-		{"right token", "Bearer " + token, "", json, `{"tags":["product-list"],"paths":["/products/1"]}`, 200, `{"paths":1,"tags":1,"entries":3,"mode":"stale"}`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, body := revalidateReq(t, h, tt.auth, tt.query, tt.ctype, tt.body)
-			if code != tt.want || (tt.wantBody != "" && strings.TrimSpace(body) != tt.wantBody) {
-				t.Fatalf("got %d %s, want %d %s", code, body, tt.want, tt.wantBody)
-			}
-			if strings.Contains(body, token) {
-				t.Fatal("answer echoes the token")
-			}
-		})
-	}
-	// The draft cookie alone does not authorize revalidation.
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar}
-	if resp, err := c.Get(h.url + "/_gox/draft?token=" + draftSecret + "&redirect=/products/1"); err != nil || resp.Header.Get("X-Gox-Cache") != "BYPASS" {
-		t.Fatalf("draft mode: %v %v", err, resp.Header)
-	}
-	req, _ := http.NewRequest(http.MethodPost, h.url+"/_gox/revalidate", strings.NewReader(`{"tags":["x"]}`))
-	req.Header.Set("Content-Type", json)
-	if resp, _ := c.Do(req); resp.StatusCode != 401 {
-		t.Fatalf("draft cookie as revalidation credential: %d, want 401", resp.StatusCode)
-	}
-}
-
-func TestRevalidateManyEntriesDoesNotBlockHits(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t, gox.Config{RevalidateToken: "tok"})
-	h.get(t, "/products/1")
-	seed10k(t, h)
-	done := make(chan string)
-	go func() {
-		_, body := revalidateReq(t, h, "Bearer tok", "", "application/json", `{"tags":["bulk"]}`)
-		done <- body
-	}()
-	hits := 0
-	for {
-		select {
-		case body := <-done:
-			if !strings.Contains(body, `"entries":10000`) {
-				t.Fatalf("revalidate answer %s, want 10000 entries", body)
-			}
-			if hits == 0 {
-				r, _ := h.get(t, "/products/1")
-				if r.Header.Get("X-Gox-Cache") != "HIT" {
-					t.Fatalf("other page after bulk revalidation: %s", r.Header.Get("X-Gox-Cache"))
-				}
-			}
-			return
-		default:
-			if r, _ := h.get(t, "/products/1"); r.Header.Get("X-Gox-Cache") != "HIT" {
-				t.Fatalf("other page during bulk revalidation: %s", r.Header.Get("X-Gox-Cache"))
-			}
-			hits++
-		}
-	}
-}
-
-func TestPrerenderHeaderRevalidates(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t, gox.Config{RevalidateToken: "tok"})
-	h.get(t, "/products/1")
-	h.fix.SetProduct("1", testapp.Product{Name: "Gopher", Stock: 4})
-	if r, _ := h.get(t, "/products/1", "x-prerender-revalidate: wrong"); r.StatusCode != 401 {
-		t.Fatalf("wrong token: %d", r.StatusCode)
-	}
-	r, b := h.get(t, "/products/1", "x-prerender-revalidate: tok")
-	if r.StatusCode != 200 || r.Header.Get("X-Gox-Cache") != "REVALIDATED" || !strings.Contains(b, `<p id="stock">4</p>`) {
-		t.Fatalf("prerender revalidation: %d %s", r.StatusCode, r.Header.Get("X-Gox-Cache"))
-	}
-	if r, b := h.get(t, "/products/1"); r.Header.Get("X-Gox-Cache") != "HIT" || !strings.Contains(b, `<p id="stock">4</p>`) {
-		t.Fatal("the regenerated page is not what the cache serves")
-	}
-}
-
 func TestDraftMode(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, gox.Config{DraftSecret: "ds"})
@@ -333,5 +235,344 @@ func TestDraftMode(t *testing.T) {
 	off := newHarness(t, gox.Config{})
 	if r, _ := off.get(t, "/_gox/draft?token=ds"); r.StatusCode != 404 {
 		t.Fatalf("draft without a secret: %d, want 404", r.StatusCode)
+	}
+}
+
+func TestActionOriginBehindProxy(t *testing.T) {
+	t.Parallel()
+	loopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+	other := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	forwarded := []string{"X-Forwarded-Host: shop.example", "X-Forwarded-Proto: https"}
+	tests := []struct {
+		name   string
+		cfg    gox.Config
+		origin string
+		header []string
+		want   int
+	}{
+		{"forwarded host from a trusted peer", gox.Config{TrustedProxies: loopback}, "https://shop.example", forwarded, 303},
+		{"forwarded host, nothing trusted", gox.Config{}, "https://shop.example", forwarded, 403},
+		{"forwarded host from an untrusted peer", gox.Config{TrustedProxies: other}, "https://shop.example", forwarded, 403},
+		{"trusted peer forwards another host", gox.Config{TrustedProxies: loopback}, "https://evil.test", forwarded, 403},
+		{"canonical origin", gox.Config{Origin: "https://shop.example"}, "https://shop.example", nil, 303},
+		{"canonical origin with default port", gox.Config{Origin: "https://shop.example"}, "https://shop.example:443", nil, 303},
+		{"not the canonical origin", gox.Config{Origin: "https://shop.example"}, "https://evil.test", nil, 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, tt.cfg)
+			resp, _ := h.post(t, nil, "/products/1?/buy", tt.origin, "", "quantity=1", tt.header...)
+			if resp.StatusCode != tt.want {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tt.want)
+			}
+			wantRuns := int64(0)
+			if tt.want == 303 {
+				wantRuns = 1
+			}
+			if n := h.fix.Actions.Load(); n != wantRuns {
+				t.Fatalf("action ran %d times, want %d", n, wantRuns)
+			}
+		})
+	}
+}
+
+func TestConfigFromEnvActions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		env         map[string]string
+		wantProxies []netip.Prefix
+		wantRead    time.Duration
+		wantErr     string
+	}{
+		{"unset", nil, nil, 0, ""},
+		{"addresses and prefixes", map[string]string{"GOX_TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1,::1,,fd00::/8"},
+			[]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128"), netip.MustParsePrefix("fd00::/8")}, 0, ""},
+		{"prefix with host bits", map[string]string{"GOX_TRUSTED_PROXIES": "192.168.1.7/24"},
+			[]netip.Prefix{netip.MustParsePrefix("192.168.1.0/24")}, 0, ""},
+		{"mapped IPv4", map[string]string{"GOX_TRUSTED_PROXIES": "::ffff:127.0.0.1"},
+			[]netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, 0, ""},
+		{"host name", map[string]string{"GOX_TRUSTED_PROXIES": "proxy.internal"}, nil, 0, `GOX_TRUSTED_PROXIES: "proxy.internal" is not an IP address or CIDR prefix`},
+		{"bad prefix length", map[string]string{"GOX_TRUSTED_PROXIES": "127.0.0.1,10.0.0.0/33"}, nil, 0, `"10.0.0.0/33" is not`},
+		{"read timeout", map[string]string{"GOX_READ_TIMEOUT": "90s"}, nil, 90 * time.Second, ""},
+		{"read timeout without unit", map[string]string{"GOX_READ_TIMEOUT": "90"}, nil, 0, "GOX_READ_TIMEOUT"},
+		{"negative read timeout", map[string]string{"GOX_READ_TIMEOUT": "-1s"}, nil, 0, "GOX_READ_TIMEOUT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, err := gox.ConfigFromEnv(func(k string) string { return tt.env[k] })
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "hint: ") {
+					t.Fatalf("err = %v, want %q with a hint", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(cfg.TrustedProxies, tt.wantProxies) || cfg.ReadTimeout != tt.wantRead {
+				t.Fatalf("got %v %v, want %v %v", cfg.TrustedProxies, cfg.ReadTimeout, tt.wantProxies, tt.wantRead)
+			}
+		})
+	}
+}
+
+// TestServeSlowActionBody: a post whose body trickles in slower than the
+// read timeout is cut off by App.Serve, and its action never runs.
+func TestServeSlowActionBody(t *testing.T) {
+	t.Parallel()
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cache.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	fix := testapp.New()
+	app, err := gox.New(fix.Routes(), gox.Config{Store: st, ReadTimeout: 200 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.Close() })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- app.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-served; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	origin := "http://" + ln.Addr().String()
+	body := "quantity=1&pad=" + strings.Repeat("x", 25)
+	fmt.Fprintf(conn, "POST /products/1?/buy HTTP/1.1\r\nHost: %s\r\nOrigin: %s\r\n"+
+		"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n", ln.Addr(), origin, len(body))
+	// A byte every 100 ms: the body would take 4 s, twenty read timeouts.
+	trickled := make(chan struct{})
+	go func() {
+		defer close(trickled)
+		for i := range len(body) {
+			if _, err := conn.Write([]byte{body[i]}); err != nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second)) // a bound, not an assertion
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	switch {
+	case err == nil:
+		resp.Body.Close()
+		if resp.StatusCode < 400 {
+			t.Fatalf("slow body answered %d, want an error status", resp.StatusCode)
+		}
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET):
+		// closed without an answer
+	default:
+		t.Fatalf("reading the answer: %v", err)
+	}
+	<-trickled
+	if n := fix.Actions.Load(); n != 0 {
+		t.Fatalf("the action ran %d times on a body slower than the read timeout", n)
+	}
+	if got := fix.Product("1").Stock; got != 10 {
+		t.Fatalf("stock = %d, want 10", got)
+	}
+	// The server still answers others.
+	post, _ := http.NewRequest(http.MethodPost, origin+"/products/1?/buy", strings.NewReader("quantity=1"))
+	post.Header.Set("Origin", origin)
+	post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err = noRedirects(nil).Do(post)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a prompt post after the slow one: %d, want 303", resp.StatusCode)
+	}
+}
+
+// versioned is a one-page app whose actions bump its data and revalidate
+// the page, each in its own way; its renders can be held to see who waits.
+type versioned struct {
+	mu      sync.Mutex
+	version int
+	gate    chan struct{}
+	renders atomic.Int64
+}
+
+func (v *versioned) routes() gox.Routes {
+	bump := func(revalidate func(c *gox.Ctx) error) gox.Action {
+		return func(c *gox.Ctx) error {
+			v.mu.Lock()
+			v.version++
+			v.mu.Unlock()
+			return revalidate(c)
+		}
+	}
+	return gox.Routes{Pages: []gox.Page{{
+		Pattern: "/items/{id}", Revalidate: time.Hour,
+		Tags: func(p gox.Params) []string { return []string{"item-" + p.Get("id")} },
+		Render: func(c *gox.Ctx) (templ.Component, error) {
+			v.renders.Add(1)
+			v.mu.Lock()
+			gate := v.gate
+			v.mu.Unlock()
+			if gate != nil {
+				<-gate
+			}
+			v.mu.Lock()
+			defer v.mu.Unlock()
+			return templ.Raw(fmt.Sprintf(`<p id="v">%d</p>`, v.version)), nil
+		},
+		Actions: gox.Actions{
+			"revalidate-tag":  bump(func(c *gox.Ctx) error { return c.RevalidateTag("item-" + c.Param("id")) }),
+			"revalidate-path": bump(func(c *gox.Ctx) error { return c.RevalidatePath("/items/" + c.Param("id")) }),
+			"expire-tag":      bump(func(c *gox.Ctx) error { return c.ExpireTag("item-" + c.Param("id")) }),
+			"expire-path":     bump(func(c *gox.Ctx) error { return c.ExpirePath("/items/" + c.Param("id")) }),
+		},
+	}}}
+}
+
+// fetch GETs url and returns the X-Gox-Cache state and the body.
+func fetch(client *http.Client, url string) (string, string, error) {
+	resp, err := client.Get(url)
+	if err != nil {
+		return "", "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.Header.Get("X-Gox-Cache"), string(b), err
+}
+
+// TestActionRevalidationModes: after an action, the acting browser gets
+// the fresh page whichever call the action made; another visitor gets the
+// stale page at once after Revalidate*, and waits for the fresh render
+// after Expire*. Everyone shares one render.
+func TestActionRevalidationModes(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ action, other string }{
+		{"revalidate-tag", "STALE"},
+		{"revalidate-path", "STALE"},
+		{"expire-tag", "EXPIRED"},
+		{"expire-path", "EXPIRED"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.action, func(t *testing.T) {
+			t.Parallel()
+			st, err := sqlite.Open(filepath.Join(t.TempDir(), "cache.db"), sqlite.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			v := &versioned{}
+			app, err := gox.New(v.routes(), gox.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(app.Handler())
+			t.Cleanup(func() { srv.Close(); app.Close() })
+			h := &harness{url: srv.URL, app: app, store: st}
+			page := srv.URL + "/items/1"
+			type result struct{ state, body string }
+			// waiting waits until the engine has counted n requests that
+			// could not be served from the cache as it is, failing if the
+			// request behind ch was answered without waiting.
+			waiting := func(n int64, ch chan result) {
+				t.Helper()
+				for {
+					select {
+					case r := <-ch:
+						t.Fatalf("answered %s %q without waiting for the fresh render", r.state, r.body)
+					default:
+					}
+					if err := app.Engine().Flush(t.Context()); err != nil {
+						t.Fatal(err)
+					}
+					c, err := st.Counters(t.Context())
+					if err != nil {
+						t.Fatal(err)
+					}
+					if c["/items/{id}"].Misses >= n {
+						return
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+			}
+			get := func(client *http.Client) chan result {
+				ch := make(chan result, 1)
+				go func() {
+					state, body, err := fetch(client, page)
+					if err != nil {
+						body = err.Error()
+					}
+					ch <- result{state, body}
+				}()
+				return ch
+			}
+			const before, after = `<p id="v">0</p>`, `<p id="v">1</p>`
+
+			if state, body, err := fetch(http.DefaultClient, page); err != nil || state != "MISS" || !strings.Contains(body, before) {
+				t.Fatalf("first visit: %s %q %v", state, body, err)
+			}
+			gate := make(chan struct{})
+			var once sync.Once
+			release := func() { once.Do(func() { close(gate) }) }
+			t.Cleanup(release) // before the server closes, should the test fail
+			v.mu.Lock()
+			v.gate = gate
+			v.mu.Unlock()
+			jar, _ := cookiejar.New(nil)
+			actor := noRedirects(jar)
+			if resp, _ := h.post(t, actor, "/items/1?/"+tt.action, h.url, "", ""); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/items/1" {
+				t.Fatalf("action: %d %q, want 303 to /items/1", resp.StatusCode, resp.Header.Get("Location"))
+			}
+
+			// While the fresh render is held, another visitor either gets
+			// the stale page at once or waits for it.
+			var other chan result
+			misses := int64(1) // the first visit
+			if tt.other == "STALE" {
+				if r := <-get(http.DefaultClient); r.state != "STALE" || !strings.Contains(r.body, before) {
+					t.Fatalf("other visitor: %s %q, want STALE with the old data", r.state, r.body)
+				}
+			} else {
+				other = get(http.DefaultClient)
+				misses++
+				waiting(misses, other)
+			}
+			mine := get(actor)
+			waiting(misses+1, mine)
+			release()
+
+			if r := <-mine; r.state == "STALE" || !strings.Contains(r.body, after) {
+				t.Fatalf("acting visitor: %s %q, want the fresh page", r.state, r.body)
+			}
+			if other != nil {
+				if r := <-other; r.state != tt.other || !strings.Contains(r.body, after) {
+					t.Fatalf("other visitor: %s %q, want %s with the new data", r.state, r.body, tt.other)
+				}
+			}
+			// Then both get the fresh page from the cache: nobody rendered
+			// it again.
+			for _, c := range []*http.Client{actor, http.DefaultClient} {
+				if state, body, err := fetch(c, page); err != nil || state != "HIT" || !strings.Contains(body, after) {
+					t.Fatalf("after regeneration: %s %q %v, want HIT with the new data", state, body, err)
+				}
+			}
+			if n := v.renders.Load(); n != 2 {
+				t.Fatalf("%d renders, want 2: the first visit and one regeneration", n)
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -35,8 +36,17 @@ type Config struct {
 	// Origin is the canonical origin ("https://shop.example") used for
 	// absolute URLs and as the Host of cached renders.
 	Origin string
-	// AllowedOrigins may post server actions besides the request's own.
+	// AllowedOrigins may post server actions besides the request's own
+	// and Origin.
 	AllowedOrigins []string
+	// TrustedProxies are the peers whose X-Forwarded-Host and
+	// X-Forwarded-Proto the action origin check believes; from anyone else
+	// those headers are ignored, so a client cannot claim another origin.
+	TrustedProxies []netip.Prefix
+	// ReadTimeout bounds reading a whole request, body included, in Serve
+	// (default 30 s), so a client trickling a body cannot hold a
+	// connection open.
+	ReadTimeout time.Duration
 	// Engine tunes the ISR engine; Store, BuildID and Resolve are set by
 	// the App.
 	Engine isr.Options

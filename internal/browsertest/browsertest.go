@@ -1,6 +1,16 @@
 // Package browsertest drives Debian's headless Chromium for gox's browser
 // tests (make test installs it when missing).
 //
+// When a test that started a browser fails, whether in Do, in Eval or in
+// the test's own checks, a screenshot of the page is written to
+// screenshot.png in the test's artifact directory. go test deletes that
+// directory after the test unless it runs with -artifacts, which keeps it
+// under -outputdir (an existing folder; default: the directory go test runs
+// in), and the failure's log names the file:
+//
+//	mkdir -p /tmp/gox-artifacts
+//	go test -artifacts -outputdir /tmp/gox-artifacts -run Browser ./examples/store
+//
 // Example:
 //
 //	ctx := browsertest.Start(t)
@@ -12,7 +22,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -34,7 +43,8 @@ func chromium(t testing.TB) string {
 }
 
 // Start starts a headless chromium for the test and returns its context;
-// it stops with the test. The flags keep it off the network.
+// it stops with the test, after a screenshot if the test failed. The flags
+// keep it off the network.
 func Start(t testing.TB) context.Context {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -49,26 +59,44 @@ func Start(t testing.TB) context.Context {
 	)
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
+	bctx, cancel2 := chromedp.NewContext(actx)
 	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 120*time.Second)
+	ctx, cancel3 := context.WithTimeout(bctx, 120*time.Second)
 	t.Cleanup(cancel3)
+	// Registered last, so it runs first, while the browser still runs; on
+	// the browser's own context, which outlives a step that timed out.
+	t.Cleanup(func() {
+		if t.Failed() {
+			screenshot(t, bctx)
+		}
+	})
 	return ctx
 }
 
-// Do runs steps, writing a screenshot next to the test's output if they
-// fail.
+// screenshot writes the page of ctx to screenshot.png in the test's
+// artifact directory and logs where.
+func screenshot(t testing.TB, ctx context.Context) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Logf("no screenshot: %v", err)
+		return
+	}
+	path := filepath.Join(t.ArtifactDir(), "screenshot.png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Logf("no screenshot: %v", err)
+		return
+	}
+	t.Logf("screenshot: %s", path)
+}
+
+// Do runs steps and fails the test if one fails (Start then takes a
+// screenshot).
 func Do(t testing.TB, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(ctx, steps...); err != nil {
-		shot, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		if png, serr := chromedp.Run(shot, chromedp.FullScreenshot(80)); serr == nil {
-			path := filepath.Join(os.TempDir(), "gox-"+strings.ReplaceAll(t.Name(), "/", "-")+".png")
-			if os.WriteFile(path, png, 0o644) == nil {
-				t.Logf("screenshot: %s", path)
-			}
-		}
 		t.Fatal(err)
 	}
 }
