@@ -17,6 +17,7 @@ import (
 	"github.com/goxweb/gox/cli/command"
 	"github.com/goxweb/gox/cli/gen"
 	"github.com/goxweb/gox/cli/routescmd"
+	"github.com/goxweb/gox/framework/assets"
 )
 
 // Command is gox build.
@@ -52,6 +53,12 @@ func run(ctx context.Context, env command.Env) error {
 	if err != nil {
 		return err
 	}
+	// The binary bundles its embedded assets with this same code when it
+	// starts: a broken asset fails here, with esbuild's file:line, rather
+	// than in a binary that cannot start.
+	if _, err := assets.Build(assets.Options{Dir: filepath.Join(abs, "assets"), Production: true}); err != nil {
+		return command.WithHint(err, "fix the asset named above; see docs/assets.md")
+	}
 	if err := compile(ctx, abs, binary, id, env.Stderr); err != nil {
 		return command.WithHint(err, "the compiler's messages are above")
 	}
@@ -61,7 +68,7 @@ func run(ctx context.Context, env command.Env) error {
 	if !noPrerender {
 		pages, err = prerender(ctx, binary, abs, nil, env.Stderr, true)
 		if err != nil {
-			return command.WithHint(fmt.Errorf("prerender: %w", err), "the page above failed to render; gox build stops like next build does")
+			return command.WithHint(err, prerenderHint(err))
 		}
 		for _, p := range pages {
 			b := built[p.Route]

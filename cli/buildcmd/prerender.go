@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 
 	"github.com/schollz/progressbar/v3"
@@ -59,13 +60,40 @@ func prerender(ctx context.Context, bin, dir string, env []string, stderr io.Wri
 		}
 	}
 	if err := cmd.Wait(); err != nil {
-		msg := strings.TrimSpace(lastLines(errBuf.String(), 5))
+		msg := strings.TrimSpace(lastLines(errBuf.String(), maxErrorLines))
 		if msg == "" {
 			msg = err.Error()
 		}
-		return nil, fmt.Errorf("%s", msg)
+		return nil, &prerenderError{msg: msg, page: pageFailed.MatchString(msg)}
 	}
 	return pages, nil
+}
+
+// maxErrorLines bounds the app's output kept in a prerender error: whole
+// messages (esbuild's and Go's run over many lines), not every log line of
+// a long run.
+const maxErrorLines = 100
+
+// pageFailed matches how the app reports a page it could not prerender
+// ("prerender /hello/x: ..."), or the StaticParams that list them
+// ("prerender: ..."), as opposed to failing before any page.
+var pageFailed = regexp.MustCompile(`(?m)^prerender[ :]`)
+
+// prerenderError is the app's own error output from a failed prerender.
+type prerenderError struct {
+	msg  string
+	page bool // a page failed, not the app's start
+}
+
+func (e *prerenderError) Error() string { return "prerender: " + e.msg }
+
+// prerenderHint says where to look: at the page named in the error, or at
+// why the app stopped before rendering one.
+func prerenderHint(err error) string {
+	if pe, ok := err.(*prerenderError); ok && !pe.page {
+		return "the app stopped before rendering any page; its error is above"
+	}
+	return "the page named above failed to render; gox build stops like next build does"
 }
 
 // lastLines returns the last n lines of s: the error, not the startup log.

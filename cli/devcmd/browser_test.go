@@ -74,7 +74,7 @@ func replace(t *testing.T, file, old, new string) {
 // once it is fixed; a stylesheet is swapped in without a reload, a broken
 // script shows the error page, and stopping gox dev stops the app.
 func TestBrowserReloads(t *testing.T) {
-	t.Setenv("GOFLAGS", "-mod=mod")
+	t.Setenv("GOFLAGS", "")
 	t.Setenv("GOPROXY", "off")
 	dir := filepath.Join(t.TempDir(), "app")
 	var out bytes.Buffer

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -53,6 +54,7 @@ func TestScripts(t *testing.T) {
 			"httpget":    httpget,
 			"waitbody":   waitbody,
 			"edit":       edit,
+			"extract":    extract,
 		},
 	})
 }
@@ -153,4 +155,20 @@ func edit(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s does not contain %q", args[0], args[1])
 	}
 	ts.Check(os.WriteFile(p, []byte(strings.Replace(string(b), args[1], args[2], 1)), 0o644))
+}
+
+// extract VAR FILE REGEXP sets VAR to the first group REGEXP matches in
+// FILE ("stdout" is the last command's output), such as a hashed asset URL
+// in a page.
+func extract(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: extract VAR FILE REGEXP")
+	}
+	re, err := regexp.Compile(args[2])
+	ts.Check(err)
+	m := re.FindStringSubmatch(ts.ReadFile(args[1]))
+	if len(m) < 2 {
+		ts.Fatalf("%s has no match for %s", args[1], args[2])
+	}
+	ts.Setenv(args[0], m[1])
 }

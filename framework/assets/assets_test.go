@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -66,16 +68,16 @@ func TestBuild(t *testing.T) {
 	if !strings.Contains(js, "hello ") || strings.Contains(js, ": string") || strings.Contains(js, "import") {
 		t.Fatalf("bundle:\n%s", js)
 	}
+	// Production output is minified: whitespace, comments and local names
+	// gone, @import bundled in.
+	if strings.Contains(strings.TrimSuffix(js, "\n"), "\n") || strings.Contains(js, " = ") ||
+		strings.Contains(js, "greet") || strings.Contains(js, "who") {
+		t.Fatalf("production script not minified:\n%s", js)
+	}
 	rec = httptest.NewRecorder()
 	prod.Handler(true).ServeHTTP(rec, httptest.NewRequest("GET", prod.URL("site.css"), nil))
-	if !strings.Contains(rec.Body.String(), "font-family") {
-		t.Fatalf("css @import not bundled:\n%s", rec.Body.String())
-	}
-	// Minified production output is smaller than development output.
-	rec2 := httptest.NewRecorder()
-	dev.Handler(false).ServeHTTP(rec2, httptest.NewRequest("GET", dev.URL("app.js"), nil))
-	if len(js) >= rec2.Body.Len() {
-		t.Fatalf("production %d bytes, development %d", len(js), rec2.Body.Len())
+	if got, want := rec.Body.String(), "html{font-family:sans-serif}h1{margin:0}\n"; got != want {
+		t.Fatalf("production site.css = %q, want %q", got, want)
 	}
 	// Changing a source changes the hash and the URL.
 	write(t, dir, map[string]string{"lib/greet.ts": "export function greet(n: string) { return 'hi ' + n }\n"})
@@ -137,8 +139,9 @@ func TestHandler(t *testing.T) {
 		h.ServeHTTP(w, r)
 		return w
 	}
+	const immutable = "public, max-age=31536000, immutable"
 	ok := get("GET", url)
-	if ok.Code != 200 || ok.Header().Get("Cache-Control") != "public, max-age=31536000, immutable" ||
+	if ok.Code != 200 || ok.Header().Get("Cache-Control") != immutable ||
 		!strings.HasPrefix(ok.Header().Get("Content-Type"), "text/css") || ok.Header().Get("ETag") == "" {
 		t.Fatalf("GET: %d %v", ok.Code, ok.Header())
 	}
@@ -146,21 +149,30 @@ func TestHandler(t *testing.T) {
 		name, method, path string
 		hdr                []string
 		code               int
-		enc                string
+		enc, cc, location  string
 	}{
-		{"etag", "GET", url, []string{"If-None-Match", ok.Header().Get("ETag")}, 304, ""},
-		{"head", "HEAD", url, nil, 200, ""},
-		{"brotli", "GET", url, []string{"Accept-Encoding", "gzip, br"}, 200, "br"},
-		{"gzip", "GET", url, []string{"Accept-Encoding", "gzip"}, 200, "gzip"},
-		{"unknown", "GET", assets.Prefix + "nope.css", nil, 404, ""},
-		{"traversal", "GET", assets.Prefix + "../assets.go", nil, 404, ""},
-		{"dir", "GET", assets.Prefix, nil, 404, ""},
-		{"post", "POST", url, nil, 404, ""},
+		{"etag", "GET", url, []string{"If-None-Match", ok.Header().Get("ETag")}, 304, "", immutable, ""},
+		{"head", "HEAD", url, nil, 200, "", immutable, ""},
+		{"brotli", "GET", url, []string{"Accept-Encoding", "gzip, br"}, 200, "br", immutable, ""},
+		{"gzip", "GET", url, []string{"Accept-Encoding", "gzip"}, 200, "gzip", immutable, ""},
+		// Pages of an older build link older hashes until they regenerate.
+		{"old hash", "GET", assets.Prefix + "app-OLDHASH1.css", nil, 307, "", "no-store", url},
+		{"no hash", "GET", assets.Prefix + "app.css", nil, 307, "", "no-store", url},
+		{"old hash, head", "HEAD", assets.Prefix + "app-OLDHASH1.css", nil, 307, "", "no-store", url},
+		{"old hash, other type", "GET", assets.Prefix + "app-OLDHASH1.js", nil, 404, "", "", ""},
+		{"not a hash", "GET", assets.Prefix + "app-old.css", nil, 404, "", "", ""},
+		{"unknown", "GET", assets.Prefix + "nope.css", nil, 404, "", "", ""},
+		{"unknown, hashed", "GET", assets.Prefix + "nope-OLDHASH1.css", nil, 404, "", "", ""},
+		{"traversal", "GET", assets.Prefix + "../assets.go", nil, 404, "", "", ""},
+		{"dir", "GET", assets.Prefix, nil, 404, "", "", ""},
+		{"post", "POST", url, nil, 404, "", "", ""},
 	}
 	for _, tt := range tests {
 		w := get(tt.method, tt.path, tt.hdr...)
-		if w.Code != tt.code || w.Header().Get("Content-Encoding") != tt.enc {
-			t.Errorf("%s: %d %q, want %d %q", tt.name, w.Code, w.Header().Get("Content-Encoding"), tt.code, tt.enc)
+		got := []string{strconv.Itoa(w.Code), w.Header().Get("Content-Encoding"), w.Header().Get("Cache-Control"), w.Header().Get("Location")}
+		want := []string{strconv.Itoa(tt.code), tt.enc, tt.cc, tt.location}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: code, encoding, cache-control, location = %q, want %q", tt.name, got, want)
 		}
 	}
 }

@@ -25,6 +25,7 @@ var (
 	immutable    = []string{"public, max-age=31536000, immutable"}
 	revalidate   = []string{"public, max-age=0, must-revalidate"}
 	noCache      = []string{"no-cache"}
+	noStore      = []string{"no-store"}
 	varyEnc      = []string{"Accept-Encoding"}
 	encBr        = []string{"br"}
 	encGzip      = []string{"gzip"}
@@ -86,6 +87,12 @@ func (f *file) serve(w http.ResponseWriter, r *http.Request, cacheControl []stri
 
 // Handler serves the bundle under Prefix. Hashed production files are
 // immutable for a year; development files are always revalidated.
+//
+// A request for an entry point under another hash (app-OLDHASH.css) or
+// none (app.css) is redirected to the current file: a page rendered by an
+// older build is served stale once after a deploy, and its stylesheet and
+// script must still load. The redirect is never cached, since the next
+// build moves it again.
 func (b *Bundle) Handler(production bool) http.Handler {
 	files := map[string]*file{}
 	for name, body := range b.files {
@@ -97,13 +104,43 @@ func (b *Bundle) Handler(production bool) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name, ok := strings.CutPrefix(r.URL.Path, Prefix)
-		f := files[name]
-		if !ok || f == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+		if !ok || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
 			http.NotFound(w, r)
 			return
 		}
-		f.serve(w, r, cc)
+		if f := files[name]; f != nil {
+			f.serve(w, r, cc)
+			return
+		}
+		if current, ok := b.current(name); ok {
+			w.Header()["Cache-Control"] = noStore
+			http.Redirect(w, r, Prefix+current, http.StatusTemporaryRedirect)
+			return
+		}
+		http.NotFound(w, r)
 	})
+}
+
+// current returns the file now built for the entry point a file name
+// stands for: "app-OLDHASH.css" and "app.css" both stand for "app.css".
+func (b *Bundle) current(name string) (string, bool) {
+	if f, ok := b.manifest[name]; ok {
+		return f, true
+	}
+	// Hashes have no dash; names may (my-app-OLDHASH.css).
+	ext := path.Ext(name)
+	stem := strings.TrimSuffix(name, ext)
+	i := strings.LastIndex(stem, "-")
+	if i < 0 || !isHash(stem[i+1:]) {
+		return "", false
+	}
+	f, ok := b.manifest[stem[:i]+ext]
+	return f, ok
+}
+
+// isHash reports whether s looks like an esbuild content hash.
+func isHash(s string) bool {
+	return s != "" && strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == ""
 }
 
 // Static returns the files of an app's static/ folder by URL path
