@@ -169,8 +169,14 @@ func (a *App) RevalidateTag(ctx context.Context, tags ...string) (isr.Invalidati
 	return a.engine.RevalidateTags(ctx, tags, cache.Stale)
 }
 
-// RevalidatePath marks the pages at paths stale.
+// RevalidatePath marks the pages at paths stale. Paths are written as in
+// links ("/products/1/" is the page at "/products/1"); a path no request
+// could reach is an error.
 func (a *App) RevalidatePath(ctx context.Context, paths ...string) (isr.Invalidation, error) {
+	paths, err := canonicalPaths(paths)
+	if err != nil {
+		return isr.Invalidation{}, err
+	}
 	return a.engine.RevalidatePaths(ctx, paths, cache.Stale)
 }
 
@@ -181,8 +187,12 @@ func (a *App) ExpireTag(ctx context.Context, tags ...string) (isr.Invalidation, 
 }
 
 // ExpirePath makes the next request of the pages at paths wait for a fresh
-// render.
+// render. Paths are canonicalized as in RevalidatePath.
 func (a *App) ExpirePath(ctx context.Context, paths ...string) (isr.Invalidation, error) {
+	paths, err := canonicalPaths(paths)
+	if err != nil {
+		return isr.Invalidation{}, err
+	}
 	return a.engine.RevalidatePaths(ctx, paths, cache.Expire)
 }
 

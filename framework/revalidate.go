@@ -3,6 +3,9 @@ package gox
 import (
 	"context"
 	"errors"
+	"fmt"
+
+	"github.com/goxweb/gox/framework/revalidate"
 )
 
 // errNoApp reports a revalidation outside any app.
@@ -22,6 +25,8 @@ func RevalidateTag(ctx context.Context, tags ...string) error {
 }
 
 // RevalidatePath marks the pages at paths stale, whatever their query.
+// Paths are written as in links: "/products/1/" is the page at
+// "/products/1"; a path no request could reach is an error.
 func RevalidatePath(ctx context.Context, paths ...string) error {
 	a := appFrom(ctx)
 	if a == nil {
@@ -51,4 +56,18 @@ func ExpirePath(ctx context.Context, paths ...string) error {
 	}
 	_, err := a.ExpirePath(ctx, paths...)
 	return err
+}
+
+// canonicalPaths returns paths spelled as the cache keys them, so that a
+// trailing slash or a doubled slash does not silently miss the page.
+func canonicalPaths(paths []string) ([]string, error) {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		c, err := revalidate.CanonicalPath(p)
+		if err != nil {
+			return nil, fmt.Errorf("gox: %w", err)
+		}
+		out[i] = c
+	}
+	return out, nil
 }

@@ -1,6 +1,7 @@
 package gox
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
@@ -56,11 +58,15 @@ func Main(ctx context.Context, routes Routes, args []string, stdout, stderr io.W
 	}
 	cfg.Logger = log
 	path := envOr(os.Getenv, "GOX_CACHE", ".gox/cache.db")
+	// Unset variables read as 0, which sqlite.Open turns into its
+	// defaults; -1 means no bound.
 	store, err := sqlite.Open(path, sqlite.Options{
-		MaxEntries:  envInt(os.Getenv, "GOX_CACHE_MAX_ENTRIES"),
-		MaxBytes:    int64(envInt(os.Getenv, "GOX_CACHE_MAX_BYTES")),
-		MemoryBytes: int64(envInt(os.Getenv, "GOX_CACHE_MEMORY_BYTES")),
-		Logger:      log,
+		MaxEntries:         envInt(os.Getenv, "GOX_CACHE_MAX_ENTRIES"),
+		MaxBytes:           int64(envInt(os.Getenv, "GOX_CACHE_MAX_BYTES")),
+		MaxEntriesPerRoute: envInt(os.Getenv, "GOX_CACHE_MAX_ENTRIES_PER_ROUTE"),
+		MaxBytesPerRoute:   int64(envInt(os.Getenv, "GOX_CACHE_MAX_BYTES_PER_ROUTE")),
+		MemoryBytes:        int64(envInt(os.Getenv, "GOX_CACHE_MEMORY_BYTES")),
+		Logger:             log,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "open cache %s: %v\nhint: is another program holding the file, or is the folder read-only?\n", path, err)
@@ -122,7 +128,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
+		ReadTimeout:       cmp.Or(a.cfg.ReadTimeout, 30*time.Second),
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
@@ -158,8 +164,9 @@ func displayAddr(addr string) string {
 
 // ConfigFromEnv reads an App's configuration from the environment:
 // GOX_DEV, GOX_BUILD_ID, GOX_REVALIDATE_TOKEN, GOX_DRAFT_SECRET,
-// GOX_ORIGIN, GOX_ALLOWED_ORIGINS (comma-separated), GOX_ASSETS_DIR and
-// GOX_STATIC_DIR.
+// GOX_ORIGIN, GOX_ALLOWED_ORIGINS (comma-separated), GOX_TRUSTED_PROXIES
+// (comma-separated IP addresses or CIDR prefixes), GOX_READ_TIMEOUT (a
+// duration such as 30s), GOX_ASSETS_DIR and GOX_STATIC_DIR.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{
 		Dev:             getenv("GOX_DEV") == "1",
@@ -173,6 +180,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if cfg.BuildID == "" {
 		cfg.BuildID = "dev"
 	}
+	var err error
 	if cfg.RevalidateToken != "" && cfg.RevalidateToken == cfg.DraftSecret {
 		return Config{}, errors.New("GOX_REVALIDATE_TOKEN and GOX_DRAFT_SECRET are the same\nhint: use two different secrets, so a draft link can never revalidate")
 	}
@@ -181,7 +189,37 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			cfg.AllowedOrigins = append(cfg.AllowedOrigins, strings.TrimSpace(o))
 		}
 	}
+	if cfg.TrustedProxies, err = parsePrefixes(getenv("GOX_TRUSTED_PROXIES")); err != nil {
+		return Config{}, fmt.Errorf("GOX_TRUSTED_PROXIES: %w\nhint: list your proxies' addresses, e.g. GOX_TRUSTED_PROXIES=10.0.0.0/8,127.0.0.1", err)
+	}
+	if v := getenv("GOX_READ_TIMEOUT"); v != "" {
+		if cfg.ReadTimeout, err = time.ParseDuration(v); err != nil || cfg.ReadTimeout <= 0 {
+			return Config{}, fmt.Errorf("GOX_READ_TIMEOUT: %q is not a positive duration\nhint: write it like 30s or 2m", v)
+		}
+	}
 	return cfg, nil
+}
+
+// parsePrefixes parses comma-separated IP addresses and CIDR prefixes; an
+// address stands for itself alone.
+func parsePrefixes(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for s := range strings.SplitSeq(v, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if addr, err := netip.ParseAddr(s); err == nil {
+			addr = addr.Unmap()
+			out = append(out, netip.PrefixFrom(addr, addr.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an IP address or CIDR prefix", s)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 func envOr(getenv func(string) string, name, def string) string {

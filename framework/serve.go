@@ -22,11 +22,10 @@ var (
 	stateHeader = map[isr.State][]string{
 		isr.Hit: {"HIT"}, isr.Stale: {"STALE"}, isr.Miss: {"MISS"}, isr.Expired: {"EXPIRED"},
 	}
-	varyEncoding    = []string{"Accept-Encoding"}
-	encBrotli       = []string{"br"}
-	encGzip         = []string{"gzip"}
-	noStore         = []string{"private, no-store"}
-	notFoundControl = []string{"public, max-age=0, s-maxage=60"}
+	varyEncoding = []string{"Accept-Encoding"}
+	encBrotli    = []string{"br"}
+	encGzip      = []string{"gzip"}
+	noStore      = []string{"private, no-store"}
 	// securityHeaders go on every page, whether rendered now or cached.
 	securityHeaders = http.Header{
 		"X-Content-Type-Options": {"nosniff"},
@@ -77,6 +76,10 @@ func (a *App) servePage(c echo.Context) error {
 	key := path
 	if len(pr.page.Query) > 0 && r.URL.RawQuery != "" {
 		key = route.Key(path, r.URL.Query(), pr.page.Query)
+		if err := route.CheckKey(key); err != nil {
+			a.writeStatus(w, r, StatusCode(err))
+			return nil
+		}
 	}
 	if a.cfg.RevalidateToken != "" && r.Header.Get(revalidate.PrerenderHeader) != "" {
 		a.servePrerender(w, r, pr, key)
@@ -147,7 +150,7 @@ func (a *App) writeEntry(w http.ResponseWriter, r *http.Request, pr *pageRoute, 
 	if ent.Status == http.StatusOK {
 		h["Cache-Control"] = pr.cacheControl
 	} else {
-		h["Cache-Control"] = notFoundControl
+		h["Cache-Control"] = notFoundControl(ent)
 	}
 	if age := time.Since(ent.GeneratedAt); age >= time.Second {
 		h["Age"] = []string{strconv.FormatInt(int64(age/time.Second), 10)}
@@ -170,6 +173,14 @@ func (a *App) writeEntry(w http.ResponseWriter, r *http.Request, pr *pageRoute, 
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
 	}
+}
+
+// notFoundControl lets CDNs keep a cached 404 only as long as it stays
+// fresh here (isr.Options.NotFoundRevalidate), so that a page created
+// meanwhile is not hidden by a CDN's copy for longer.
+func notFoundControl(ent *cache.Entry) []string {
+	s := int64(ent.FreshUntil.Sub(ent.GeneratedAt) / time.Second)
+	return []string{"public, max-age=0, s-maxage=" + strconv.FormatInt(max(s, 1), 10)}
 }
 
 // serveUncached renders pr for this request alone: dynamic pages, dev mode

@@ -22,6 +22,7 @@ import (
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/cache/sqlite"
 	"github.com/goxweb/gox/framework/internal/testapp"
+	"github.com/goxweb/gox/framework/isr"
 )
 
 type harness struct {
@@ -67,6 +68,11 @@ func (h *harness) do(t *testing.T, method, path string, header ...string) (*http
 	req.Header.Set("Accept-Encoding", "identity")
 	for _, hl := range header {
 		k, v, _ := strings.Cut(hl, ": ")
+		if k == "Host" {
+			// The client sends req.Host and ignores a Host header.
+			req.Host = v
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -242,6 +248,9 @@ func TestCachedRenderSeesOnlyItsKey(t *testing.T) {
 			t.Fatalf("cached render saw %q:\n%s", leak, b1)
 		}
 	}
+	if want := `<dd id="host">localhost</dd>`; !strings.Contains(b1, want) {
+		t.Fatalf("cached render's host is not the configured one %s:\n%s", want, b1)
+	}
 	r2, b2 := h.get(t, "/request")
 	if r2.Header.Get("X-Gox-Cache") != "HIT" || b1 != b2 {
 		t.Fatalf("second visitor: %s, same body %v; want HIT with the same body", r2.Header.Get("X-Gox-Cache"), b1 == b2)
@@ -251,6 +260,13 @@ func TestCachedRenderSeesOnlyItsKey(t *testing.T) {
 		r, b := h.get(t, "/dynamic", poison...)
 		if r.Header.Get("X-Gox-Cache") != "DYNAMIC" || !strings.Contains(b, "evil-agent") {
 			t.Fatalf("dynamic page: %s, sees agent %v", r.Header.Get("X-Gox-Cache"), strings.Contains(b, "evil-agent"))
+		}
+		// The poisoned Host does reach the server: only cached renders are
+		// shielded from it.
+		for _, want := range []string{`<dd id="host">evil.test</dd>`, `<dd id="forwarded">evil.test</dd>`} {
+			if !strings.Contains(b, want) {
+				t.Fatalf("dynamic page does not show %s:\n%s", want, b)
+			}
 		}
 		if got := r.Header.Get("Cache-Control"); got != "private, no-store" {
 			t.Fatalf("dynamic Cache-Control = %q", got)
@@ -309,6 +325,7 @@ func TestHostilePathsCreateNoEntries(t *testing.T) {
 		{"/products/%zz", 400, ""},
 		{"/products/a%00b", 400, ""},
 		{"/" + strings.Repeat("a", 3000), 414, ""},
+		{"/posts?page=" + strings.Repeat("9", 3000), 414, ""},
 		{"/.gox/cache.db", 404, ""},
 		{"/PRODUCTS/1", 404, ""},
 		{"/_gox/anything", 404, ""},
@@ -336,24 +353,33 @@ func TestHostilePathsCreateNoEntries(t *testing.T) {
 
 func TestNotFoundIsCached(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, gox.Config{})
-	for i, want := range []string{"MISS", "HIT"} {
-		r, b := h.get(t, "/products/999")
-		if r.StatusCode != 404 || r.Header.Get("X-Gox-Cache") != want || !strings.Contains(b, "Nothing here") {
-			t.Fatalf("request %d: %d %s, want 404 %s with the not-found page", i, r.StatusCode, r.Header.Get("X-Gox-Cache"), want)
-		}
-		if got := r.Header.Get("Cache-Control"); got != "public, max-age=0, s-maxage=60" {
-			t.Fatalf("404 Cache-Control = %q", got)
-		}
+	tests := []struct {
+		name         string
+		cfg          gox.Config
+		cacheControl string
+	}{
+		{"default revalidate", gox.Config{}, "public, max-age=0, s-maxage=60"},
+		{"configured revalidate", gox.Config{Engine: isr.Options{NotFoundRevalidate: 5 * time.Minute}}, "public, max-age=0, s-maxage=300"},
 	}
-	for i, want := range []string{"MISS", "HIT"} {
-		r, b := h.get(t, "/no/such/page")
-		if r.StatusCode != 404 || r.Header.Get("X-Gox-Cache") != want || !strings.Contains(b, "Nothing here") {
-			t.Fatalf("unmatched %d: %d %s", i, r.StatusCode, r.Header.Get("X-Gox-Cache"))
-		}
-	}
-	if got := h.fix.Renders.Load(); got != 1 {
-		t.Fatalf("renders = %d, want 1", got)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, tt.cfg)
+			for _, path := range []string{"/products/999", "/no/such/page"} {
+				for i, want := range []string{"MISS", "HIT"} {
+					r, b := h.get(t, path)
+					if r.StatusCode != 404 || r.Header.Get("X-Gox-Cache") != want || !strings.Contains(b, "Nothing here") {
+						t.Fatalf("%s request %d: %d %s, want 404 %s with the not-found page", path, i, r.StatusCode, r.Header.Get("X-Gox-Cache"), want)
+					}
+					if got := r.Header.Get("Cache-Control"); got != tt.cacheControl {
+						t.Errorf("%s request %d: Cache-Control = %q, want %q", path, i, got, tt.cacheControl)
+					}
+				}
+			}
+			if got := h.fix.Renders.Load(); got != 1 {
+				t.Fatalf("renders = %d, want 1", got)
+			}
+		})
 	}
 }
 

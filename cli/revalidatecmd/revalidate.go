@@ -72,32 +72,45 @@ func run(ctx context.Context, env command.Env) error {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(payload))
 	if err != nil {
-		return fmt.Errorf("revalidate: %w", err)
+		return fmt.Errorf("build request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return command.WithHint(fmt.Errorf("revalidate: %w", err), "is the app running at "+u.String()+"?")
+		return command.WithHint(err, "is the app running at "+u.String()+"?")
 	}
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	switch resp.StatusCode {
 	case http.StatusOK:
 	case http.StatusUnauthorized:
-		return command.WithHint(fmt.Errorf("revalidate: the app refused the token (401)"), "GOX_REVALIDATE_TOKEN must match the app's")
+		return command.WithHint(fmt.Errorf("the app refused the token (401)"), "GOX_REVALIDATE_TOKEN must match the app's")
 	case http.StatusNotFound:
-		return command.WithHint(fmt.Errorf("revalidate: %s has no revalidation endpoint (404)", u.Host), "start the app with GOX_REVALIDATE_TOKEN set")
+		return command.WithHint(fmt.Errorf("%s has no revalidation endpoint (404)", u.Host), "start the app with GOX_REVALIDATE_TOKEN set")
 	default:
-		return fmt.Errorf("revalidate: %s: %s", resp.Status, strings.TrimSpace(string(answer)))
+		msg := strings.TrimSpace(string(answer))
+		var refusal struct{ Error string }
+		if json.Unmarshal(answer, &refusal) == nil && refusal.Error != "" {
+			msg = refusal.Error
+		}
+		return fmt.Errorf("the app answered %s: %s", resp.Status, msg)
 	}
 	var got struct {
 		Paths, Tags, Entries int
 		Mode                 string
 	}
 	if err := json.Unmarshal(answer, &got); err != nil {
-		return fmt.Errorf("revalidate: bad answer from the app: %w", err)
+		return fmt.Errorf("bad answer from the app: %w", err)
 	}
-	fmt.Fprintf(env.Stdout, "revalidated %d paths and %d tags (%s): %d cached entries\n", got.Paths, got.Tags, got.Mode, got.Entries)
+	fmt.Fprintf(env.Stdout, "revalidated %s and %s (%s): %s\n",
+		count(got.Paths, "path", "paths"), count(got.Tags, "tag", "tags"), got.Mode, count(got.Entries, "cached entry", "cached entries"))
 	return nil
+}
+
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

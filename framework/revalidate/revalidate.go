@@ -22,7 +22,10 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
+
+	"github.com/goxweb/gox/framework/route"
 )
 
 // PrerenderHeader carries the token of a Vercel-style revalidation: a GET
@@ -158,17 +161,50 @@ func (req *Request) validate() error {
 	if len(req.Paths)+len(req.Tags) > MaxItems {
 		return fail(http.StatusBadRequest, "more than %d paths and tags", MaxItems)
 	}
-	for _, p := range req.Paths {
-		if !strings.HasPrefix(p, "/") || hasControl(p) {
-			return fail(http.StatusBadRequest, "path %q: want an absolute path like /products/1", p)
+	for i, p := range req.Paths {
+		c, err := CanonicalPath(p)
+		if err != nil {
+			return err
 		}
+		req.Paths[i] = c
 	}
 	for _, t := range req.Tags {
 		if t == "" || len(t) > MaxTagLen || hasControl(t) {
 			return fail(http.StatusBadRequest, "tags must be 1 to %d bytes without control characters", MaxTagLen)
 		}
 	}
+	// "/a" and "/a/" are one page: the answer counts it once.
+	req.Paths = slices.Compact(slices.Sorted(slices.Values(req.Paths)))
+	req.Tags = slices.Compact(slices.Sorted(slices.Values(req.Tags)))
 	return nil
+}
+
+// CanonicalPath returns the path a page is cached under for p, a path as
+// written in a URL: "/products/1/" and "//products/1" give "/products/1",
+// the spelling the router redirects them to. A path no request could reach
+// (relative, with a query, a dot segment, or too long) is refused with a
+// 400 *Error rather than silently revalidating nothing.
+func CanonicalPath(p string) (string, error) {
+	if strings.ContainsAny(p, "?#") {
+		return "", fail(http.StatusBadRequest, "path %q: give the path alone; it covers every query", short(p))
+	}
+	c, _, err := route.Canonical(p)
+	var se *route.StatusError
+	if errors.As(err, &se) {
+		return "", fail(http.StatusBadRequest, "path %q: %s; want an absolute path like /products/1", short(p), se.Reason)
+	}
+	if err != nil {
+		return "", fail(http.StatusBadRequest, "path %q: %v", short(p), err)
+	}
+	return c, nil
+}
+
+// short keeps error messages readable when a path is too long to serve.
+func short(p string) string {
+	if len(p) > 64 {
+		return p[:64] + "..."
+	}
+	return p
 }
 
 func hasControl(s string) bool {

@@ -67,6 +67,8 @@ func TestParseBody(t *testing.T) {
 		{"nothing", "application/json", `{}`, 400, ""},
 		{"bad mode", "application/json", `{"tags":["a"],"mode":"now"}`, 400, ""},
 		{"relative path", "application/json", `{"paths":["p"]}`, 400, ""},
+		{"dot segment", "application/json", `{"paths":["/a/../b"]}`, 400, ""},
+		{"path with a query", "application/json", `{"paths":["/posts?page=2"]}`, 400, ""},
 		{"control char", "application/json", `{"tags":["a\nb"]}`, 400, ""},
 		{"long tag", "application/json", `{"tags":["` + strings.Repeat("x", 300) + `"]}`, 400, ""},
 		{"not json", "text/plain", `{"tags":["a"]}`, 415, ""},
@@ -101,5 +103,63 @@ func TestAuthorizePrerender(t *testing.T) {
 	r.Header.Set(revalidate.PrerenderHeader, token)
 	if err := revalidate.AuthorizePrerender(r, token); err != nil {
 		t.Fatalf("right header: %v", err)
+	}
+}
+
+func TestCanonicalPath(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in, want, wantErr string
+	}{
+		{"canonical", "/products/1", "/products/1", ""},
+		{"root", "/", "/", ""},
+		{"trailing slash", "/products/1/", "/products/1", ""},
+		{"doubled slashes", "//products//1", "/products/1", ""},
+		{"needless escape", "/products/%31", "/products/1", ""},
+		{"escaped space", "/blog/hello%20world", "/blog/hello world", ""},
+		{"relative", "products/1", "", "not absolute"},
+		{"empty", "", "", "not absolute"},
+		{"dot segment", "/products/../admin", "", "dot segment"},
+		{"encoded dot segment", "/products/%2e%2e/admin", "", "dot segment"},
+		{"query", "/posts?page=2", "", "give the path alone"},
+		{"fragment", "/posts#top", "", "give the path alone"},
+		{"too long", "/" + strings.Repeat("a", 3000), "", "too long"},
+		{"malformed escape", "/100%", "", "malformed escape"},
+		{"control character", "/a%0Ab", "", "control character"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := revalidate.CanonicalPath(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || revalidate.StatusCode(err) != http.StatusBadRequest || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("CanonicalPath(%q) = %q, %v; want a 400 saying %q", tt.in, got, err, tt.wantErr)
+				}
+				if len(err.Error()) > 200 {
+					t.Fatalf("error of %d bytes; want it short enough to read", len(err.Error()))
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("CanonicalPath(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseBodyCanonicalizesPaths(t *testing.T) {
+	t.Parallel()
+	r := httptest.NewRequest(http.MethodPost, "/_gox/revalidate",
+		strings.NewReader(`{"paths":["/products/1/","//products/1","/products/2"],"tags":["b","a","b"]}`))
+	r.Header.Set("Content-Type", "application/json")
+	req, err := revalidate.ParseBody(r, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(req.Paths, " "), "/products/1 /products/2"; got != want {
+		t.Errorf("paths = %q, want %q", got, want)
+	}
+	if got, want := strings.Join(req.Tags, " "), "a b"; got != want {
+		t.Errorf("tags = %q, want %q", got, want)
 	}
 }
