@@ -57,7 +57,7 @@ func (s rywSigner) notBefore(r *http.Request) time.Time {
 	if err != nil {
 		return time.Time{}
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(c.Value)
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(c.Value)
 	if err != nil || len(raw) != 24 || !hmac.Equal(raw[8:], s.mac(raw[:8])) {
 		return time.Time{}
 	}

@@ -113,7 +113,8 @@ func Active(r *http.Request, cfg Config) bool {
 	if err != nil {
 		return false
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(c.Value)
+	// Strict: one cookie value per signature, no spare bits to vary.
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(c.Value)
 	if err != nil || len(raw) != 8+sha256.Size {
 		return false
 	}

@@ -1,6 +1,8 @@
 package draft_test
 
 import (
+	"bytes"
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -43,10 +45,18 @@ func TestEnableAndActive(t *testing.T) {
 	if draft.Active(r, draft.Config{Secret: "other"}) {
 		t.Fatal("cookie signed with another secret is active")
 	}
-	forged := httptest.NewRequest(http.MethodGet, "/", nil)
-	forged.AddCookie(&http.Cookie{Name: draft.CookieName, Value: cookies[0].Value[:len(cookies[0].Value)-2] + "AA"})
-	if draft.Active(forged, cfg) {
-		t.Fatal("forged cookie active")
+	raw, err := base64.RawURLEncoding.DecodeString(cookies[0].Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{0, len(raw) - 1} { // the expiry, the signature
+		b := bytes.Clone(raw)
+		b[i] ^= 1
+		forged := httptest.NewRequest(http.MethodGet, "/", nil)
+		forged.AddCookie(&http.Cookie{Name: draft.CookieName, Value: base64.RawURLEncoding.EncodeToString(b)})
+		if draft.Active(forged, cfg) {
+			t.Fatalf("cookie with byte %d changed is active", i)
+		}
 	}
 	expired, _ := enable(t, "/_gox/draft?token=draft-secret", draft.Config{Secret: "draft-secret", TTL: time.Nanosecond})
 	old := httptest.NewRequest(http.MethodGet, "/", nil)
