@@ -1,18 +1,14 @@
 package gox
 
 import (
-	"context"
 	_ "embed"
 	"errors"
-	"fmt"
 	"net/http"
-	"slices"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/draft"
-	"github.com/goxweb/gox/framework/isr"
 	"github.com/goxweb/gox/framework/revalidate"
 )
 
@@ -74,67 +70,14 @@ func (a *App) serveRevalidate(c echo.Context) error {
 	if req.Mode == "expire" {
 		mode = cache.Expire
 	}
-	both, err := a.coveredTwice(r.Context(), req)
+	inv, err := a.engine.Revalidate(r.Context(), req.Paths, req.Tags, mode)
 	if err != nil {
 		return err
 	}
-	var byTag, byPath isr.Invalidation
-	if len(req.Tags) > 0 {
-		if byTag, err = a.engine.RevalidateTags(r.Context(), req.Tags, mode); err != nil {
-			return err
-		}
-	}
-	if len(req.Paths) > 0 {
-		if byPath, err = a.engine.RevalidatePaths(r.Context(), req.Paths, mode); err != nil {
-			return err
-		}
-	}
-	resp := revalidate.Response{Paths: len(req.Paths), Tags: len(req.Tags), Mode: req.Mode,
-		// Renders landing between the count and the invalidation can skew
-		// the difference; a count is never negative.
-		Entries: max(byTag.Entries+byPath.Entries-both, 0)}
+	resp := revalidate.Response{Paths: len(req.Paths), Tags: len(req.Tags), Mode: req.Mode, Entries: inv.Entries}
 	a.log.Info("revalidated", "paths", resp.Paths, "tags", resp.Tags, "entries", resp.Entries, "mode", resp.Mode)
 	w.Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, resp)
-}
-
-// coveredTwice counts the cached entries that both a path and a tag of req
-// cover, so that the answer counts each entry once. Paths have few entries
-// each, so this reads little even when a tag covers thousands.
-func (a *App) coveredTwice(ctx context.Context, req revalidate.Request) (int, error) {
-	if len(req.Tags) == 0 || len(req.Paths) == 0 {
-		return 0, nil
-	}
-	want := make(map[string]bool, len(req.Tags))
-	for _, t := range req.Tags {
-		want[t] = true
-	}
-	tagged := func(tags []string) bool {
-		return slices.ContainsFunc(tags, func(t string) bool { return want[t] })
-	}
-	n := 0
-	for _, p := range req.Paths {
-		// The key p itself sorts first among the keys starting with p.
-		exact, err := a.cfg.Store.List(ctx, cache.Filter{Prefix: p, Limit: 1})
-		if err != nil {
-			return 0, fmt.Errorf("revalidate: %w", err)
-		}
-		queried, err := a.cfg.Store.List(ctx, cache.Filter{Prefix: p + "?"})
-		if err != nil {
-			return 0, fmt.Errorf("revalidate: %w", err)
-		}
-		for _, in := range exact {
-			if in.Key == p && tagged(in.Tags) {
-				n++
-			}
-		}
-		for _, in := range queried {
-			if tagged(in.Tags) {
-				n++
-			}
-		}
-	}
-	return n, nil
 }
 
 func (a *App) jsonError(c echo.Context, err error) error {

@@ -37,19 +37,37 @@ type Invalidation struct {
 // getting them while they regenerate; recently requested ones are queued for
 // regeneration at once, most requested first.
 func (e *Engine) RevalidateTags(ctx context.Context, tags []string, mode cache.Mode) (Invalidation, error) {
-	keys, err := e.store.InvalidateTags(ctx, tags, time.Now(), mode)
-	if err != nil {
-		return Invalidation{}, fmt.Errorf("isr revalidate tags: %w", err)
-	}
-	return Invalidation{Entries: len(keys), Scheduled: e.eager(keys)}, nil
+	return e.Revalidate(ctx, nil, tags, mode)
 }
 
 // RevalidatePaths is RevalidateTags for paths: each covers the entries whose
 // key has that path, whatever their query.
 func (e *Engine) RevalidatePaths(ctx context.Context, paths []string, mode cache.Mode) (Invalidation, error) {
-	keys, err := e.store.InvalidatePaths(ctx, paths, time.Now(), mode)
-	if err != nil {
-		return Invalidation{}, fmt.Errorf("isr revalidate paths: %w", err)
+	return e.Revalidate(ctx, paths, nil, mode)
+}
+
+// Revalidate is RevalidatePaths and RevalidateTags in one: an entry that
+// a path and a tag both cover counts, and regenerates, once.
+func (e *Engine) Revalidate(ctx context.Context, paths, tags []string, mode cache.Mode) (Invalidation, error) {
+	now := time.Now()
+	var keys []string
+	if len(tags) > 0 {
+		k, err := e.store.InvalidateTags(ctx, tags, now, mode)
+		if err != nil {
+			return Invalidation{}, fmt.Errorf("isr revalidate tags: %w", err)
+		}
+		keys = k
+	}
+	if len(paths) > 0 {
+		k, err := e.store.InvalidatePaths(ctx, paths, now, mode)
+		if err != nil {
+			return Invalidation{}, fmt.Errorf("isr revalidate paths: %w", err)
+		}
+		keys = append(keys, k...)
+	}
+	if len(tags) > 0 && len(paths) > 0 {
+		slices.Sort(keys)
+		keys = slices.Compact(keys)
 	}
 	return Invalidation{Entries: len(keys), Scheduled: e.eager(keys)}, nil
 }

@@ -4,10 +4,11 @@
 //
 // Example:
 //
-//	go run ./framework/internal/loadtest -duration 3s -conns 32
+//	go run ./framework/internal/loadtest -path /products/1 -rounds 5
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -37,17 +38,15 @@ func main() {
 	}
 }
 
-// result is one measured target.
+// result is one run of load against a target.
 type result struct {
-	name     string
-	requests int64
 	rps      float64
 	p50, p99 time.Duration
-	renders  int64 // renders of the page, stampede and load together
 }
 
 func run() error {
-	duration := flag.Duration("duration", 3*time.Second, "how long to load each target")
+	duration := flag.Duration("duration", 2*time.Second, "how long to load each target in each round")
+	rounds := flag.Int("rounds", 3, "rounds; each loads every target once, and the median round is shown")
 	conns := flag.Int("conns", 32, "concurrent keep-alive connections")
 	path := flag.String("path", "/big", "page to request")
 	first := flag.Int("stampede", 500, "concurrent first requests of the page, before the load")
@@ -60,45 +59,44 @@ func run() error {
 	defer os.RemoveAll(dir)
 	quiet := slog.New(slog.DiscardHandler)
 
-	targets := []struct {
-		name      string
-		memoryOff bool
-	}{{"gox HIT (memory tier)", false}, {"gox HIT (SQLite tier)", true}}
-	var results []result
+	type target struct {
+		name    string
+		url     string
+		renders func() int64 // nil for the baseline
+		runs    []result
+	}
+	var targets []*target
 	var body []byte
 	var header http.Header
-	for i, tgt := range targets {
-		mem := int64(0)
-		if tgt.memoryOff {
-			mem = -1
-		}
-		st, err := sqlite.Open(filepath.Join(dir, fmt.Sprintf("cache%d.db", i)), sqlite.Options{MemoryBytes: mem, Logger: quiet})
+	for i, memory := range []int64{0, -1} {
+		st, err := sqlite.Open(filepath.Join(dir, fmt.Sprintf("cache%d.db", i)), sqlite.Options{MemoryBytes: memory, Logger: quiet})
 		if err != nil {
 			return err
 		}
+		defer st.Close()
 		fix := testapp.New()
 		app, err := gox.New(fix.Routes(), gox.Config{Store: st, Logger: quiet})
 		if err != nil {
 			return err
 		}
+		defer app.Close()
 		url, stop, err := serve(app.Handler())
 		if err != nil {
 			return err
 		}
+		defer stop()
 		// Warm with a stampede: every first request waits for one render.
 		if body, header, err = stampede(url+*path, *first); err != nil {
 			return err
 		}
-		stampedeRenders := fix.Renders.Load()
-		r := load(tgt.name, url+*path, *conns, *duration)
-		r.renders = fix.Renders.Load()
-		if stampedeRenders != 1 || r.renders != 1 {
-			return fmt.Errorf("%s: %d renders for %d first requests, %d after load, want 1", tgt.name, stampedeRenders, *first, r.renders)
+		if n := fix.Renders.Load(); n != 1 {
+			return fmt.Errorf("%d renders for %d first requests, want 1", n, *first)
 		}
-		results = append(results, r)
-		stop()
-		app.Close()
-		st.Close()
+		name := "gox HIT (memory tier)"
+		if memory < 0 {
+			name = "gox HIT (SQLite tier)"
+		}
+		targets = append(targets, &target{name: name, url: url + *path, renders: fix.Renders.Load})
 	}
 	// The baseline writes the very bytes and headers gox served.
 	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -113,23 +111,41 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	base := load("bare net/http", url+*path, *conns, *duration)
-	stop()
+	defer stop()
+	targets = append([]*target{{name: "bare net/http", url: url + *path}}, targets...)
 
-	fmt.Printf("\nloopback load test: GET %s (%d bytes), %d first requests at once then %d connections for %s per target, GOMAXPROCS %d\n\n",
-		*path, len(body), *first, *conns, *duration, runtime.GOMAXPROCS(0))
+	// Rounds interleave the targets, so that a machine busy for a moment
+	// slows one run of each rather than all runs of one.
+	for range *rounds {
+		for _, t := range targets {
+			t.runs = append(t.runs, load(t.url, *conns, *duration))
+		}
+	}
+	median := func(runs []result) result {
+		runs = slices.Clone(runs)
+		slices.SortFunc(runs, func(a, b result) int { return cmp.Compare(a.rps, b.rps) })
+		return runs[len(runs)/2]
+	}
+	base := median(targets[0].runs)
+
+	fmt.Printf("\nloopback load test: GET %s (%d bytes), %d first requests at once, then %d connections for %s per target, median of %d rounds, GOMAXPROCS %d\n\n",
+		*path, len(body), *first, *conns, *duration, *rounds, runtime.GOMAXPROCS(0))
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "target\treq/s\tx bare\tp50\tp99\tp99 x bare\trenders\t")
-	for _, r := range append([]result{base}, results...) {
+	for _, t := range targets {
+		r := median(t.runs)
 		renders := "-"
-		if r.renders > 0 {
-			renders = strconv.FormatInt(r.renders, 10)
+		if t.renders != nil {
+			n := t.renders()
+			if n != 1 {
+				return fmt.Errorf("%s: %d renders after the load, want 1", t.name, n)
+			}
+			renders = strconv.FormatInt(n, 10)
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%.2f\t%s\t%s\t%.2f\t%s\t\n", r.name, r.rps, r.rps/base.rps,
+		fmt.Fprintf(tw, "%s\t%.0f\t%.2f\t%s\t%s\t%.2f\t%s\t\n", t.name, r.rps, r.rps/base.rps,
 			r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), float64(r.p99)/float64(base.p99), renders)
 	}
-	tw.Flush()
-	return nil
+	return tw.Flush()
 }
 
 // serve starts h on a loopback port.
@@ -189,7 +205,7 @@ func fetch(client *http.Client, url string) ([]byte, http.Header, error) {
 
 // load requests url from conns keep-alive connections for d and returns the
 // throughput and latency percentiles.
-func load(name, url string, conns int, d time.Duration) result {
+func load(url string, conns int, d time.Duration) result {
 	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}
@@ -222,5 +238,5 @@ func load(name, url string, conns int, d time.Duration) result {
 		}
 		return all[int(float64(len(all)-1)*p)]
 	}
-	return result{name: name, requests: total.Load(), rps: float64(total.Load()) / d.Seconds(), p50: pct(0.50), p99: pct(0.99)}
+	return result{rps: float64(total.Load()) / d.Seconds(), p50: pct(0.50), p99: pct(0.99)}
 }
