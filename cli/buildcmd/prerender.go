@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -90,7 +91,8 @@ func (e *prerenderError) Error() string { return "prerender: " + e.msg }
 // prerenderHint says where to look: at the page named in the error, or at
 // why the app stopped before rendering one.
 func prerenderHint(err error) string {
-	if pe, ok := err.(*prerenderError); ok && !pe.page {
+	var pe *prerenderError
+	if errors.As(err, &pe) && !pe.page {
 		return "the app stopped before rendering any page; its error is above"
 	}
 	return "the page named above failed to render; gox build stops like next build does"
