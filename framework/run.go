@@ -58,16 +58,13 @@ func Main(ctx context.Context, routes Routes, args []string, stdout, stderr io.W
 	}
 	cfg.Logger = log
 	path := envOr(os.Getenv, "GOX_CACHE", ".gox/cache.db")
-	// Unset variables read as 0, which sqlite.Open turns into its
-	// defaults; -1 means no bound.
-	store, err := sqlite.Open(path, sqlite.Options{
-		MaxEntries:         envInt(os.Getenv, "GOX_CACHE_MAX_ENTRIES"),
-		MaxBytes:           int64(envInt(os.Getenv, "GOX_CACHE_MAX_BYTES")),
-		MaxEntriesPerRoute: envInt(os.Getenv, "GOX_CACHE_MAX_ENTRIES_PER_ROUTE"),
-		MaxBytesPerRoute:   int64(envInt(os.Getenv, "GOX_CACHE_MAX_BYTES_PER_ROUTE")),
-		MemoryBytes:        int64(envInt(os.Getenv, "GOX_CACHE_MEMORY_BYTES")),
-		Logger:             log,
-	})
+	opts, err := storeOptions(os.Getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\nhint: give a whole number, or -1 for no bound\n", err)
+		return 64
+	}
+	opts.Logger = log
+	store, err := sqlite.Open(path, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "open cache %s: %v\nhint: is another program holding the file, or is the folder read-only?\n", path, err)
 		return 1
@@ -229,9 +226,35 @@ func envOr(getenv func(string) string, name, def string) string {
 	return def
 }
 
-func envInt(getenv func(string) string, name string) int {
-	n, _ := strconv.Atoi(getenv(name))
-	return n
+// storeOptions reads the cache's bounds: GOX_CACHE_MAX_ENTRIES,
+// GOX_CACHE_MAX_BYTES, their _PER_ROUTE forms and GOX_CACHE_MEMORY_BYTES.
+// Unset reads as 0, which sqlite.Open turns into its default; -1 means no
+// bound.
+func storeOptions(getenv func(string) string) (sqlite.Options, error) {
+	var o sqlite.Options
+	var entries, routeEntries int64
+	for _, v := range []struct {
+		name string
+		dst  *int64
+	}{
+		{"GOX_CACHE_MAX_ENTRIES", &entries},
+		{"GOX_CACHE_MAX_BYTES", &o.MaxBytes},
+		{"GOX_CACHE_MAX_ENTRIES_PER_ROUTE", &routeEntries},
+		{"GOX_CACHE_MAX_BYTES_PER_ROUTE", &o.MaxBytesPerRoute},
+		{"GOX_CACHE_MEMORY_BYTES", &o.MemoryBytes},
+	} {
+		s := getenv(v.name)
+		if s == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < -1 {
+			return sqlite.Options{}, fmt.Errorf("%s: %q is not a number of at least -1", v.name, s)
+		}
+		*v.dst = n
+	}
+	o.MaxEntries, o.MaxEntriesPerRoute = int(entries), int(routeEntries)
+	return o, nil
 }
 
 // newLogger logs text to w, or JSON with GOX_LOG=json.
