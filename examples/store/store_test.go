@@ -18,6 +18,8 @@ import (
 	gox "github.com/goxweb/gox/framework"
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/cache/sqlite"
+
+	"github.com/goxweb/gox/examples/store/shop"
 )
 
 func TestMain(m *testing.M) {
@@ -37,9 +39,18 @@ func serveStore(t *testing.T) string {
 	return base
 }
 
-// serveStoreCache serves the shop and returns its URL and its page cache.
+// serveStoreCache serves the shop, restocked, and returns its URL and its
+// page cache. Tests buy from the one shop database of the process, so each
+// starts from the seeded stock (go test -count=N runs them again).
 func serveStoreCache(t *testing.T) (string, *sqlite.Store) {
 	t.Helper()
+	db, err := shop.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Restock(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cache.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)

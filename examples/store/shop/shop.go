@@ -147,5 +147,16 @@ func (db *DB) Buy(ctx context.Context, id, quantity int) error {
 	return nil
 }
 
+// Restock puts every product back to its seeded stock, as a demo's reset
+// button would; tests start from it.
+func (db *DB) Restock(ctx context.Context) error {
+	for _, p := range seed {
+		if _, err := db.sql.ExecContext(ctx, `UPDATE products SET stock = ? WHERE id = ?`, p.Stock, p.ID); err != nil {
+			return fmt.Errorf("shop restock %d: %w", p.ID, err)
+		}
+	}
+	return nil
+}
+
 // Price formats cents as dollars.
 func Price(cents int) string { return fmt.Sprintf("$%d.%02d", cents/100, cents%100) }
