@@ -61,6 +61,12 @@ func Start(t testing.TB) context.Context {
 	t.Cleanup(cancel)
 	bctx, cancel2 := chromedp.NewContext(actx)
 	t.Cleanup(cancel2)
+	// The first Run allocates the browser and its tab and ties them to its
+	// context: bctx, so that a step timing out below leaves both alive for
+	// the screenshot.
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
 	ctx, cancel3 := context.WithTimeout(bctx, 120*time.Second)
 	t.Cleanup(cancel3)
 	// Registered last, so it runs first, while the browser still runs; on

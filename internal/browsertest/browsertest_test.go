@@ -67,6 +67,13 @@ func TestScreenshotOnFailure(t *testing.T) {
 				t.Fatalf("title %q, want Mice", got)
 			}
 		}, true},
+		{"the first step times out", func(t testing.TB, ctx context.Context) {
+			// A deadline ends the context of the first step, which must
+			// not take the browser down with it.
+			ctx, cancel := context.WithCancel(ctx)
+			cancel()
+			browsertest.Do(t, ctx, page)
+		}, true},
 		{"nothing fails", func(t testing.TB, ctx context.Context) {
 			browsertest.Do(t, ctx, page)
 			browsertest.Eval(t, ctx, `document.title`)
