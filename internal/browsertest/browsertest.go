@@ -42,6 +42,9 @@ func chromium(t testing.TB) string {
 	return ""
 }
 
+// timeout bounds how long a test drives its browser.
+var timeout = 120 * time.Second
+
 // Start starts a headless chromium for the test and returns its context;
 // it stops with the test, after a screenshot if the test failed. The flags
 // keep it off the network.
@@ -67,7 +70,7 @@ func Start(t testing.TB) context.Context {
 	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
-	ctx, cancel3 := context.WithTimeout(bctx, 120*time.Second)
+	ctx, cancel3 := context.WithTimeout(bctx, timeout)
 	t.Cleanup(cancel3)
 	// Registered last, so it runs first, while the browser still runs; on
 	// the browser's own context, which outlives a step that timed out.

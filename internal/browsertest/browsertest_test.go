@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -55,32 +56,34 @@ func TestScreenshotOnFailure(t *testing.T) {
 		name     string
 		run      func(t testing.TB, ctx context.Context)
 		wantShot bool
+		timeout  time.Duration // how long the test may drive its browser; 0: the default
 	}{
-		{"a step fails", func(t testing.TB, ctx context.Context) { browsertest.Do(t, ctx, page, fail) }, true},
+		{"a step fails", func(t testing.TB, ctx context.Context) { browsertest.Do(t, ctx, page, fail) }, true, 0},
 		{"a script throws", func(t testing.TB, ctx context.Context) {
 			browsertest.Do(t, ctx, page)
 			browsertest.Eval(t, ctx, `(() => { throw new Error("broken") })()`)
-		}, true},
+		}, true, 0},
 		{"the test's own check fails", func(t testing.TB, ctx context.Context) {
 			browsertest.Do(t, ctx, page)
 			if got := browsertest.Eval(t, ctx, `document.getElementById("title").textContent`); got != "Mice" {
 				t.Fatalf("title %q, want Mice", got)
 			}
-		}, true},
-		{"the first step times out", func(t testing.TB, ctx context.Context) {
-			// A deadline ends the context of the first step, which must
-			// not take the browser down with it.
-			ctx, cancel := context.WithCancel(ctx)
-			cancel()
-			browsertest.Do(t, ctx, page)
-		}, true},
+		}, true, 0},
+		// The deadline ends every step's context; the browser must outlive
+		// it for the screenshot.
+		{"the test runs out of time", func(t testing.TB, ctx context.Context) {
+			browsertest.Do(t, ctx, page, chromedp.WaitVisible(chromedp.ID("missing")))
+		}, true, time.Second},
 		{"nothing fails", func(t testing.TB, ctx context.Context) {
 			browsertest.Do(t, ctx, page)
 			browsertest.Eval(t, ctx, `document.title`)
-		}, false},
+		}, false, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.timeout > 0 {
+				defer browsertest.SetTimeout(tt.timeout)()
+			}
 			ft := &fakeT{TB: t, dir: t.TempDir()}
 			done := make(chan struct{})
 			go func() {
