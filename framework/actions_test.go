@@ -323,17 +323,8 @@ func TestConfigFromEnvActions(t *testing.T) {
 // read timeout is cut off by App.Serve, and its action never runs.
 func TestServeSlowActionBody(t *testing.T) {
 	t.Parallel()
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cache.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	fix := testapp.New()
-	app, err := gox.New(fix.Routes(), gox.Config{Store: st, ReadTimeout: 200 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { app.Close() })
+	h := newHarness(t, gox.Config{ReadTimeout: 200 * time.Millisecond})
+	app, fix := h.app, h.fix
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -5,12 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -22,7 +19,6 @@ import (
 
 	gox "github.com/goxweb/gox/framework"
 	"github.com/goxweb/gox/framework/cache"
-	"github.com/goxweb/gox/framework/cache/sqlite"
 	"github.com/goxweb/gox/framework/internal/testapp"
 	"github.com/goxweb/gox/framework/revalidate"
 )
@@ -245,31 +241,6 @@ func TestRevalidatePathOverHTTPIsCanonical(t *testing.T) {
 			}
 		})
 	}
-}
-
-// newHarnessWith is newHarness with the store wrapped by wrap and extra
-// plain handlers.
-func newHarnessWith(t *testing.T, cfg gox.Config, wrap func(cache.Store) cache.Store, handlers ...gox.Handler) *harness {
-	t.Helper()
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cache.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	fix := testapp.New()
-	routes := fix.Routes()
-	routes.Handlers = append(routes.Handlers, handlers...)
-	cfg.Store, cfg.Logger = st, slog.New(slog.DiscardHandler)
-	if wrap != nil {
-		cfg.Store = wrap(st)
-	}
-	app, err := gox.New(routes, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(app.Handler())
-	t.Cleanup(func() { srv.Close(); app.Close() })
-	return &harness{url: srv.URL, app: app, store: st, fix: fix}
 }
 
 // newAPIHarness serves two endpoints that call gox.RevalidatePath and

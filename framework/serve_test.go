@@ -34,17 +34,29 @@ type harness struct {
 
 func newHarness(t *testing.T, cfg gox.Config) *harness {
 	t.Helper()
+	return newHarnessWith(t, cfg, nil)
+}
+
+// newHarnessWith is newHarness with the store wrapped by wrap (when not
+// nil) and extra plain handlers.
+func newHarnessWith(t *testing.T, cfg gox.Config, wrap func(cache.Store) cache.Store, handlers ...gox.Handler) *harness {
+	t.Helper()
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cache.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	fix := testapp.New()
+	routes := fix.Routes()
+	routes.Handlers = append(routes.Handlers, handlers...)
 	cfg.Store = st
+	if wrap != nil {
+		cfg.Store = wrap(st)
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	app, err := gox.New(fix.Routes(), cfg)
+	app, err := gox.New(routes, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -120,9 +120,9 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-// TestErrorPathsRelativeToDot checks that with --dir . (the default) errors
+// TestErrorPathsRelativeToCurrentDir checks that with --dir . (the default) errors
 // name files relative to the app, as they do for any other --dir.
-func TestErrorPathsRelativeToDot(t *testing.T) {
+func TestErrorPathsRelativeToCurrentDir(t *testing.T) {
 	t.Setenv("GOFLAGS", "-mod=mod")
 	t.Setenv("GOPROXY", "off")
 	ar, err := txtar.ParseFile("testdata/err-typed-revalidate.txtar")
