@@ -3,71 +3,48 @@ package gox
 import (
 	"context"
 	"errors"
-	"fmt"
 
-	"github.com/goxweb/gox/framework/revalidate"
+	"github.com/goxweb/gox/framework/cache"
+	"github.com/goxweb/gox/framework/server"
 )
 
-// errNoApp reports a revalidation outside any app.
-var errNoApp = errors.New("gox: no app in context and none started by gox.Run")
-
 // RevalidateTag marks every page carrying one of tags stale. Visitors keep
-// getting the old page while gox regenerates it in the background, starting
-// at once with the most requested pages. ctx is a request's, a render's or
-// any context in a program started by gox.Run.
+// getting the old page while gox regenerates it in the background,
+// starting at once with the most requested pages. ctx is an action's Ctx, a
+// request's or a render's context, or any context in a program started by
+// Run. In an action, the browser that posted it then sees its own write:
+// its next page loads wait for renders newer than the write.
 func RevalidateTag(ctx context.Context, tags ...string) error {
-	a := appFrom(ctx)
-	if a == nil {
-		return errNoApp
-	}
-	_, err := a.RevalidateTag(ctx, tags...)
-	return err
+	return revalidate(ctx, nil, tags, cache.Stale)
 }
 
 // RevalidatePath marks the pages at paths stale, whatever their query.
 // Paths are written as in links: "/products/1/" is the page at
 // "/products/1"; a path no request could reach is an error.
 func RevalidatePath(ctx context.Context, paths ...string) error {
-	a := appFrom(ctx)
-	if a == nil {
-		return errNoApp
-	}
-	_, err := a.RevalidatePath(ctx, paths...)
-	return err
+	return revalidate(ctx, paths, nil, cache.Stale)
 }
 
 // ExpireTag makes the next request of each page carrying one of tags wait
 // for a fresh render (Next.js: updateTag).
 func ExpireTag(ctx context.Context, tags ...string) error {
-	a := appFrom(ctx)
-	if a == nil {
-		return errNoApp
-	}
-	_, err := a.ExpireTag(ctx, tags...)
-	return err
+	return revalidate(ctx, nil, tags, cache.Expire)
 }
 
 // ExpirePath makes the next request of the pages at paths wait for a fresh
 // render.
 func ExpirePath(ctx context.Context, paths ...string) error {
-	a := appFrom(ctx)
+	return revalidate(ctx, paths, nil, cache.Expire)
+}
+
+// errNoApp reports a revalidation outside any app.
+var errNoApp = errors.New("gox: no app in context and none started by gox.Run")
+
+func revalidate(ctx context.Context, paths, tags []string, mode cache.Mode) error {
+	a := server.FromContext(ctx)
 	if a == nil {
 		return errNoApp
 	}
-	_, err := a.ExpirePath(ctx, paths...)
+	_, err := a.Revalidate(ctx, paths, tags, mode)
 	return err
-}
-
-// canonicalPaths returns paths spelled as the cache keys them, so that a
-// trailing slash or a doubled slash does not silently miss the page.
-func canonicalPaths(paths []string) ([]string, error) {
-	out := make([]string, len(paths))
-	for i, p := range paths {
-		c, err := revalidate.CanonicalPath(p)
-		if err != nil {
-			return nil, fmt.Errorf("gox: %w", err)
-		}
-		out[i] = c
-	}
-	return out, nil
 }

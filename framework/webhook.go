@@ -17,12 +17,8 @@ func VerifySignature(secret, body []byte, header string) error {
 }
 
 // ReadSignedBody reads a webhook request's body (at most maxBytes) and
-// verifies its SignatureHeader. Errors carry their HTTP status: use
-// WebhookStatus.
+// verifies its SignatureHeader. Its errors carry their HTTP status (401 for
+// a bad signature, 413 for a body too large): see StatusCode.
 func ReadSignedBody(r *http.Request, secret []byte, maxBytes int64) ([]byte, error) {
 	return webhook.ReadVerified(r, secret, maxBytes)
 }
-
-// WebhookStatus returns the HTTP status for a ReadSignedBody error: 401 for
-// a bad signature, 413 for a body too large.
-func WebhookStatus(err error) int { return webhook.StatusCode(err) }

@@ -89,7 +89,7 @@ func Checkout() string {
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
 		return ""
 	}
-	if _, err := os.Stat(filepath.Join(root, "framework", "page.go")); err != nil {
+	if _, err := os.Stat(filepath.Join(root, "framework", "doc.go")); err != nil {
 		return ""
 	}
 	return root

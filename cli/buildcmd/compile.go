@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/goxweb/gox/internal/wire"
 )
 
 // buildID digests every source of the app (Go, templ, assets, static
@@ -59,7 +61,7 @@ func buildID(dir string) (string, error) {
 
 // compile builds the app's main package into out, stamping the build id.
 func compile(ctx context.Context, dir, out, id string, stderr io.Writer) error {
-	ldflags := "-s -w -X github.com/goxweb/gox/framework.buildID=" + id
+	ldflags := "-s -w -X " + wire.BuildIDSymbol + "=" + id
 	cmd := exec.CommandContext(ctx, "go", "build", "-ldflags", ldflags, "-o", out, ".")
 	cmd.Dir = dir
 	var buf bytes.Buffer

@@ -14,22 +14,17 @@ import (
 	"strings"
 
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/goxweb/gox/internal/wire"
 )
 
 // page is one line of the app's prerender output.
-type page struct {
-	Done   int    `json:"done"`
-	Total  int    `json:"total"`
-	Route  string `json:"route"`
-	Path   string `json:"path"`
-	Status int    `json:"status"`
-	Bytes  int    `json:"bytes"`
-}
+type page = wire.Prerendered
 
 // prerender runs the built app's prerender mode, which renders every static
 // page into the cache, and shows a progress bar while it does.
 func prerender(ctx context.Context, bin, dir string, env []string, stderr io.Writer, bar bool) ([]page, error) {
-	cmd := exec.CommandContext(ctx, bin, "prerender")
+	cmd := exec.CommandContext(ctx, bin, wire.PrerenderCommand)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	var errBuf bytes.Buffer

@@ -24,6 +24,7 @@ import (
 	"github.com/goxweb/gox/cli/command"
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/cache/sqlite"
+	"github.com/goxweb/gox/internal/wire"
 )
 
 // Command is gox cache.
@@ -100,7 +101,7 @@ func run(ctx context.Context, env command.Env) error {
 // a typo in --db must not look like an empty cache.
 func open(path string) (*sqlite.Store, error) {
 	if path == "" {
-		path = os.Getenv("GOX_CACHE")
+		path = os.Getenv(wire.EnvCache)
 	}
 	if path == "" {
 		path = filepath.Join(".gox", "cache.db")

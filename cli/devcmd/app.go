@@ -14,6 +14,7 @@ import (
 
 	"github.com/goxweb/gox/cli/gen"
 	"github.com/goxweb/gox/cli/watch"
+	"github.com/goxweb/gox/internal/wire"
 )
 
 // rebuild generates code, compiles the app and restarts it. A failure is
@@ -136,9 +137,9 @@ func (s *server) startApp(bin string) error {
 	cmd.Dir = s.dir
 	cmd.Env = append(os.Environ(),
 		"HOST=127.0.0.1", "PORT="+strconv.Itoa(s.appPort),
-		"GOX_ASSETS_DIR="+filepath.Join(s.dir, "assets"),
-		"GOX_STATIC_DIR="+filepath.Join(s.dir, "static"),
-		"GOX_CACHE="+filepath.Join(s.dir, ".gox", "dev", "cache.db"),
+		wire.EnvAssetsDir+"="+filepath.Join(s.dir, "assets"),
+		wire.EnvStaticDir+"="+filepath.Join(s.dir, "static"),
+		wire.EnvCache+"="+filepath.Join(s.dir, ".gox", "dev", "cache.db"),
 	)
 	if s.isr {
 		// Each build starts on an empty cache, so an edit is never hidden
@@ -150,7 +151,7 @@ func (s *server) startApp(bin string) error {
 			}
 		}
 	} else {
-		cmd.Env = append(cmd.Env, "GOX_DEV=1")
+		cmd.Env = append(cmd.Env, wire.EnvDev+"=1")
 		cmd.Env = append(cmd.Env, s.templ.Env()...)
 	}
 	var logs bytes.Buffer

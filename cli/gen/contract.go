@@ -18,7 +18,7 @@ import (
 )
 
 const (
-	goxPath   = "github.com/goxweb/gox/framework"
+	pagePath  = "github.com/goxweb/gox/framework/page"
 	templPath = "github.com/a-h/templ"
 	echoPath  = "github.com/labstack/echo/v4"
 )
@@ -124,7 +124,7 @@ func scanPage(dir string, d *routeDir) (*Page, error) {
 	p.PageParam = len(pageParams) == 1
 	if obj := object(tp, "Load"); obj != nil {
 		sig := funcSig(obj)
-		ok := sig != nil && sig.Params().Len() == 1 && isPointerTo(sig.Params().At(0).Type(), goxPath, "Ctx") &&
+		ok := sig != nil && sig.Params().Len() == 1 && isPointerTo(sig.Params().At(0).Type(), pagePath, "Ctx") &&
 			sig.Results().Len() == 2 && isError(sig.Results().At(1).Type())
 		if !ok {
 			return nil, fileErr(c.pos(obj), "Load must be func(*gox.Ctx) (T, error), where Page takes T")
@@ -153,7 +153,7 @@ func scanPage(dir string, d *routeDir) (*Page, error) {
 			sig.Results().Len() == 2 && isError(sig.Results().At(1).Type())
 		if ok {
 			s, isSlice := sig.Results().At(0).Type().(*types.Slice)
-			ok = isSlice && isNamed(s.Elem(), goxPath, "Params")
+			ok = isSlice && isNamed(s.Elem(), pagePath, "Params")
 		}
 		if !ok {
 			return nil, fileErr(c.pos(obj), "StaticParams must be func(context.Context) ([]gox.Params, error)")
@@ -175,7 +175,7 @@ func scanPage(dir string, d *routeDir) (*Page, error) {
 		p.Query = true
 	}
 	if obj := object(tp, "Actions"); obj != nil {
-		if _, ok := obj.(*types.Var); !ok || !isNamed(obj.Type(), goxPath, "Actions") {
+		if _, ok := obj.(*types.Var); !ok || !isNamed(obj.Type(), pagePath, "Actions") {
 			return nil, fileErr(c.pos(obj), `Actions must be a gox.Actions variable: var Actions = gox.Actions{"name": Func}`)
 		}
 		p.Actions = true
@@ -279,7 +279,7 @@ func (c *checker) tags(p *Page) error {
 		return nil
 	}
 	if sig := funcSig(obj); sig != nil {
-		if sig.Params().Len() != 1 || !isNamed(sig.Params().At(0).Type(), goxPath, "Params") ||
+		if sig.Params().Len() != 1 || !isNamed(sig.Params().At(0).Type(), pagePath, "Params") ||
 			sig.Results().Len() != 1 || !isStringSlice(sig.Results().At(0).Type()) {
 			return fileErr(c.pos(obj), "Tags must be a []string variable or func(gox.Params) []string")
 		}

@@ -22,7 +22,7 @@ func (t *Table) Source() ([]byte, error) {
 	if t.needsTempl() {
 		fmt.Fprintf(&b, "\t%q\n\n", templPath)
 	}
-	fmt.Fprintf(&b, "\tgox %q\n", goxPath)
+	fmt.Fprintf(&b, "\t%q\n", pagePath)
 	aliases := make([]string, 0, len(t.imports))
 	for a := range t.imports {
 		aliases = append(aliases, a)
@@ -41,12 +41,12 @@ func (t *Table) Source() ([]byte, error) {
 	if t.Static {
 		b.WriteString("// goxStatic is served at the site's root.\n//\n//go:embed static\nvar goxStatic embed.FS\n\n")
 	}
-	b.WriteString("// routeTable is the app's route table, generated from routes/.\nvar routeTable = gox.Routes{\n")
+	b.WriteString("// routeTable is the app's route table, generated from routes/.\nvar routeTable = page.Routes{\n")
 	if t.Assets {
-		b.WriteString("\tAssets: gox.Sub(goxAssets, \"assets\"),\n")
+		b.WriteString("\tAssets: page.Sub(goxAssets, \"assets\"),\n")
 	}
 	if t.Static {
-		b.WriteString("\tStatic: gox.Sub(goxStatic, \"static\"),\n")
+		b.WriteString("\tStatic: page.Sub(goxStatic, \"static\"),\n")
 	}
 	if t.NotFound {
 		b.WriteString("\tNotFound: routes.NotFound,\n")
@@ -55,14 +55,14 @@ func (t *Table) Source() ([]byte, error) {
 		b.WriteString("\tLayouts: []func() templ.Component{routes.Layout},\n")
 	}
 	if len(t.Pages) > 0 {
-		b.WriteString("\tPages: []gox.Page{\n")
+		b.WriteString("\tPages: []page.Page{\n")
 		for _, p := range t.Pages {
 			p.emit(&b)
 		}
 		b.WriteString("\t},\n")
 	}
 	if len(t.Handlers) > 0 {
-		b.WriteString("\tHandlers: []gox.Handler{\n")
+		b.WriteString("\tHandlers: []page.Handler{\n")
 		for _, h := range t.Handlers {
 			for _, m := range h.Methods {
 				fmt.Fprintf(&b, "\t\t{Pattern: %q, Method: %q, Func: %s.%s},\n", h.Pattern, m, h.Alias, m)
@@ -95,9 +95,9 @@ func (p *Page) emit(b *bytes.Buffer) {
 	b.WriteString("\t\t{\n")
 	field("Pattern", fmt.Sprintf("%q", p.Pattern))
 	if p.Load {
-		field("Render", fmt.Sprintf("gox.PageWithLoad(%s.Load, %s.Page)", p.Alias, p.Alias))
+		field("Render", fmt.Sprintf("page.PageWithLoad(%s.Load, %s.Page)", p.Alias, p.Alias))
 	} else {
-		field("Render", fmt.Sprintf("gox.PageWithoutLoad(%s.Page)", p.Alias))
+		field("Render", fmt.Sprintf("page.PageWithoutLoad(%s.Page)", p.Alias))
 	}
 	if len(p.Layouts) > 0 {
 		ls := make([]string, len(p.Layouts))
@@ -120,7 +120,7 @@ func (p *Page) emit(b *bytes.Buffer) {
 	}
 	switch p.Tags {
 	case "slice":
-		field("Tags", fmt.Sprintf("gox.StaticTags(%s.Tags...)", p.Alias))
+		field("Tags", fmt.Sprintf("page.StaticTags(%s.Tags...)", p.Alias))
 	case "func":
 		field("Tags", p.Alias+".Tags")
 	}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/goxweb/gox/cli/command"
+	"github.com/goxweb/gox/internal/wire"
 )
 
 // Command is gox revalidate.
@@ -29,13 +30,6 @@ type multi []string
 
 func (m *multi) String() string     { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
-
-// body is the endpoint's JSON request.
-type body struct {
-	Paths []string `json:"paths,omitempty"`
-	Tags  []string `json:"tags,omitempty"`
-	Mode  string   `json:"mode"`
-}
 
 func run(ctx context.Context, env command.Env) error {
 	fs := flag.NewFlagSet("gox revalidate", flag.ContinueOnError)
@@ -58,16 +52,16 @@ func run(ctx context.Context, env command.Env) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return command.Usagef("--url takes the app's base URL, e.g. http://127.0.0.1:3000", "bad --url %q", *base)
 	}
-	token := os.Getenv("GOX_REVALIDATE_TOKEN")
+	token := os.Getenv(wire.EnvRevalidateToken)
 	if token == "" {
-		return command.WithHint(fmt.Errorf("GOX_REVALIDATE_TOKEN is not set"), "set it to the token the app was started with")
+		return command.WithHint(fmt.Errorf("%s is not set", wire.EnvRevalidateToken), "set it to the token the app was started with")
 	}
-	mode := "stale"
+	mode := wire.ModeStale
 	if *expire {
-		mode = "expire"
+		mode = wire.ModeExpire
 	}
-	payload, _ := json.Marshal(body{Paths: paths, Tags: tags, Mode: mode})
-	endpoint := strings.TrimSuffix(u.String(), "/") + "/_gox/revalidate"
+	payload, _ := json.Marshal(wire.RevalidateRequest{Paths: paths, Tags: tags, Mode: mode})
+	endpoint := strings.TrimSuffix(u.String(), "/") + wire.RevalidatePath
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(payload))
@@ -85,21 +79,18 @@ func run(ctx context.Context, env command.Env) error {
 	switch resp.StatusCode {
 	case http.StatusOK:
 	case http.StatusUnauthorized:
-		return command.WithHint(fmt.Errorf("the app refused the token (401)"), "GOX_REVALIDATE_TOKEN must match the app's")
+		return command.WithHint(fmt.Errorf("the app refused the token (401)"), wire.EnvRevalidateToken+" must match the app's")
 	case http.StatusNotFound:
-		return command.WithHint(fmt.Errorf("%s has no revalidation endpoint (404)", u.Host), "start the app with GOX_REVALIDATE_TOKEN set")
+		return command.WithHint(fmt.Errorf("%s has no revalidation endpoint (404)", u.Host), "start the app with "+wire.EnvRevalidateToken+" set")
 	default:
 		msg := strings.TrimSpace(string(answer))
-		var refusal struct{ Error string }
+		var refusal wire.RevalidateRefusal
 		if json.Unmarshal(answer, &refusal) == nil && refusal.Error != "" {
 			msg = refusal.Error
 		}
 		return fmt.Errorf("the app answered %s: %s", resp.Status, msg)
 	}
-	var got struct {
-		Paths, Tags, Entries int
-		Mode                 string
-	}
+	var got wire.RevalidateResponse
 	if err := json.Unmarshal(answer, &got); err != nil {
 		return fmt.Errorf("bad answer from the app: %w", err)
 	}

@@ -20,6 +20,8 @@ import (
 	gox "github.com/goxweb/gox/framework"
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/cache/sqlite"
+	"github.com/goxweb/gox/framework/page"
+	"github.com/goxweb/gox/framework/server"
 )
 
 // shop is a gox app with one cached page, /products/{id}, tagged
@@ -51,11 +53,11 @@ func newShop(t *testing.T, token string) *shop {
 			return err
 		}), nil
 	}
-	routes := gox.Routes{Pages: []gox.Page{{
+	routes := page.Routes{Pages: []page.Page{{
 		Pattern: "/products/{id}", Render: product, Revalidate: time.Hour,
 		Tags: func(p gox.Params) []string { return []string{"product-" + p.Get("id")} },
 	}}}
-	app, err := gox.New(routes, gox.Config{Store: st, RevalidateToken: token, Logger: slog.New(slog.DiscardHandler)})
+	app, err := server.New(routes, server.Config{Store: st, RevalidateToken: token, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

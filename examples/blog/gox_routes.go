@@ -5,7 +5,7 @@ package main
 import (
 	"github.com/a-h/templ"
 
-	gox "github.com/goxweb/gox/framework"
+	"github.com/goxweb/gox/framework/page"
 
 	routes "github.com/goxweb/gox/examples/blog/routes"
 	routes_docs_path "github.com/goxweb/gox/examples/blog/routes/docs/path__"
@@ -14,19 +14,19 @@ import (
 )
 
 // routeTable is the app's route table, generated from routes/.
-var routeTable = gox.Routes{
+var routeTable = page.Routes{
 	NotFound: routes.NotFound,
 	Layouts:  []func() templ.Component{routes.Layout},
-	Pages: []gox.Page{
+	Pages: []page.Page{
 		{
 			Pattern:  "/",
-			Render:   gox.PageWithoutLoad(routes.Page),
+			Render:   page.PageWithoutLoad(routes.Page),
 			Layouts:  []func() templ.Component{routes.Layout},
 			NotFound: routes.NotFound,
 		},
 		{
 			Pattern:          "/docs/{path...}",
-			Render:           gox.PageWithLoad(routes_docs_path.Load, routes_docs_path.Page),
+			Render:           page.PageWithLoad(routes_docs_path.Load, routes_docs_path.Page),
 			Layouts:          []func() templ.Component{routes.Layout},
 			NotFound:         routes.NotFound,
 			StaticParams:     routes_docs_path.StaticParams,
@@ -34,16 +34,16 @@ var routeTable = gox.Routes{
 		},
 		{
 			Pattern:    "/posts",
-			Render:     gox.PageWithLoad(routes_posts.Load, routes_posts.Page),
+			Render:     page.PageWithLoad(routes_posts.Load, routes_posts.Page),
 			Layouts:    []func() templ.Component{routes.Layout},
 			NotFound:   routes.NotFound,
 			Revalidate: routes_posts.Revalidate,
-			Tags:       gox.StaticTags(routes_posts.Tags...),
+			Tags:       page.StaticTags(routes_posts.Tags...),
 			Query:      routes_posts.Query,
 		},
 		{
 			Pattern:      "/posts/{slug}",
-			Render:       gox.PageWithLoad(routes_posts_slug.Load, routes_posts_slug.Page),
+			Render:       page.PageWithLoad(routes_posts_slug.Load, routes_posts_slug.Page),
 			Layouts:      []func() templ.Component{routes.Layout},
 			NotFound:     routes.NotFound,
 			Revalidate:   routes_posts_slug.Revalidate,

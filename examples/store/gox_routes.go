@@ -7,7 +7,7 @@ import (
 
 	"github.com/a-h/templ"
 
-	gox "github.com/goxweb/gox/framework"
+	"github.com/goxweb/gox/framework/page"
 
 	routes "github.com/goxweb/gox/examples/store/routes"
 	routes_products_id "github.com/goxweb/gox/examples/store/routes/products/id_"
@@ -24,23 +24,23 @@ var goxAssets embed.FS
 var goxStatic embed.FS
 
 // routeTable is the app's route table, generated from routes/.
-var routeTable = gox.Routes{
-	Assets:   gox.Sub(goxAssets, "assets"),
-	Static:   gox.Sub(goxStatic, "static"),
+var routeTable = page.Routes{
+	Assets:   page.Sub(goxAssets, "assets"),
+	Static:   page.Sub(goxStatic, "static"),
 	NotFound: routes.NotFound,
 	Layouts:  []func() templ.Component{routes.Layout},
-	Pages: []gox.Page{
+	Pages: []page.Page{
 		{
 			Pattern:    "/",
-			Render:     gox.PageWithLoad(routes.Load, routes.Page),
+			Render:     page.PageWithLoad(routes.Load, routes.Page),
 			Layouts:    []func() templ.Component{routes.Layout},
 			NotFound:   routes.NotFound,
 			Revalidate: routes.Revalidate,
-			Tags:       gox.StaticTags(routes.Tags...),
+			Tags:       page.StaticTags(routes.Tags...),
 		},
 		{
 			Pattern:      "/products/{id}",
-			Render:       gox.PageWithLoad(routes_products_id.Load, routes_products_id.Page),
+			Render:       page.PageWithLoad(routes_products_id.Load, routes_products_id.Page),
 			Layouts:      []func() templ.Component{routes.Layout},
 			NotFound:     routes.NotFound,
 			Revalidate:   routes_products_id.Revalidate,

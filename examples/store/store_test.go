@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
-	gox "github.com/goxweb/gox/framework"
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/cache/sqlite"
+	"github.com/goxweb/gox/framework/server"
 
 	"github.com/goxweb/gox/examples/store/shop"
 )
@@ -55,7 +55,7 @@ func serveStoreCache(t *testing.T) (string, *sqlite.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := gox.New(routeTable, gox.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
+	app, err := server.New(routeTable, server.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,24 +5,24 @@ package main
 import (
 	"github.com/a-h/templ"
 
-	gox "github.com/goxweb/gox/framework"
+	"github.com/goxweb/gox/framework/page"
 
 	routes "github.com/goxweb/gox/examples/webhook/routes"
 	routes_api_webhook "github.com/goxweb/gox/examples/webhook/routes/api/webhook"
 )
 
 // routeTable is the app's route table, generated from routes/.
-var routeTable = gox.Routes{
+var routeTable = page.Routes{
 	Layouts: []func() templ.Component{routes.Layout},
-	Pages: []gox.Page{
+	Pages: []page.Page{
 		{
 			Pattern: "/",
-			Render:  gox.PageWithLoad(routes.Load, routes.Page),
+			Render:  page.PageWithLoad(routes.Load, routes.Page),
 			Layouts: []func() templ.Component{routes.Layout},
-			Tags:    gox.StaticTags(routes.Tags...),
+			Tags:    page.StaticTags(routes.Tags...),
 		},
 	},
-	Handlers: []gox.Handler{
+	Handlers: []page.Handler{
 		{Pattern: "/api/webhook", Method: "POST", Func: routes_api_webhook.POST},
 	},
 }

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	gox "github.com/goxweb/gox/framework"
 	"github.com/goxweb/gox/framework/cache/sqlite"
+	"github.com/goxweb/gox/framework/server"
 	"github.com/goxweb/gox/framework/webhook"
 )
 
@@ -32,7 +32,7 @@ func TestSignedWebhookRevalidates(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	app, err := gox.New(routeTable, gox.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
+	app, err := server.New(routeTable, server.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,65 +10,28 @@
 //
 //	name, ok := action.Name(r.URL.RawQuery) // "add-to-cart", true
 //	if err := action.CheckOrigin(r, action.OriginConfig{}); err != nil {
-//		http.Error(w, err.Error(), action.StatusCode(err)) // 403
+//		http.Error(w, err.Error(), httperr.StatusCode(err)) // 403
 //	}
 package action
 
 import (
-	"errors"
 	"net/http"
 	"strings"
+
+	"github.com/goxweb/gox/internal/httperr"
 )
 
-// Errors of the package. Each carries its HTTP status; see StatusCode.
+// Errors of the package, each with its HTTP status.
 var (
 	// ErrForbidden refuses a cross-site or unverifiable post (403).
-	ErrForbidden = &Error{Code: http.StatusForbidden, Msg: "cross-site request refused"}
+	ErrForbidden = httperr.New(http.StatusForbidden, "cross-site request refused")
 	// ErrTooLarge refuses a body over the limit (413).
-	ErrTooLarge = &Error{Code: http.StatusRequestEntityTooLarge, Msg: "request body too large"}
+	ErrTooLarge = httperr.New(http.StatusRequestEntityTooLarge, "request body too large")
 	// ErrBadForm refuses a malformed body (400).
-	ErrBadForm = &Error{Code: http.StatusBadRequest, Msg: "malformed form"}
+	ErrBadForm = httperr.New(http.StatusBadRequest, "malformed form")
 	// ErrUnsupported refuses a body that is not a form (415).
-	ErrUnsupported = &Error{Code: http.StatusUnsupportedMediaType, Msg: "not a form: want application/x-www-form-urlencoded or multipart/form-data"}
+	ErrUnsupported = httperr.New(http.StatusUnsupportedMediaType, "not a form: want application/x-www-form-urlencoded or multipart/form-data")
 )
-
-// Error is a refused action request with its HTTP status.
-type Error struct {
-	Code int
-	Msg  string
-	err  error
-}
-
-// Error returns the message.
-func (e *Error) Error() string {
-	if e.err != nil {
-		return e.Msg + ": " + e.err.Error()
-	}
-	return e.Msg
-}
-
-// StatusCode returns the HTTP status.
-func (e *Error) StatusCode() int { return e.Code }
-
-// Is makes errors.Is(err, ErrForbidden) true for every refusal of that kind.
-func (e *Error) Is(target error) bool {
-	t, ok := target.(*Error)
-	return ok && t.Code == e.Code && t.Msg == e.Msg
-}
-
-// Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.err }
-
-func (e *Error) with(cause error) *Error { return &Error{Code: e.Code, Msg: e.Msg, err: cause} }
-
-// StatusCode returns the HTTP status of err, or 500.
-func StatusCode(err error) int {
-	var sc interface{ StatusCode() int }
-	if errors.As(err, &sc) {
-		return sc.StatusCode()
-	}
-	return http.StatusInternalServerError
-}
 
 // maxName bounds an action name.
 const maxName = 64

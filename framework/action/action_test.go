@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/goxweb/gox/framework/action"
+	"github.com/goxweb/gox/internal/httperr"
 )
 
 func TestName(t *testing.T) {
@@ -104,8 +105,8 @@ func TestCheckOrigin(t *testing.T) {
 			if (err == nil) != tt.ok {
 				t.Fatalf("CheckOrigin = %v, want ok %v", err, tt.ok)
 			}
-			if err != nil && (action.StatusCode(err) != 403 || !errors.Is(err, action.ErrForbidden)) {
-				t.Fatalf("refusal %v: status %d, want 403", err, action.StatusCode(err))
+			if err != nil && (httperr.StatusCode(err) != 403 || !errors.Is(err, action.ErrForbidden)) {
+				t.Fatalf("refusal %v: status %d, want 403", err, httperr.StatusCode(err))
 			}
 		})
 	}
@@ -116,7 +117,7 @@ func formServer(t *testing.T, limit int64) *httptest.Server {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v, err := action.ParseForm(w, r, limit)
 		if err != nil {
-			http.Error(w, err.Error(), action.StatusCode(err))
+			http.Error(w, err.Error(), httperr.StatusCode(err))
 			return
 		}
 		fmt.Fprintf(w, "%s|%s", v.Get("quantity"), r.Method)
@@ -216,9 +217,9 @@ func TestSubmission(t *testing.T) {
 	if !fe.Has("quantity") || fe.Get("quantity") != "too many" || !fe.Any() {
 		t.Fatalf("FormErrors = %v", fe)
 	}
-	var ve error = &action.ValidationError{Errors: fe}
-	if action.StatusCode(ve) != 422 {
-		t.Fatalf("ValidationError status = %d", action.StatusCode(ve))
+	ve := action.Invalid(fe)
+	if httperr.StatusCode(ve) != 422 {
+		t.Fatalf("ValidationError status = %d", httperr.StatusCode(ve))
 	}
 	var nilSub *action.Submission
 	if nilSub.Value("x") != "" {

@@ -6,6 +6,8 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+
+	"github.com/goxweb/gox/internal/httperr"
 )
 
 // ParseForm reads an action's form: application/x-www-form-urlencoded or
@@ -34,7 +36,7 @@ func ParseForm(w http.ResponseWriter, r *http.Request, maxBytes int64) (url.Valu
 		if errors.As(err, &mbe) {
 			return nil, ErrTooLarge
 		}
-		return nil, ErrBadForm.with(err)
+		return nil, ErrBadForm.Wrap(err)
 	}
 	return r.PostForm, nil
 }
@@ -55,14 +57,18 @@ func (fe FormErrors) Has(field string) bool { _, ok := fe[field]; return ok }
 func (fe FormErrors) Any() bool { return len(fe) > 0 }
 
 // ValidationError asks for the page to be rendered again, uncached, with
-// status 422, the messages and the values the user submitted.
+// the messages and the values the user submitted. Invalid wraps it in the
+// 422 error an action returns.
 type ValidationError struct{ Errors FormErrors }
 
 // Error lists the fields.
 func (e *ValidationError) Error() string { return "invalid form" }
 
-// StatusCode is 422.
-func (e *ValidationError) StatusCode() int { return http.StatusUnprocessableEntity }
+// Invalid returns the error an action returns when its form is wrong: a
+// 422 whose cause is a *ValidationError carrying errs.
+func Invalid(errs FormErrors) error {
+	return &httperr.Error{Code: http.StatusUnprocessableEntity, Message: "invalid form", Err: &ValidationError{Errors: errs}}
+}
 
 // Submission is what a 422 re-render shows: what was submitted and what
 // was wrong with it.

@@ -30,11 +30,11 @@ func CheckOrigin(r *http.Request, cfg OriginConfig) error {
 		if r.Header.Get("Sec-Fetch-Site") == "same-origin" {
 			return nil
 		}
-		return ErrForbidden.with(errString("no Origin header and Sec-Fetch-Site is not same-origin"))
+		return ErrForbidden.Wrap(errString("no Origin header and Sec-Fetch-Site is not same-origin"))
 	}
 	got, ok := parseOrigin(origin)
 	if !ok {
-		return ErrForbidden.with(errString("malformed Origin"))
+		return ErrForbidden.Wrap(errString("malformed Origin"))
 	}
 	if got == requestOrigin(r, cfg.TrustedProxies) {
 		return nil
@@ -44,7 +44,7 @@ func CheckOrigin(r *http.Request, cfg OriginConfig) error {
 			return nil
 		}
 	}
-	return ErrForbidden.with(errString("Origin does not match the site"))
+	return ErrForbidden.Wrap(errString("Origin does not match the site"))
 }
 
 type errString string

@@ -10,15 +10,13 @@
 package draft
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/binary"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/goxweb/gox/framework/revalidate"
+	"github.com/goxweb/gox/internal/httperr"
+	"github.com/goxweb/gox/internal/signed"
 )
 
 // CookieName is the draft-mode cookie.
@@ -32,31 +30,16 @@ type Config struct {
 	TTL time.Duration
 }
 
-// Error is a refused draft request with its HTTP status.
-type Error struct {
-	Code int
-	Msg  string
-}
-
-// Error returns the message (never the secret).
-func (e *Error) Error() string { return e.Msg }
-
-// StatusCode returns the HTTP status.
-func (e *Error) StatusCode() int { return e.Code }
-
-// Errors of Enable and Disable.
+// Errors of Enable and Disable, with their HTTP status; messages never
+// hold the secret.
 var (
-	ErrDisabled = &Error{http.StatusNotFound, "not found"}
-	ErrToken    = &Error{http.StatusUnauthorized, "wrong draft token"}
-	ErrRedirect = &Error{http.StatusBadRequest, "redirect must be a path on this site, like /posts/1"}
+	ErrDisabled = httperr.New(http.StatusNotFound, "not found")
+	ErrToken    = httperr.New(http.StatusUnauthorized, "wrong draft token")
+	ErrRedirect = httperr.New(http.StatusBadRequest, "redirect must be a path on this site, like /posts/1")
 )
 
 // key derives the cookie signing key, so the secret itself never signs.
-func (c Config) key() []byte {
-	m := hmac.New(sha256.New, []byte(c.Secret))
-	m.Write([]byte("gox draft cookie v1"))
-	return m.Sum(nil)
-}
+func (c Config) key() signed.Key { return signed.DeriveKey(c.Secret, "gox draft cookie v2") }
 
 func (c Config) ttl() time.Duration {
 	if c.TTL > 0 {
@@ -81,7 +64,7 @@ func Enable(w http.ResponseWriter, r *http.Request, cfg Config) error {
 	}
 	exp := time.Now().Add(cfg.ttl())
 	http.SetCookie(w, &http.Cookie{
-		Name: CookieName, Value: sign(cfg, exp), Path: "/", Expires: exp,
+		Name: CookieName, Value: cfg.key().Seal(exp), Path: "/", Expires: exp,
 		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode,
 	})
 	SetNoStore(w)
@@ -113,25 +96,8 @@ func Active(r *http.Request, cfg Config) bool {
 	if err != nil {
 		return false
 	}
-	// Strict: one cookie value per signature, no spare bits to vary.
-	raw, err := base64.RawURLEncoding.Strict().DecodeString(c.Value)
-	if err != nil || len(raw) != 8+sha256.Size {
-		return false
-	}
-	m := hmac.New(sha256.New, cfg.key())
-	m.Write(raw[:8])
-	if !hmac.Equal(m.Sum(nil), raw[8:]) {
-		return false
-	}
-	return time.Now().Unix() < int64(binary.BigEndian.Uint64(raw[:8]))
-}
-
-func sign(cfg Config, exp time.Time) string {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], uint64(exp.Unix()))
-	m := hmac.New(sha256.New, cfg.key())
-	m.Write(b[:])
-	return base64.RawURLEncoding.EncodeToString(append(b[:], m.Sum(nil)...))
+	exp, ok := cfg.key().Open(c.Value)
+	return ok && time.Now().Before(exp)
 }
 
 // SetNoStore marks a response private and never stored: draft pages are

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/goxweb/gox/framework/draft"
+	"github.com/goxweb/gox/internal/httperr"
 )
 
 var cfg = draft.Config{Secret: "draft-secret"}
@@ -84,20 +85,13 @@ func TestEnableRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, err := enable(t, tt.url, tt.cfg)
-		var e *draft.Error
-		if err == nil || !asError(err, &e) || e.StatusCode() != tt.want {
+		if err == nil || httperr.StatusCode(err) != tt.want {
 			t.Errorf("Enable(%s) = %v, want status %d", tt.url, err, tt.want)
 		}
 		if err != nil && strings.Contains(err.Error(), "draft-secret") {
 			t.Errorf("error echoes the secret: %v", err)
 		}
 	}
-}
-
-func asError(err error, target **draft.Error) bool {
-	e, ok := err.(*draft.Error)
-	*target = e
-	return ok
 }
 
 func TestDisable(t *testing.T) {

@@ -6,7 +6,7 @@
 // Example:
 //
 //	if err := revalidate.Authorize(r, token); err != nil {
-//		http.Error(w, err.Error(), revalidate.StatusCode(err))
+//		http.Error(w, err.Error(), httperr.StatusCode(err))
 //		return
 //	}
 //	req, err := revalidate.ParseBody(r, 1<<20)
@@ -26,6 +26,8 @@ import (
 	"strings"
 
 	"github.com/goxweb/gox/framework/route"
+	"github.com/goxweb/gox/internal/httperr"
+	"github.com/goxweb/gox/internal/wire"
 )
 
 // PrerenderHeader carries the token of a Vercel-style revalidation: a GET
@@ -38,47 +40,8 @@ const (
 	MaxTagLen = 256
 )
 
-// Error is a refused revalidation request with its HTTP status. Messages
-// never contain a token.
-type Error struct {
-	Code int
-	Msg  string
-}
-
-// Error returns the message.
-func (e *Error) Error() string { return e.Msg }
-
-// StatusCode returns the HTTP status.
-func (e *Error) StatusCode() int { return e.Code }
-
-// StatusCode returns the HTTP status of err, or 500.
-func StatusCode(err error) int {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	return http.StatusInternalServerError
-}
-
 func fail(code int, format string, args ...any) error {
-	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
-}
-
-// Request is what to revalidate.
-type Request struct {
-	Paths []string `json:"paths"`
-	Tags  []string `json:"tags"`
-	// Mode is "stale" (default) or "expire".
-	Mode string `json:"mode"`
-}
-
-// Response answers a revalidation: how many paths and tags were stamped
-// and how many cached entries they cover.
-type Response struct {
-	Paths   int    `json:"paths"`
-	Tags    int    `json:"tags"`
-	Entries int    `json:"entries"`
-	Mode    string `json:"mode"`
+	return httperr.New(code, fmt.Sprintf(format, args...))
 }
 
 // Authorize checks the Authorization: Bearer header against token. No
@@ -124,34 +87,36 @@ func Equal(a, b string) bool {
 }
 
 // ParseBody reads and checks the JSON body, at most maxBytes.
-func ParseBody(r *http.Request, maxBytes int64) (Request, error) {
+func ParseBody(r *http.Request, maxBytes int64) (wire.RevalidateRequest, error) {
 	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || ct != "application/json" {
-		return Request{}, fail(http.StatusUnsupportedMediaType, "want Content-Type: application/json")
+		return wire.RevalidateRequest{}, fail(http.StatusUnsupportedMediaType, "want Content-Type: application/json")
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBytes+1))
 	if err != nil {
-		return Request{}, fail(http.StatusBadRequest, "read body: %v", err)
+		return wire.RevalidateRequest{}, fail(http.StatusBadRequest, "read body: %v", err)
 	}
 	if int64(len(body)) > maxBytes {
-		return Request{}, fail(http.StatusRequestEntityTooLarge, "body larger than %d bytes", maxBytes)
+		return wire.RevalidateRequest{}, fail(http.StatusRequestEntityTooLarge, "body larger than %d bytes", maxBytes)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	var req Request
+	var req wire.RevalidateRequest
 	if err := dec.Decode(&req); err != nil {
-		return Request{}, fail(http.StatusBadRequest, "bad JSON: %v", err)
+		return wire.RevalidateRequest{}, fail(http.StatusBadRequest, "bad JSON: %v", err)
 	}
 	if dec.More() {
-		return Request{}, fail(http.StatusBadRequest, "bad JSON: data after the object")
+		return wire.RevalidateRequest{}, fail(http.StatusBadRequest, "bad JSON: data after the object")
 	}
-	return req, req.validate()
+	return req, validate(&req)
 }
 
-func (req *Request) validate() error {
+// validate checks req and canonicalizes it: the default mode, canonical
+// paths, each path and tag once.
+func validate(req *wire.RevalidateRequest) error {
 	switch req.Mode {
 	case "":
-		req.Mode = "stale"
-	case "stale", "expire":
+		req.Mode = wire.ModeStale
+	case wire.ModeStale, wire.ModeExpire:
 	default:
 		return fail(http.StatusBadRequest, `mode must be "stale" or "expire"`)
 	}
@@ -189,9 +154,8 @@ func CanonicalPath(p string) (string, error) {
 		return "", fail(http.StatusBadRequest, "path %q: give the path alone; it covers every query", short(p))
 	}
 	c, _, err := route.Canonical(p)
-	var se *route.StatusError
-	if errors.As(err, &se) {
-		return "", fail(http.StatusBadRequest, "path %q: %s; want an absolute path like /products/1", short(p), se.Reason)
+	if se, ok := errors.AsType[*httperr.Error](err); ok {
+		return "", fail(http.StatusBadRequest, "path %q: %s; want an absolute path like /products/1", short(p), se.Message)
 	}
 	if err != nil {
 		return "", fail(http.StatusBadRequest, "path %q: %v", short(p), err)

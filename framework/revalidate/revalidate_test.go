@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/goxweb/gox/framework/revalidate"
+	"github.com/goxweb/gox/internal/httperr"
 )
 
 const token = "s3cret-token"
@@ -39,7 +40,7 @@ func TestAuthorize(t *testing.T) {
 			err := revalidate.Authorize(r, tt.configured)
 			got := 0
 			if err != nil {
-				got = revalidate.StatusCode(err)
+				got = httperr.StatusCode(err)
 				if strings.Contains(err.Error(), token) {
 					t.Fatalf("error %q echoes the token", err)
 				}
@@ -81,7 +82,7 @@ func TestParseBody(t *testing.T) {
 			req, err := revalidate.ParseBody(r, 1024)
 			got := 0
 			if err != nil {
-				got = revalidate.StatusCode(err)
+				got = httperr.StatusCode(err)
 			}
 			if got != tt.want || (err == nil && req.Mode != tt.mode) {
 				t.Fatalf("ParseBody = %+v, %v; want status %d mode %q", req, err, tt.want, tt.mode)
@@ -93,11 +94,11 @@ func TestParseBody(t *testing.T) {
 func TestAuthorizePrerender(t *testing.T) {
 	t.Parallel()
 	r := httptest.NewRequest(http.MethodGet, "/p", nil)
-	if err := revalidate.AuthorizePrerender(r, token); revalidate.StatusCode(err) != 404 {
+	if err := revalidate.AuthorizePrerender(r, token); httperr.StatusCode(err) != 404 {
 		t.Fatalf("no header: %v", err)
 	}
 	r.Header.Set(revalidate.PrerenderHeader, "nope")
-	if err := revalidate.AuthorizePrerender(r, token); revalidate.StatusCode(err) != 401 {
+	if err := revalidate.AuthorizePrerender(r, token); httperr.StatusCode(err) != 401 {
 		t.Fatalf("wrong header: %v", err)
 	}
 	r.Header.Set(revalidate.PrerenderHeader, token)
@@ -132,7 +133,7 @@ func TestCanonicalPath(t *testing.T) {
 			t.Parallel()
 			got, err := revalidate.CanonicalPath(tt.in)
 			if tt.wantErr != "" {
-				if err == nil || revalidate.StatusCode(err) != http.StatusBadRequest || !strings.Contains(err.Error(), tt.wantErr) {
+				if err == nil || httperr.StatusCode(err) != http.StatusBadRequest || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("CanonicalPath(%q) = %q, %v; want a 400 saying %q", tt.in, got, err, tt.wantErr)
 				}
 				if len(err.Error()) > 200 {

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/goxweb/gox/internal/httperr"
 )
 
 // MaxPathLength is the longest path gox answers; longer ones get 414.
@@ -14,26 +16,16 @@ const MaxPathLength = 2048
 // of any length would store one entry of that size per distinct value.
 const MaxKeyLength = 2048
 
-// StatusError is a path gox refuses, with the HTTP status to answer.
-type StatusError struct {
-	Code   int
-	Reason string
-}
-
-// Error describes the refusal.
-func (e *StatusError) Error() string { return "path refused: " + e.Reason }
-
-// StatusCode returns the HTTP status.
-func (e *StatusError) StatusCode() int { return e.Code }
-
-func refuse(code int, reason string) error { return &StatusError{Code: code, Reason: reason} }
+// refuse returns the *httperr.Error of a refused path; its Message is the
+// reason alone.
+func refuse(code int, reason string) error { return httperr.New(code, reason) }
 
 // Canonical checks a request's escaped path (r.URL.EscapedPath()) and
 // returns the decoded path a page is cached under. When the request spells
 // the path differently from its one canonical spelling (a trailing slash,
 // doubled slashes, needless escapes), redirect is the canonical escaped
 // path to send the client to; it always starts with a single "/".
-// Refused paths return a *StatusError: 400 for malformed or control
+// Refused paths return a *httperr.Error: 400 for malformed or control
 // characters, 404 for dot segments, encoded slashes and ';', 414 for
 // length.
 func Canonical(escaped string) (path, redirect string, err error) {
@@ -87,7 +79,7 @@ func Canonical(escaped string) (path, redirect string, err error) {
 }
 
 // CheckKey refuses a cache key longer than MaxKeyLength with a 414
-// *StatusError. Check every key Key returns before using it.
+// *httperr.Error. Check every key Key returns before using it.
 func CheckKey(key string) error {
 	if len(key) > MaxKeyLength {
 		return refuse(414, "cache key too long")

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/goxweb/gox/framework/route"
+	"github.com/goxweb/gox/internal/httperr"
 )
 
 func TestFromDir(t *testing.T) {
@@ -159,8 +160,7 @@ func TestCanonical(t *testing.T) {
 		t.Run(tt.in[:min(len(tt.in), 30)], func(t *testing.T) {
 			path, redirect, err := route.Canonical(tt.in)
 			if tt.code != 0 {
-				var se *route.StatusError
-				if !errors.As(err, &se) || se.StatusCode() != tt.code {
+				if se, ok := errors.AsType[*httperr.Error](err); !ok || se.Code != tt.code {
 					t.Fatalf("Canonical(%q) = %q %q %v, want status %d", tt.in, path, redirect, err, tt.code)
 				}
 				return
@@ -213,11 +213,10 @@ func TestCheckKey(t *testing.T) {
 			t.Parallel()
 			err := route.CheckKey(tt.key)
 			got := 0
-			var se *route.StatusError
-			if errors.As(err, &se) {
-				got = se.StatusCode()
+			if se, ok := errors.AsType[*httperr.Error](err); ok {
+				got = se.Code
 			} else if err != nil {
-				t.Fatalf("CheckKey: %v is not a *StatusError", err)
+				t.Fatalf("CheckKey: %v is not an *httperr.Error", err)
 			}
 			if got != tt.code {
 				t.Fatalf("CheckKey(%d bytes) = %v, want status %d", len(tt.key), err, tt.code)

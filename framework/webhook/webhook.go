@@ -6,7 +6,7 @@
 //
 //	body, err := webhook.ReadVerified(r, secret, 1<<20)
 //	if err != nil {
-//		return echo.NewHTTPError(webhook.StatusCode(err), err.Error())
+//		return echo.NewHTTPError(httperr.StatusCode(err), err.Error())
 //	}
 package webhook
 
@@ -14,35 +14,24 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/goxweb/gox/internal/httperr"
 )
 
 // SignatureHeader is where senders put the signature.
 const SignatureHeader = "X-Hub-Signature-256"
 
-// Errors of verification.
+// Errors of verification, each with its HTTP status.
 var (
-	ErrNoSecret  = errors.New("webhook: no secret configured; refusing unsigned delivery")
-	ErrMalformed = errors.New("webhook: malformed signature header; want sha256=<64 hex digits>")
-	ErrMismatch  = errors.New("webhook: signature does not match the body")
-	ErrTooLarge  = errors.New("webhook: body too large")
+	ErrNoSecret  = httperr.New(http.StatusInternalServerError, "webhook: no secret configured; refusing unsigned delivery")
+	ErrMalformed = httperr.New(http.StatusUnauthorized, "webhook: malformed signature header; want sha256=<64 hex digits>")
+	ErrMismatch  = httperr.New(http.StatusUnauthorized, "webhook: signature does not match the body")
+	ErrTooLarge  = httperr.New(http.StatusRequestEntityTooLarge, "webhook: body too large")
+	ErrRead      = httperr.New(http.StatusBadRequest, "webhook: reading the body")
 )
-
-// StatusCode returns the HTTP status of a verification error.
-func StatusCode(err error) int {
-	switch {
-	case errors.Is(err, ErrTooLarge):
-		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, ErrNoSecret):
-		return http.StatusInternalServerError
-	case errors.Is(err, ErrMalformed), errors.Is(err, ErrMismatch):
-		return http.StatusUnauthorized
-	}
-	return http.StatusBadRequest
-}
 
 // Sign returns the header value a sender puts on body.
 func Sign(secret, body []byte) string {
@@ -77,7 +66,7 @@ func VerifySignature(secret, body []byte, header string) error {
 func ReadVerified(r *http.Request, secret []byte, maxBytes int64) ([]byte, error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBytes+1))
 	if err != nil {
-		return nil, err
+		return nil, ErrRead.Wrap(err)
 	}
 	if int64(len(body)) > maxBytes {
 		return nil, ErrTooLarge

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/goxweb/gox/framework/webhook"
+	"github.com/goxweb/gox/internal/httperr"
 )
 
 func TestVerifySignature(t *testing.T) {
@@ -36,7 +37,7 @@ func TestVerifySignature(t *testing.T) {
 			err := webhook.VerifySignature(tt.secret, tt.body, tt.header)
 			got := 0
 			if err != nil {
-				got = webhook.StatusCode(err)
+				got = httperr.StatusCode(err)
 			}
 			if got != tt.want {
 				t.Fatalf("VerifySignature = %v (%d), want %d", err, got, tt.want)
@@ -56,7 +57,7 @@ func TestReadVerified(t *testing.T) {
 		switch {
 		case size <= 1024 && (err != nil || string(got) != body):
 			t.Fatalf("size %d: %v", size, err)
-		case size > 1024 && webhook.StatusCode(err) != 413:
+		case size > 1024 && httperr.StatusCode(err) != 413:
 			t.Fatalf("size %d: %v, want 413", size, err)
 		}
 	}

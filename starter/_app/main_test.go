@@ -8,14 +8,14 @@ import (
 	"strings"
 	"testing"
 
-	gox "github.com/goxweb/gox/framework"
 	"github.com/goxweb/gox/framework/cache/memory"
+	"github.com/goxweb/gox/framework/server"
 )
 
 // serve starts the app on a test server with an in-memory cache.
 func serve(t *testing.T) *httptest.Server {
 	t.Helper()
-	app, err := gox.New(routeTable, gox.Config{Store: memory.New()})
+	app, err := server.New(routeTable, server.Config{Store: memory.New()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,5 +22,5 @@ func Load(c *gox.Ctx) ([]shop.Product, error) {
 	if err != nil {
 		return nil, err
 	}
-	return db.Products(c.Context())
+	return db.Products(c)
 }

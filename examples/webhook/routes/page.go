@@ -18,5 +18,5 @@ func Load(c *gox.Ctx) ([]tracker.Issue, error) {
 	if err != nil {
 		return nil, err
 	}
-	return db.Issues(c.Context())
+	return db.Issues(c)
 }

@@ -26,9 +26,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	gox "github.com/goxweb/gox/framework"
 	"github.com/goxweb/gox/framework/cache/sqlite"
 	"github.com/goxweb/gox/framework/internal/testapp"
+	"github.com/goxweb/gox/framework/server"
 )
 
 func main() {
@@ -75,7 +75,7 @@ func run() error {
 		}
 		defer st.Close()
 		fix := testapp.New()
-		app, err := gox.New(fix.Routes(), gox.Config{Store: st, Logger: quiet})
+		app, err := server.New(fix.Routes(), server.Config{Store: st, Logger: quiet})
 		if err != nil {
 			return err
 		}

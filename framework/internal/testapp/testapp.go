@@ -5,7 +5,7 @@
 // Example:
 //
 //	f := testapp.New()
-//	app, _ := gox.New(f.Routes(), gox.Config{Store: store})
+//	app, _ := server.New(f.Routes(), server.Config{Store: store})
 package testapp
 
 import (
@@ -20,6 +20,7 @@ import (
 	"github.com/a-h/templ"
 
 	gox "github.com/goxweb/gox/framework"
+	"github.com/goxweb/gox/framework/page"
 )
 
 // Product is a product of the fixture's data.
@@ -128,7 +129,7 @@ func (f *Fixture) buy(c *gox.Ctx) error {
 	if c.FormValue("next") != "" {
 		c.Redirect(c.FormValue("next"))
 	}
-	return c.RevalidateTag("product-" + c.Param("id"))
+	return gox.RevalidateTag(c, "product-"+c.Param("id"))
 }
 
 // Big is the body text of /big: about 16 KB of HTML.
@@ -141,18 +142,18 @@ var Big = func() []string {
 }()
 
 // Routes returns the fixture's route table.
-func (f *Fixture) Routes() gox.Routes {
+func (f *Fixture) Routes() page.Routes {
 	layouts := []func() templ.Component{Layout}
-	text := func(s string) gox.RenderFunc {
+	text := func(s string) page.RenderFunc {
 		return func(*gox.Ctx) (templ.Component, error) { f.Renders.Add(1); return TextPage(s), nil }
 	}
-	return gox.Routes{
+	return page.Routes{
 		NotFound: NotFoundPage,
 		Layouts:  layouts,
-		Pages: []gox.Page{
-			{Pattern: "/", Render: text("home"), Layouts: layouts, Tags: gox.StaticTags("home")},
+		Pages: []page.Page{
+			{Pattern: "/", Render: text("home"), Layouts: layouts, Tags: page.StaticTags("home")},
 			{
-				Pattern: "/products/{id}", Render: gox.PageWithLoad(f.product, ProductPage), Layouts: layouts,
+				Pattern: "/products/{id}", Render: page.PageWithLoad(f.product, ProductPage), Layouts: layouts,
 				Actions:    gox.Actions{"buy": f.buy, "boom": func(*gox.Ctx) error { f.Actions.Add(1); return errors.New("boom") }},
 				Revalidate: time.Hour, Tags: func(p gox.Params) []string { return []string{"product-" + p.Get("id"), "product-list"} },
 			},
@@ -160,9 +161,9 @@ func (f *Fixture) Routes() gox.Routes {
 				Pattern: "/only/{id}", Render: text("only"), Layouts: layouts, OnlyStaticParams: true,
 				StaticParams: staticIDs("a", "b"),
 			},
-			{Pattern: "/request", Render: gox.PageWithLoad(f.request, RequestPage), Layouts: layouts, Revalidate: time.Hour},
-			{Pattern: "/dynamic", Render: gox.PageWithLoad(f.request, RequestPage), Layouts: layouts, Dynamic: true},
-			{Pattern: "/posts", Render: gox.PageWithLoad(f.request, RequestPage), Layouts: layouts, Query: []string{"page"}},
+			{Pattern: "/request", Render: page.PageWithLoad(f.request, RequestPage), Layouts: layouts, Revalidate: time.Hour},
+			{Pattern: "/dynamic", Render: page.PageWithLoad(f.request, RequestPage), Layouts: layouts, Dynamic: true},
+			{Pattern: "/posts", Render: page.PageWithLoad(f.request, RequestPage), Layouts: layouts, Query: []string{"page"}},
 			{Pattern: "/docs/{path...}", Render: func(c *gox.Ctx) (templ.Component, error) {
 				f.Renders.Add(1)
 				return TextPage("doc " + c.Param("path")), nil

@@ -5,19 +5,19 @@ package main
 import (
 	"github.com/a-h/templ"
 
-	gox "github.com/goxweb/gox/framework"
+	"github.com/goxweb/gox/framework/page"
 
 	routes "github.com/goxweb/gox/cli/buildcmd/testdata/bigapp/routes"
 	routes_items_id "github.com/goxweb/gox/cli/buildcmd/testdata/bigapp/routes/items/id_"
 )
 
 // routeTable is the app's route table, generated from routes/.
-var routeTable = gox.Routes{
+var routeTable = page.Routes{
 	Layouts: []func() templ.Component{routes.Layout},
-	Pages: []gox.Page{
+	Pages: []page.Page{
 		{
 			Pattern:      "/items/{id}",
-			Render:       gox.PageWithLoad(routes_items_id.Load, routes_items_id.Page),
+			Render:       page.PageWithLoad(routes_items_id.Load, routes_items_id.Page),
 			Layouts:      []func() templ.Component{routes.Layout},
 			Revalidate:   routes_items_id.Revalidate,
 			StaticParams: routes_items_id.StaticParams,

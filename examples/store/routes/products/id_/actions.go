@@ -30,7 +30,7 @@ func AddToCart(c *gox.Ctx) error {
 	if err != nil {
 		return err
 	}
-	switch err := db.Buy(c.Context(), id, qty); {
+	switch err := db.Buy(c, id, qty); {
 	case errors.Is(err, shop.ErrOutOfStock):
 		return gox.Invalid(gox.FormErrors{"quantity": fmt.Sprintf("Only %s left.", stockLeft(c, db, id))})
 	case errors.Is(err, shop.ErrNoProduct):
@@ -38,11 +38,11 @@ func AddToCart(c *gox.Ctx) error {
 	case err != nil:
 		return err
 	}
-	return c.RevalidateTag("product-"+c.Param("id"), "product-list")
+	return gox.RevalidateTag(c, "product-"+c.Param("id"), "product-list")
 }
 
 func stockLeft(c *gox.Ctx, db *shop.DB, id int) string {
-	p, err := db.Product(c.Context(), id)
+	p, err := db.Product(c, id)
 	if err != nil {
 		return "a few"
 	}

@@ -46,7 +46,7 @@ func Load(c *gox.Ctx) (shop.Product, error) {
 	if err != nil {
 		return shop.Product{}, err
 	}
-	p, err := db.Product(c.Context(), id)
+	p, err := db.Product(c, id)
 	if errors.Is(err, shop.ErrNoProduct) {
 		return shop.Product{}, gox.NotFound
 	}

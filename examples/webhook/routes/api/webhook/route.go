@@ -25,7 +25,7 @@ type event struct {
 func POST(c echo.Context) error {
 	body, err := gox.ReadSignedBody(c.Request(), []byte(os.Getenv("WEBHOOK_SECRET")), 1<<20)
 	if err != nil {
-		return echo.NewHTTPError(gox.WebhookStatus(err), "bad signature")
+		return echo.NewHTTPError(gox.StatusCode(err), "bad signature")
 	}
 	var ev event
 	if err := json.Unmarshal(body, &ev); err != nil || ev.Issue.Number < 1 || ev.Issue.Title == "" {

@@ -53,5 +53,5 @@ func Wave(c *gox.Ctx) error {
 	mu.Lock()
 	waves[c.Param("name")] += n
 	mu.Unlock()
-	return c.RevalidateTag("hello-" + c.Param("name"))
+	return gox.RevalidateTag(c, "hello-"+c.Param("name"))
 }

@@ -1,4 +1,4 @@
-package gox
+package server
 
 import (
 	"context"
@@ -7,22 +7,16 @@ import (
 	"sync"
 
 	"golang.org/x/sync/errgroup"
-)
 
-// Prerendered describes one page rendered by Prerender.
-type Prerendered struct {
-	Route  string `json:"route"`
-	Path   string `json:"path"`
-	Status int    `json:"status"`
-	Bytes  int    `json:"bytes"`
-}
+	"github.com/goxweb/gox/internal/wire"
+)
 
 // Prerender renders every cacheable page without parameters and every
 // StaticParams entry into the cache, with at most workers renders at once
-// (0: two per CPU). progress, if not nil, is called after each page from
-// one goroutine at a time. The first failure stops it and is returned with
-// the page's path, as next build does.
-func (a *App) Prerender(ctx context.Context, workers int, progress func(done, total int, p Prerendered)) ([]Prerendered, error) {
+// (0: two per CPU). progress, if not nil, is called after each page, with
+// how far the run is, from one goroutine at a time. The first failure stops
+// it and is returned with the page's path, as next build does.
+func (a *App) Prerender(ctx context.Context, workers int, progress func(wire.Prerendered)) ([]wire.Prerendered, error) {
 	if workers <= 0 {
 		workers = 2 * runtime.GOMAXPROCS(0)
 	}
@@ -44,7 +38,7 @@ func (a *App) Prerender(ctx context.Context, workers int, progress func(done, to
 		}
 	}
 	list = append(list, todo{a.notFound, notFoundKey})
-	out := make([]Prerendered, len(list))
+	out := make([]wire.Prerendered, len(list))
 	var mu sync.Mutex
 	done := 0
 	g, gctx := errgroup.WithContext(ctx)
@@ -60,11 +54,12 @@ func (a *App) Prerender(ctx context.Context, workers int, progress func(done, to
 			if err != nil {
 				return fmt.Errorf("prerender %s: %w", t.path, err)
 			}
-			out[i] = Prerendered{Route: t.pr.page.Pattern, Path: t.path, Status: ent.Status, Bytes: len(ent.Body)}
+			out[i] = wire.Prerendered{Route: t.pr.page.Pattern, Path: t.path, Status: ent.Status, Bytes: len(ent.Body)}
 			mu.Lock()
 			done++
+			out[i].Done, out[i].Total = done, len(list)
 			if progress != nil {
-				progress(done, len(list), out[i])
+				progress(out[i])
 			}
 			mu.Unlock()
 			return nil

@@ -1,4 +1,4 @@
-package gox
+package page
 
 import (
 	"context"
@@ -25,21 +25,11 @@ type Routes struct {
 	NotFound func() templ.Component
 	// Layouts wrap NotFound (the root layouts).
 	Layouts []func() templ.Component
-	// Assets is the app's assets/ folder, bundled with esbuild when the
-	// app starts; nil when it has none.
+	// Assets is the app's bundled assets: the files gox build wrote and
+	// their manifest. Nil when the app has none.
 	Assets fs.FS
 	// Static is the app's static/ folder, served at the root as is.
 	Static fs.FS
-}
-
-// Sub returns the subtree dir of fsys (an embedded folder), for Routes;
-// it panics on an invalid dir, which generated code never passes.
-func Sub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
 }
 
 // Page is one page route and its caching contract.
@@ -50,8 +40,7 @@ type Page struct {
 	Render RenderFunc
 	// Layouts wrap the page, outermost first.
 	Layouts []func() templ.Component
-	// NotFound renders a gox.NotFound result of this page; nil uses the
-	// app's.
+	// NotFound renders a NotFound result of this page; nil uses the app's.
 	NotFound func() templ.Component
 	// Error renders a failed render; nil uses a plain built-in page.
 	Error func(err error) templ.Component
@@ -104,6 +93,16 @@ func PageWithoutLoad(page func() templ.Component) RenderFunc {
 // StaticTags returns a Tags function that always returns tags.
 func StaticTags(tags ...string) func(Params) []string {
 	return func(Params) []string { return tags }
+}
+
+// Sub returns the subtree dir of fsys (an embedded folder), for Routes;
+// it panics on an invalid dir, which generated code never passes.
+func Sub(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err)
+	}
+	return sub
 }
 
 // Action is a server action: it runs on POST <page>?/<name>.

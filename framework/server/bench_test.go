@@ -1,4 +1,4 @@
-package gox_test
+package server_test
 
 import (
 	"log/slog"
@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"testing"
 
-	gox "github.com/goxweb/gox/framework"
 	"github.com/goxweb/gox/framework/cache/sqlite"
 	"github.com/goxweb/gox/framework/internal/testapp"
+	"github.com/goxweb/gox/framework/server"
 )
 
 // discardWriter is a ResponseWriter that keeps nothing, so the benchmarks
@@ -27,7 +27,7 @@ func benchApp(b *testing.B, memory int64) http.Handler {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	app, err := gox.New(testapp.New().Routes(), gox.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
+	app, err := server.New(testapp.New().Routes(), server.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package gox
+package page
 
 // Params are the values of a route's parameters, by name: for the pattern
 // "/products/{id}" and the path "/products/7", Params{"id": "7"}.

@@ -1,4 +1,4 @@
-package gox
+package server
 
 import (
 	_ "embed"
@@ -10,6 +10,8 @@ import (
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/draft"
 	"github.com/goxweb/gox/framework/revalidate"
+	"github.com/goxweb/gox/internal/httperr"
+	"github.com/goxweb/gox/internal/wire"
 )
 
 // clientJS submits action forms in the background and swaps in the page
@@ -30,7 +32,7 @@ func (a *App) mountReserved(e *echo.Echo) {
 		return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", clientJS)
 	})
 	if a.cfg.RevalidateToken != "" {
-		e.POST("/_gox/revalidate", a.serveRevalidate)
+		e.POST(wire.RevalidatePath, a.serveRevalidate)
 	}
 	if a.cfg.DraftSecret != "" {
 		dc := draft.Config{Secret: a.cfg.DraftSecret}
@@ -48,9 +50,8 @@ func (a *App) mountReserved(e *echo.Echo) {
 }
 
 func (a *App) draftResult(c echo.Context, err error) error {
-	var de *draft.Error
-	if errors.As(err, &de) {
-		a.writeStatus(c.Response(), c.Request(), de.StatusCode())
+	if de, ok := errors.AsType[*httperr.Error](err); ok {
+		a.writeStatus(c.Response(), c.Request(), de.Code)
 		return nil
 	}
 	return err
@@ -67,14 +68,14 @@ func (a *App) serveRevalidate(c echo.Context) error {
 		return a.jsonError(c, err)
 	}
 	mode := cache.Stale
-	if req.Mode == "expire" {
+	if req.Mode == wire.ModeExpire {
 		mode = cache.Expire
 	}
 	inv, err := a.engine.Revalidate(r.Context(), req.Paths, req.Tags, mode)
 	if err != nil {
 		return err
 	}
-	resp := revalidate.Response{Paths: len(req.Paths), Tags: len(req.Tags), Mode: req.Mode, Entries: inv.Entries}
+	resp := wire.RevalidateResponse{Paths: len(req.Paths), Tags: len(req.Tags), Mode: req.Mode, Entries: inv.Entries}
 	a.log.Info("revalidated", "paths", resp.Paths, "tags", resp.Tags, "entries", resp.Entries, "mode", resp.Mode)
 	w.Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, resp)
@@ -82,7 +83,7 @@ func (a *App) serveRevalidate(c echo.Context) error {
 
 func (a *App) jsonError(c echo.Context, err error) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.JSON(revalidate.StatusCode(err), map[string]string{"error": err.Error()})
+	return c.JSON(httperr.StatusCode(err), wire.RevalidateRefusal{Error: err.Error()})
 }
 
 // draftState returns "BYPASS" for a request in draft mode, else "".

@@ -1,4 +1,4 @@
-package gox
+package server
 
 import (
 	"context"

@@ -1,21 +1,19 @@
-package gox
+package server
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/goxweb/gox/framework/assets"
+	"github.com/goxweb/gox/framework/page"
 )
 
-// Asset returns the URL of a bundled asset by its logical name, for
-// templates: <link rel="stylesheet" href={ gox.Asset(ctx, "app.css") }/>.
-// In production the URL names the file by content hash and is cached for
-// a year; a new bundle makes the pages that embed old URLs regenerate.
-func Asset(ctx context.Context, name string) string {
-	if a := appFrom(ctx); a != nil && a.assets != nil {
+// AssetURL returns the URL of the bundled asset name ("app.css"): in
+// production named by content hash.
+func (a *App) AssetURL(name string) string {
+	if a.assets != nil {
 		return a.assets.URL(name)
 	}
 	return assets.Prefix + "missing/" + name
@@ -23,7 +21,7 @@ func Asset(ctx context.Context, name string) string {
 
 // buildAssets bundles the app's assets once at start. The bundle's hash
 // joins the build id: pages rendered with other asset URLs go stale.
-func (a *App) buildAssets(routes Routes) error {
+func (a *App) buildAssets(routes page.Routes) error {
 	var err error
 	switch {
 	case a.cfg.AssetsDir != "":

@@ -1,4 +1,4 @@
-package gox
+package server
 
 import (
 	"context"
@@ -10,15 +10,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/goxweb/gox/framework/assets"
+	"github.com/goxweb/gox/framework/page"
+	"github.com/goxweb/gox/internal/httperr"
 )
-
-// appKey finds the App in a request's context, for RevalidateTag and
-// friends called from handlers.
-type appKey struct{}
 
 // newEcho wires the app's endpoints: reserved /_gox/ endpoints, assets,
 // static files, plain handlers, and pages for everything else.
-func (a *App) newEcho(routes Routes) (*echo.Echo, error) {
+func (a *App) newEcho(routes page.Routes) (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
@@ -29,7 +27,7 @@ func (a *App) newEcho(routes Routes) (*echo.Echo, error) {
 		if he, ok := err.(*echo.HTTPError); ok {
 			code = he.Code
 		} else {
-			code = StatusCode(err)
+			code = httperr.StatusCode(err)
 			a.log.Error("handler failed", "path", c.Request().URL.Path, "err", err)
 		}
 		a.writeStatus(c.Response(), c.Request(), code)
@@ -85,16 +83,4 @@ func echoPattern(p string) string {
 		}
 	}
 	return strings.Join(segs, "/")
-}
-
-// appFrom returns the App of ctx: the one serving the request or rendering
-// the page, else the one Run started.
-func appFrom(ctx context.Context) *App {
-	if c := fromContext(ctx); c != nil {
-		return c.app
-	}
-	if a, ok := ctx.Value(appKey{}).(*App); ok {
-		return a
-	}
-	return defaultApp.Load()
 }

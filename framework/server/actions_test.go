@@ -1,4 +1,4 @@
-package gox_test
+package server_test
 
 import (
 	"bufio"
@@ -27,6 +27,8 @@ import (
 	gox "github.com/goxweb/gox/framework"
 	"github.com/goxweb/gox/framework/cache/sqlite"
 	"github.com/goxweb/gox/framework/internal/testapp"
+	"github.com/goxweb/gox/framework/page"
+	"github.com/goxweb/gox/framework/server"
 )
 
 // post sends an action form from the given Origin ("" for none).
@@ -65,7 +67,7 @@ func noRedirects(jar http.CookieJar) *http.Client {
 
 func TestActionReadYourWrites(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, gox.Config{})
+	h := newHarness(t, server.Config{})
 	h.get(t, "/products/1") // cached with stock 10
 	jar, _ := cookiejar.New(nil)
 	buyer := noRedirects(jar)
@@ -118,7 +120,7 @@ func TestActionReadYourWrites(t *testing.T) {
 
 func TestActionValidationRerenders(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, gox.Config{})
+	h := newHarness(t, server.Config{})
 	resp, body := h.post(t, nil, "/products/2?/buy", h.url, "", "quantity=99")
 	if resp.StatusCode != http.StatusUnprocessableEntity || resp.Header.Get("X-Gox-Cache") != "ACTION" {
 		t.Fatalf("invalid form: %d %s, want 422 ACTION", resp.StatusCode, resp.Header.Get("X-Gox-Cache"))
@@ -137,7 +139,7 @@ func TestActionValidationRerenders(t *testing.T) {
 
 func TestActionRefusals(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, gox.Config{})
+	h := newHarness(t, server.Config{})
 	big := "quantity=1&pad=" + strings.Repeat("x", 11<<20)
 	tests := []struct {
 		name, path, origin, ctype, body string
@@ -194,7 +196,7 @@ func TestActionRefusals(t *testing.T) {
 
 func TestActionRedirectTarget(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, gox.Config{})
+	h := newHarness(t, server.Config{})
 	resp, _ := h.post(t, nil, "/products/1?/buy", h.url, "", "quantity=1&next="+url.QueryEscape("/thanks"))
 	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/thanks" {
 		t.Fatalf("got %d %q, want 303 /thanks", resp.StatusCode, resp.Header.Get("Location"))
@@ -203,7 +205,7 @@ func TestActionRedirectTarget(t *testing.T) {
 
 func TestDraftMode(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, gox.Config{DraftSecret: "ds"})
+	h := newHarness(t, server.Config{DraftSecret: "ds"})
 	h.get(t, "/products/1")
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
@@ -232,7 +234,7 @@ func TestDraftMode(t *testing.T) {
 	if r, _ := h.get(t, "/_gox/draft?token=ds"); r.StatusCode != 307 {
 		t.Fatalf("draft enable without redirect: %d", r.StatusCode)
 	}
-	off := newHarness(t, gox.Config{})
+	off := newHarness(t, server.Config{})
 	if r, _ := off.get(t, "/_gox/draft?token=ds"); r.StatusCode != 404 {
 		t.Fatalf("draft without a secret: %d, want 404", r.StatusCode)
 	}
@@ -245,18 +247,18 @@ func TestActionOriginBehindProxy(t *testing.T) {
 	forwarded := []string{"X-Forwarded-Host: shop.example", "X-Forwarded-Proto: https"}
 	tests := []struct {
 		name   string
-		cfg    gox.Config
+		cfg    server.Config
 		origin string
 		header []string
 		want   int
 	}{
-		{"forwarded host from a trusted peer", gox.Config{TrustedProxies: loopback}, "https://shop.example", forwarded, 303},
-		{"forwarded host, nothing trusted", gox.Config{}, "https://shop.example", forwarded, 403},
-		{"forwarded host from an untrusted peer", gox.Config{TrustedProxies: other}, "https://shop.example", forwarded, 403},
-		{"trusted peer forwards another host", gox.Config{TrustedProxies: loopback}, "https://evil.test", forwarded, 403},
-		{"canonical origin", gox.Config{Origin: "https://shop.example"}, "https://shop.example", nil, 303},
-		{"canonical origin with default port", gox.Config{Origin: "https://shop.example"}, "https://shop.example:443", nil, 303},
-		{"not the canonical origin", gox.Config{Origin: "https://shop.example"}, "https://evil.test", nil, 403},
+		{"forwarded host from a trusted peer", server.Config{TrustedProxies: loopback}, "https://shop.example", forwarded, 303},
+		{"forwarded host, nothing trusted", server.Config{}, "https://shop.example", forwarded, 403},
+		{"forwarded host from an untrusted peer", server.Config{TrustedProxies: other}, "https://shop.example", forwarded, 403},
+		{"trusted peer forwards another host", server.Config{TrustedProxies: loopback}, "https://evil.test", forwarded, 403},
+		{"canonical origin", server.Config{Origin: "https://shop.example"}, "https://shop.example", nil, 303},
+		{"canonical origin with default port", server.Config{Origin: "https://shop.example"}, "https://shop.example:443", nil, 303},
+		{"not the canonical origin", server.Config{Origin: "https://shop.example"}, "https://evil.test", nil, 403},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -302,7 +304,7 @@ func TestConfigFromEnvActions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cfg, err := gox.ConfigFromEnv(func(k string) string { return tt.env[k] })
+			cfg, err := server.ConfigFromEnv(func(k string) string { return tt.env[k] })
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "hint: ") {
 					t.Fatalf("err = %v, want %q with a hint", err, tt.wantErr)
@@ -323,7 +325,7 @@ func TestConfigFromEnvActions(t *testing.T) {
 // read timeout is cut off by App.Serve, and its action never runs.
 func TestServeSlowActionBody(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, gox.Config{ReadTimeout: 200 * time.Millisecond})
+	h := newHarness(t, server.Config{ReadTimeout: 200 * time.Millisecond})
 	app, fix := h.app, h.fix
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -402,7 +404,7 @@ type versioned struct {
 	renders atomic.Int64
 }
 
-func (v *versioned) routes() gox.Routes {
+func (v *versioned) routes() page.Routes {
 	bump := func(revalidate func(c *gox.Ctx) error) gox.Action {
 		return func(c *gox.Ctx) error {
 			v.mu.Lock()
@@ -411,7 +413,7 @@ func (v *versioned) routes() gox.Routes {
 			return revalidate(c)
 		}
 	}
-	return gox.Routes{Pages: []gox.Page{{
+	return page.Routes{Pages: []page.Page{{
 		Pattern: "/items/{id}", Revalidate: time.Hour,
 		Tags: func(p gox.Params) []string { return []string{"item-" + p.Get("id")} },
 		Render: func(c *gox.Ctx) (templ.Component, error) {
@@ -427,10 +429,10 @@ func (v *versioned) routes() gox.Routes {
 			return templ.Raw(fmt.Sprintf(`<p id="v">%d</p>`, v.version)), nil
 		},
 		Actions: gox.Actions{
-			"revalidate-tag":  bump(func(c *gox.Ctx) error { return c.RevalidateTag("item-" + c.Param("id")) }),
-			"revalidate-path": bump(func(c *gox.Ctx) error { return c.RevalidatePath("/items/" + c.Param("id")) }),
-			"expire-tag":      bump(func(c *gox.Ctx) error { return c.ExpireTag("item-" + c.Param("id")) }),
-			"expire-path":     bump(func(c *gox.Ctx) error { return c.ExpirePath("/items/" + c.Param("id")) }),
+			"revalidate-tag":  bump(func(c *gox.Ctx) error { return gox.RevalidateTag(c, "item-"+c.Param("id")) }),
+			"revalidate-path": bump(func(c *gox.Ctx) error { return gox.RevalidatePath(c, "/items/"+c.Param("id")) }),
+			"expire-tag":      bump(func(c *gox.Ctx) error { return gox.ExpireTag(c, "item-"+c.Param("id")) }),
+			"expire-path":     bump(func(c *gox.Ctx) error { return gox.ExpirePath(c, "/items/"+c.Param("id")) }),
 		},
 	}}}
 }
@@ -467,7 +469,7 @@ func TestActionRevalidationModes(t *testing.T) {
 			}
 			t.Cleanup(func() { st.Close() })
 			v := &versioned{}
-			app, err := gox.New(v.routes(), gox.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
+			app, err := server.New(v.routes(), server.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
 			if err != nil {
 				t.Fatal(err)
 			}

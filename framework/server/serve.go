@@ -1,4 +1,4 @@
-package gox
+package server
 
 import (
 	"context"
@@ -12,9 +12,11 @@ import (
 
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/isr"
+	"github.com/goxweb/gox/framework/page"
 	"github.com/goxweb/gox/framework/render"
 	"github.com/goxweb/gox/framework/revalidate"
 	"github.com/goxweb/gox/framework/route"
+	"github.com/goxweb/gox/internal/httperr"
 )
 
 // Header values shared by every response; never appended to.
@@ -55,7 +57,7 @@ func (a *App) servePage(c echo.Context) error {
 	}
 	path, redirect, err := route.Canonical(r.URL.EscapedPath())
 	if err != nil {
-		a.writeStatus(w, r, StatusCode(err))
+		a.writeStatus(w, r, httperr.StatusCode(err))
 		return nil
 	}
 	if redirect != "" {
@@ -77,7 +79,7 @@ func (a *App) servePage(c echo.Context) error {
 	if len(pr.page.Query) > 0 && r.URL.RawQuery != "" {
 		key = route.Key(path, r.URL.Query(), pr.page.Query)
 		if err := route.CheckKey(key); err != nil {
-			a.writeStatus(w, r, StatusCode(err))
+			a.writeStatus(w, r, httperr.StatusCode(err))
 			return nil
 		}
 	}
@@ -93,7 +95,7 @@ func (a *App) servePage(c echo.Context) error {
 // with x-prerender-revalidate: <token> renders it now and returns it.
 func (a *App) servePrerender(w http.ResponseWriter, r *http.Request, pr *pageRoute, key string) {
 	if err := revalidate.AuthorizePrerender(r, a.cfg.RevalidateToken); err != nil {
-		a.writeStatus(w, r, revalidate.StatusCode(err))
+		a.writeStatus(w, r, httperr.StatusCode(err))
 		return
 	}
 	job := pr.job
@@ -122,7 +124,7 @@ func (a *App) bypass(r *http.Request, pr *pageRoute) string {
 func (a *App) serveCached(w http.ResponseWriter, r *http.Request, pr *pageRoute, key string) {
 	job := pr.job
 	job.Key = key
-	job.NotBefore = a.ryw.notBefore(r)
+	job.NotBefore = a.rywNotBefore(r)
 	ent, state, err := a.engine.Serve(r.Context(), job)
 	if err != nil {
 		a.writeError(w, r, pr, err)
@@ -185,10 +187,10 @@ func notFoundControl(ent *cache.Entry) []string {
 
 // serveUncached renders pr for this request alone: dynamic pages, dev mode
 // and draft mode. The render sees the whole request.
-func (a *App) serveUncached(w http.ResponseWriter, r *http.Request, pr *pageRoute, params Params, state string) {
-	ctx, cancel := context.WithTimeout(r.Context(), renderTimeout)
+func (a *App) serveUncached(w http.ResponseWriter, r *http.Request, pr *pageRoute, params page.Params, state string) {
+	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), appKey{}, a), renderTimeout)
 	defer cancel()
-	c := &Ctx{ctx: ctx, params: params, query: r.URL.Query(), req: r, app: a}
+	c := page.NewCtx(ctx, params, r.URL.Query(), r)
 	status, body, err := a.renderPage(c, pr)
 	if err != nil {
 		a.writeError(w, r, pr, err)
@@ -216,17 +218,12 @@ func (a *App) writeHTML(w http.ResponseWriter, r *http.Request, status int, body
 // writeError answers a render that failed with no last good page: a
 // redirect, or the nearest error page, never cached.
 func (a *App) writeError(w http.ResponseWriter, r *http.Request, pr *pageRoute, err error) {
-	var re *RedirectError
-	if errors.As(err, &re) {
-		code := re.Code
-		if code == 0 {
-			code = http.StatusTemporaryRedirect
-		}
+	if re, ok := errors.AsType[*httperr.Error](err); ok && re.Location != "" {
 		w.Header()["Cache-Control"] = noStore
-		http.Redirect(w, r, re.URL, code)
+		http.Redirect(w, r, re.Location, re.Code)
 		return
 	}
-	code := StatusCode(err)
+	code := httperr.StatusCode(err)
 	if code < 400 {
 		code = http.StatusInternalServerError
 	}

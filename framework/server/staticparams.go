@@ -1,10 +1,12 @@
-package gox
+package server
 
 import (
 	"context"
 	"fmt"
 	"strings"
 	"sync"
+
+	"github.com/goxweb/gox/framework/page"
 )
 
 // staticKeySets caches each route's StaticParams as a set of paths.
@@ -38,7 +40,7 @@ func (a *App) staticKeys(ctx context.Context, pr *pageRoute) (map[string]bool, e
 
 // pagePaths returns the paths a page prerenders: its pattern when it has
 // no parameters, else one per StaticParams entry.
-func pagePaths(ctx context.Context, p *Page) ([]string, error) {
+func pagePaths(ctx context.Context, p *page.Page) ([]string, error) {
 	if !strings.Contains(p.Pattern, "{") {
 		return []string{p.Pattern}, nil
 	}
@@ -61,7 +63,7 @@ func pagePaths(ctx context.Context, p *Page) ([]string, error) {
 }
 
 // fillPattern returns the (decoded) path of pattern with params filled in.
-func fillPattern(pattern string, params Params) (string, error) {
+func fillPattern(pattern string, params page.Params) (string, error) {
 	segs := strings.Split(pattern, "/")
 	for i, s := range segs {
 		if !strings.HasPrefix(s, "{") {

@@ -1,4 +1,4 @@
-package gox
+package server
 
 import (
 	"context"
@@ -14,17 +14,18 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/goxweb/gox/framework/isr"
+	"github.com/goxweb/gox/framework/page"
 	"github.com/goxweb/gox/framework/render"
 )
 
 // pageRoute is a Page prepared for serving.
 type pageRoute struct {
-	page         *Page
+	page         *page.Page
 	job          isr.Job  // Route and Render; Key set per request
 	cacheControl []string // Cache-Control of cached responses
 }
 
-func (a *App) newPageRoute(p *Page) (*pageRoute, error) {
+func (a *App) newPageRoute(p *page.Page) (*pageRoute, error) {
 	if p.Render == nil {
 		return nil, fmt.Errorf("gox: route %s has no Render", p.Pattern)
 	}
@@ -33,6 +34,29 @@ func (a *App) newPageRoute(p *Page) (*pageRoute, error) {
 	pr.cacheControl = []string{cacheControl(p.Revalidate)}
 	return pr, nil
 }
+
+// newNotFoundRoute returns the page that answers unmatched URLs: the root
+// not_found page, cached like any static page under a reserved key.
+func (a *App) newNotFoundRoute(routes page.Routes) *pageRoute {
+	nf := routes.NotFound
+	if nf == nil {
+		nf = defaultNotFound
+	}
+	p := &page.Page{
+		Pattern: notFoundKey,
+		Render:  func(*page.Ctx) (templ.Component, error) { return nil, page.NotFound },
+		Layouts: routes.Layouts, NotFound: nf,
+	}
+	pr, _ := a.newPageRoute(p)
+	return pr
+}
+
+// notFoundKey is the cache key of the app's not-found page; /_gox/ is
+// reserved, so no page can have it.
+const notFoundKey = "/_gox/not-found"
+
+// renderTimeout bounds a dynamic render, which runs outside the engine.
+const renderTimeout = 30 * time.Second
 
 // cacheControl tells CDNs how long they may keep a page; browsers always
 // revalidate, so an on-demand revalidation reaches them at once.
@@ -44,15 +68,6 @@ func cacheControl(revalidate time.Duration) string {
 	return "public, max-age=0, s-maxage=" + strconv.FormatInt(max(s, 1), 10) + ", stale-while-revalidate=31536000"
 }
 
-// ctxKey finds the render's Ctx in a templ context.
-type ctxKey struct{}
-
-// fromContext returns the Ctx of the render ctx belongs to, or nil.
-func fromContext(ctx context.Context) *Ctx {
-	c, _ := ctx.Value(ctxKey{}).(*Ctx)
-	return c
-}
-
 var htmlHeader = http.Header{"Content-Type": {"text/html; charset=utf-8"}}
 
 // renderFunc returns the function that renders a cache key of pr. It
@@ -61,16 +76,17 @@ var htmlHeader = http.Header{"Content-Type": {"text/html; charset=utf-8"}}
 func (a *App) renderFunc(pr *pageRoute) func(context.Context, string) (isr.Result, error) {
 	return func(ctx context.Context, key string) (isr.Result, error) {
 		path, rawQuery, _ := strings.Cut(key, "?")
-		var params Params
+		var params page.Params
 		if pr != a.notFound {
 			_, params, _, _ = a.router.Match(path)
 		}
 		query, _ := url.ParseQuery(rawQuery)
+		ctx = context.WithValue(ctx, appKey{}, a)
 		req := (&http.Request{
 			Method: http.MethodGet, Host: a.host, Header: http.Header{},
 			URL: &url.URL{Path: path, RawQuery: rawQuery},
 		}).WithContext(ctx)
-		c := &Ctx{ctx: ctx, params: params, query: query, req: req, app: a}
+		c := page.NewCtx(ctx, params, query, req)
 		status, body, err := a.renderPage(c, pr)
 		if err != nil {
 			return isr.Result{}, err
@@ -79,7 +95,7 @@ func (a *App) renderFunc(pr *pageRoute) func(context.Context, string) (isr.Resul
 		if pr.page.Tags != nil {
 			tags = slices.Clone(pr.page.Tags(params))
 		}
-		tags = append(tags, c.tags...)
+		tags = append(tags, page.Tags(c)...)
 		slices.Sort(tags)
 		return isr.Result{
 			Status: status, Header: htmlHeader, Body: body,
@@ -89,26 +105,26 @@ func (a *App) renderFunc(pr *pageRoute) func(context.Context, string) (isr.Resul
 }
 
 // renderPage runs the page's Load and component inside its layouts. A
-// gox.NotFound result renders the nearest not-found page with status 404.
-func (a *App) renderPage(c *Ctx, pr *pageRoute) (int, []byte, error) {
+// NotFound result renders the nearest not-found page with status 404.
+func (a *App) renderPage(c *page.Ctx, pr *pageRoute) (int, []byte, error) {
 	p := pr.page
 	comp, err := p.Render(c)
 	status := http.StatusOK
-	if errors.Is(err, NotFound) {
+	if errors.Is(err, page.NotFound) {
 		status, err = http.StatusNotFound, nil
 		comp = a.notFoundComponent(p)
 	}
 	if err != nil {
 		return 0, nil, err
 	}
-	body, err := render.Page(context.WithValue(c.ctx, ctxKey{}, c), comp, p.Layouts)
+	body, err := render.Page(c, comp, p.Layouts)
 	if err != nil {
 		return 0, nil, err
 	}
 	return status, body, nil
 }
 
-func (a *App) notFoundComponent(p *Page) templ.Component {
+func (a *App) notFoundComponent(p *page.Page) templ.Component {
 	if p.NotFound != nil {
 		return p.NotFound()
 	}

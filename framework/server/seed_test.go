@@ -1,4 +1,4 @@
-package gox_test
+package server_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package gox_test
+package server_test
 
 import (
 	"bytes"
@@ -7,7 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	gox "github.com/goxweb/gox/framework"
+	"github.com/goxweb/gox/framework/page"
+	"github.com/goxweb/gox/framework/server"
 )
 
 // TestMainRefusesBadCacheBounds: a mistyped bound must not silently become
@@ -26,7 +27,7 @@ func TestMainRefusesBadCacheBounds(t *testing.T) {
 			t.Setenv("GOX_CACHE", db)
 			t.Setenv(tt.name, tt.value)
 			var stdout, stderr bytes.Buffer
-			code := gox.Main(context.Background(), gox.Routes{}, nil, &stdout, &stderr)
+			code := server.Main(context.Background(), page.Routes{}, nil, &stdout, &stderr)
 			if code != 64 || !strings.Contains(stderr.String(), tt.name) || !strings.Contains(stderr.String(), "hint:") {
 				t.Fatalf("exit %d, stderr %q; want 64 naming %s with a hint", code, stderr.String(), tt.name)
 			}

@@ -1,4 +1,4 @@
-package gox_test
+package server_test
 
 import (
 	"context"
@@ -20,7 +20,10 @@ import (
 	gox "github.com/goxweb/gox/framework"
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/internal/testapp"
+	"github.com/goxweb/gox/framework/page"
 	"github.com/goxweb/gox/framework/revalidate"
+	"github.com/goxweb/gox/framework/server"
+	"github.com/goxweb/gox/internal/wire"
 )
 
 func revalidateReq(t *testing.T, h *harness, auth, query, ctype, body string) (int, string) {
@@ -40,16 +43,16 @@ func revalidateReq(t *testing.T, h *harness, auth, query, ctype, body string) (i
 }
 
 // revalidateOK posts body with token "tok" and decodes the 200 answer.
-func revalidateOK(t *testing.T, h *harness, body string) revalidate.Response {
+func revalidateOK(t *testing.T, h *harness, body string) wire.RevalidateResponse {
 	t.Helper()
 	code, b := revalidateReq(t, h, "Bearer tok", "", "application/json", body)
 	return answer(t, code, b)
 }
 
 // answer decodes a 200 answer of the revalidation endpoint.
-func answer(t *testing.T, code int, body string) revalidate.Response {
+func answer(t *testing.T, code int, body string) wire.RevalidateResponse {
 	t.Helper()
-	var got revalidate.Response
+	var got wire.RevalidateResponse
 	if code != http.StatusOK {
 		t.Fatalf("revalidate: %d %s, want 200", code, body)
 	}
@@ -89,11 +92,11 @@ func unchanged(t *testing.T, h *harness, want int, renders int64) {
 func TestRevalidateEndpoint(t *testing.T) {
 	t.Parallel()
 	const token, draftSecret = "rev-token", "draft-secret"
-	off := newHarness(t, gox.Config{})
+	off := newHarness(t, server.Config{})
 	if code, _ := revalidateReq(t, off, "Bearer x", "", "application/json", `{"tags":["a"]}`); code != 404 {
 		t.Fatalf("no token configured: %d, want 404", code)
 	}
-	h := newHarness(t, gox.Config{RevalidateToken: token, DraftSecret: draftSecret})
+	h := newHarness(t, server.Config{RevalidateToken: token, DraftSecret: draftSecret})
 	h.get(t, "/products/1")
 	h.get(t, "/products/2")
 	// The data changes; only an accepted revalidation may show it.
@@ -134,7 +137,7 @@ func TestRevalidateEndpoint(t *testing.T) {
 // a browser in draft mode cannot revalidate with it.
 func TestRevalidateRefusesDraftCookie(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, gox.Config{RevalidateToken: "rev-token", DraftSecret: "draft-secret"})
+	h := newHarness(t, server.Config{RevalidateToken: "rev-token", DraftSecret: "draft-secret"})
 	h.get(t, "/products/1")
 	h.fix.SetProduct("1", testapp.Product{Name: "Gopher", Stock: 9})
 	jar, _ := cookiejar.New(nil)
@@ -166,7 +169,7 @@ func TestRevalidateRefusesDraftCookie(t *testing.T) {
 // of one request is one entry.
 func TestRevalidateCountsEachEntryOnce(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, gox.Config{RevalidateToken: "tok"})
+	h := newHarness(t, server.Config{RevalidateToken: "tok"})
 	h.get(t, "/products/1")
 	h.get(t, "/products/2")
 	// Keys sharing a prefix with /seeded that its path does not cover.
@@ -194,7 +197,7 @@ func TestRevalidateCountsEachEntryOnce(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := revalidateOK(t, h, tt.body)
-			want := revalidate.Response{Paths: tt.wantPaths, Tags: tt.wantTags, Entries: tt.entries, Mode: "stale"}
+			want := wire.RevalidateResponse{Paths: tt.wantPaths, Tags: tt.wantTags, Entries: tt.entries, Mode: "stale"}
 			if got != want {
 				t.Fatalf("got %+v, want %+v", got, want)
 			}
@@ -206,7 +209,7 @@ func TestRevalidateCountsEachEntryOnce(t *testing.T) {
 // and reach the entry the router keys the page under.
 func TestRevalidatePathOverHTTPIsCanonical(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, gox.Config{RevalidateToken: "tok"})
+	h := newHarness(t, server.Config{RevalidateToken: "tok"})
 	h.get(t, "/products/1")
 	tests := []struct {
 		name, path string
@@ -255,9 +258,9 @@ func newAPIHarness(t *testing.T) *harness {
 			return c.NoContent(http.StatusNoContent)
 		}
 	}
-	return newHarnessWith(t, gox.Config{}, nil,
-		gox.Handler{Pattern: "/api/revalidate", Method: http.MethodPost, Func: call(gox.RevalidatePath)},
-		gox.Handler{Pattern: "/api/expire", Method: http.MethodPost, Func: call(gox.ExpirePath)})
+	return newHarnessWith(t, server.Config{}, nil,
+		page.Handler{Pattern: "/api/revalidate", Method: http.MethodPost, Func: call(gox.RevalidatePath)},
+		page.Handler{Pattern: "/api/expire", Method: http.MethodPost, Func: call(gox.ExpirePath)})
 }
 
 // TestRevalidatePathGoAPIIsCanonical: gox.RevalidatePath and
@@ -318,12 +321,12 @@ func TestRevalidatePathGoAPIIsCanonical(t *testing.T) {
 // for a fresh render instead of getting the old page.
 func TestRevalidateExpireOverHTTP(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, gox.Config{RevalidateToken: "tok"})
+	h := newHarness(t, server.Config{RevalidateToken: "tok"})
 	h.get(t, "/products/1")
 	holdLease(t, h, "/products/1")
 	h.fix.SetProduct("1", testapp.Product{Name: "Gopher", Stock: 9})
 	got := revalidateOK(t, h, `{"paths":["/products/1"],"mode":"expire"}`)
-	if want := (revalidate.Response{Paths: 1, Entries: 1, Mode: "expire"}); got != want {
+	if want := (wire.RevalidateResponse{Paths: 1, Entries: 1, Mode: "expire"}); got != want {
 		t.Fatalf("answer %+v, want %+v", got, want)
 	}
 	r, b := h.get(t, "/products/1")
@@ -358,7 +361,7 @@ func (s *bulkStore) InvalidateTags(ctx context.Context, tags []string, at time.T
 func TestRevalidateManyEntriesDoesNotBlockHits(t *testing.T) {
 	t.Parallel()
 	bulk := &bulkStore{tag: "bulk", entered: make(chan struct{}), left: make(chan struct{})}
-	h := newHarnessWith(t, gox.Config{RevalidateToken: "tok"}, func(st cache.Store) cache.Store {
+	h := newHarnessWith(t, server.Config{RevalidateToken: "tok"}, func(st cache.Store) cache.Store {
 		bulk.Store = st
 		return bulk
 	})
@@ -419,7 +422,7 @@ func TestRevalidateManyEntriesDoesNotBlockHits(t *testing.T) {
 
 func TestPrerenderHeaderRevalidates(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, gox.Config{RevalidateToken: "tok"})
+	h := newHarness(t, server.Config{RevalidateToken: "tok"})
 	h.get(t, "/products/1")
 	h.fix.SetProduct("1", testapp.Product{Name: "Gopher", Stock: 4})
 	r, b := h.get(t, "/products/1", "x-prerender-revalidate: tok")
@@ -451,7 +454,7 @@ func TestPrerenderHeader(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, gox.Config{RevalidateToken: tt.configured})
+			h := newHarness(t, server.Config{RevalidateToken: tt.configured})
 			_, cached := h.get(t, "/products/1")
 			h.fix.SetProduct("1", testapp.Product{Name: "Gopher", Stock: 4})
 			renders := h.fix.Renders.Load()

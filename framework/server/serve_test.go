@@ -1,4 +1,4 @@
-package gox_test
+package server_test
 
 import (
 	"bufio"
@@ -18,28 +18,29 @@ import (
 
 	"github.com/andybalholm/brotli"
 
-	gox "github.com/goxweb/gox/framework"
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/cache/sqlite"
 	"github.com/goxweb/gox/framework/internal/testapp"
 	"github.com/goxweb/gox/framework/isr"
+	"github.com/goxweb/gox/framework/page"
+	"github.com/goxweb/gox/framework/server"
 )
 
 type harness struct {
 	url   string
-	app   *gox.App
+	app   *server.App
 	store cache.Store
 	fix   *testapp.Fixture
 }
 
-func newHarness(t *testing.T, cfg gox.Config) *harness {
+func newHarness(t *testing.T, cfg server.Config) *harness {
 	t.Helper()
 	return newHarnessWith(t, cfg, nil)
 }
 
 // newHarnessWith is newHarness with the store wrapped by wrap (when not
 // nil) and extra plain handlers.
-func newHarnessWith(t *testing.T, cfg gox.Config, wrap func(cache.Store) cache.Store, handlers ...gox.Handler) *harness {
+func newHarnessWith(t *testing.T, cfg server.Config, wrap func(cache.Store) cache.Store, handlers ...page.Handler) *harness {
 	t.Helper()
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cache.db"), sqlite.Options{})
 	if err != nil {
@@ -56,7 +57,7 @@ func newHarnessWith(t *testing.T, cfg gox.Config, wrap func(cache.Store) cache.S
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	app, err := gox.New(routes, cfg)
+	app, err := server.New(routes, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +136,7 @@ func keys(t *testing.T, st cache.Store) []string {
 
 func TestMissThenHitWithHeaders(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, gox.Config{})
+	h := newHarness(t, server.Config{})
 	r1, b1 := h.get(t, "/products/1")
 	r2, b2 := h.get(t, "/products/1")
 	if got := []string{r1.Header.Get("X-Gox-Cache"), r2.Header.Get("X-Gox-Cache")}; got[0] != "MISS" || got[1] != "HIT" {
@@ -167,7 +168,7 @@ func TestMissThenHitWithHeaders(t *testing.T) {
 
 func TestETagAndHead(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, gox.Config{})
+	h := newHarness(t, server.Config{})
 	r, body := h.get(t, "/products/2")
 	etag := r.Header.Get("ETag")
 	tests := []struct {
@@ -208,7 +209,7 @@ func TestETagAndHead(t *testing.T) {
 
 func TestCompressionNegotiation(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, gox.Config{})
+	h := newHarness(t, server.Config{})
 	_, plain := h.get(t, "/big")
 	tests := []struct {
 		accept, want string
@@ -252,7 +253,7 @@ func TestCompressionNegotiation(t *testing.T) {
 
 func TestCachedRenderSeesOnlyItsKey(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, gox.Config{})
+	h := newHarness(t, server.Config{})
 	poison := []string{"X-Forwarded-Host: evil.test", "Cookie: session=secret", "User-Agent: evil-agent", "Host: evil.test"}
 	_, b1 := h.get(t, "/request?q=1", poison...)
 	for _, leak := range []string{"evil.test", "secret", "evil-agent", "q=1"} {
@@ -291,7 +292,7 @@ func TestCachedRenderSeesOnlyItsKey(t *testing.T) {
 
 func TestQueryAllowlist(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, gox.Config{})
+	h := newHarness(t, server.Config{})
 	steps := []struct {
 		path, want, sees string
 	}{
@@ -318,7 +319,7 @@ func TestQueryAllowlist(t *testing.T) {
 
 func TestHostilePathsCreateNoEntries(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, gox.Config{})
+	h := newHarness(t, server.Config{})
 	tests := []struct {
 		path         string
 		wantStatus   int
@@ -367,11 +368,11 @@ func TestNotFoundIsCached(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name         string
-		cfg          gox.Config
+		cfg          server.Config
 		cacheControl string
 	}{
-		{"default revalidate", gox.Config{}, "public, max-age=0, s-maxage=60"},
-		{"configured revalidate", gox.Config{Engine: isr.Options{NotFoundRevalidate: 5 * time.Minute}}, "public, max-age=0, s-maxage=300"},
+		{"default revalidate", server.Config{}, "public, max-age=0, s-maxage=60"},
+		{"configured revalidate", server.Config{Engine: isr.Options{NotFoundRevalidate: 5 * time.Minute}}, "public, max-age=0, s-maxage=300"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -397,7 +398,7 @@ func TestNotFoundIsCached(t *testing.T) {
 
 func TestOnlyStaticParams(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, gox.Config{})
+	h := newHarness(t, server.Config{})
 	if r, _ := h.get(t, "/only/a"); r.StatusCode != 200 {
 		t.Fatalf("/only/a: %d, want 200", r.StatusCode)
 	}
@@ -415,7 +416,7 @@ func TestOnlyStaticParams(t *testing.T) {
 
 func TestRenderFailures(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, gox.Config{})
+	h := newHarness(t, server.Config{})
 	h.fix.SetFail(testapp.ErrBroken)
 	r, b := h.get(t, "/fail")
 	if r.StatusCode != 500 || !strings.Contains(b, "Something broke") || strings.Contains(b, "broken on purpose") {
@@ -440,7 +441,7 @@ func TestRenderFailures(t *testing.T) {
 
 func TestRedirectAndMethods(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, gox.Config{})
+	h := newHarness(t, server.Config{})
 	if r, _ := h.get(t, "/redirect"); r.StatusCode != 307 || r.Header.Get("Location") != "/" {
 		t.Fatalf("redirect: %d %q", r.StatusCode, r.Header.Get("Location"))
 	}
@@ -461,10 +462,10 @@ func TestRedirectAndMethods(t *testing.T) {
 
 func TestRevalidateTagOverHTTPFlow(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, gox.Config{})
+	h := newHarness(t, server.Config{})
 	h.get(t, "/products/1")
 	h.fix.SetProduct("1", testapp.Product{Name: "Gopher", Stock: 9})
-	inv, err := h.app.RevalidateTag(context.Background(), "product-1")
+	inv, err := h.app.Revalidate(context.Background(), nil, []string{"product-1"}, cache.Stale)
 	if err != nil || inv.Entries != 1 {
 		t.Fatalf("RevalidateTag = %+v, %v", inv, err)
 	}
@@ -487,7 +488,7 @@ func TestRevalidateTagOverHTTPFlow(t *testing.T) {
 func TestStorePutErrorsAreNotFatal(t *testing.T) {
 	t.Parallel()
 	// A closed store cannot keep the page; it is still served.
-	h := newHarness(t, gox.Config{})
+	h := newHarness(t, server.Config{})
 	h.store.Close()
 	r, b := h.get(t, "/products/1")
 	if r.StatusCode != 200 || !bytes.Contains([]byte(b), []byte("Gopher")) {

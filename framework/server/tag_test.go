@@ -1,4 +1,4 @@
-package gox_test
+package server_test
 
 import (
 	"context"
@@ -16,7 +16,10 @@ import (
 	"github.com/a-h/templ"
 
 	gox "github.com/goxweb/gox/framework"
+	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/cache/sqlite"
+	"github.com/goxweb/gox/framework/page"
+	"github.com/goxweb/gox/framework/server"
 )
 
 // notes is a page whose tags are known only while loading: Load reads a
@@ -60,12 +63,12 @@ func TestTagInLoad(t *testing.T) {
 		text:   map[string]string{"1": "first draft", "2": "other note"},
 		author: map[string]string{"1": "ada", "2": "bob"},
 	}
-	routes := gox.Routes{Pages: []gox.Page{{
+	routes := page.Routes{Pages: []page.Page{{
 		Pattern: "/notes/{id}",
-		Render:  gox.PageWithLoad(n.load, notePage),
-		Tags:    gox.StaticTags("notes"),
+		Render:  page.PageWithLoad(n.load, notePage),
+		Tags:    page.StaticTags("notes"),
 	}}}
-	app, err := gox.New(routes, gox.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
+	app, err := server.New(routes, server.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +93,7 @@ func TestTagInLoad(t *testing.T) {
 
 	n.set("1", "final text")
 	n.set("2", "edited too")
-	inv, err := app.RevalidateTag(ctx, "author-ada")
+	inv, err := app.Revalidate(ctx, nil, []string{"author-ada"}, cache.Stale)
 	if err != nil || inv.Entries != 1 {
 		t.Fatalf("RevalidateTag(author-ada) = %+v, %v; want 1 entry", inv, err)
 	}

@@ -1,0 +1,149 @@
+// Package server is the gox runtime: an App serves a route table's pages
+// through the ISR engine, runs their server actions and plain handlers,
+// answers the reserved /_gox/ endpoints, prerenders for gox build and
+// keeps read-your-writes for the browser that just acted. Main is an app
+// binary's whole main function; page authors reach it through gox.Run.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/goxweb/gox/framework/assets"
+	"github.com/goxweb/gox/framework/cache"
+	"github.com/goxweb/gox/framework/isr"
+	"github.com/goxweb/gox/framework/page"
+	"github.com/goxweb/gox/framework/revalidate"
+	"github.com/goxweb/gox/framework/route"
+	"github.com/goxweb/gox/internal/signed"
+)
+
+// App is a gox application: its routes, its cache and its HTTP handler.
+type App struct {
+	cfg      Config
+	log      *slog.Logger
+	engine   *isr.Engine
+	router   *route.Router[*pageRoute]
+	pages    []*pageRoute
+	notFound *pageRoute // renders unmatched URLs
+	echo     *echo.Echo
+	host     string // of cached renders
+	static   staticKeySets
+	ryw      signed.Key     // signs read-your-writes cookies
+	assets   *assets.Bundle // nil without assets
+	// devAssets bundles Config.AssetsDir per request in development.
+	devAssets *assets.Builder
+	// devStatic finds a static file on disk in development.
+	devStatic func(path string) http.Handler
+}
+
+// New builds an App from a route table. It does not listen; see Handler
+// and Serve. Close releases the engine (not the store).
+func New(routes page.Routes, cfg Config) (*App, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("gox: Config.Store is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxActionBytes <= 0 {
+		cfg.MaxActionBytes = 10 << 20
+	}
+	a := &App{cfg: cfg, log: cfg.Logger, router: route.NewRouter[*pageRoute](), host: "localhost", ryw: signed.NewKey()}
+	if cfg.Origin != "" {
+		a.host = strings.TrimPrefix(strings.TrimPrefix(cfg.Origin, "https://"), "http://")
+	}
+	if err := a.buildAssets(routes); err != nil {
+		return nil, err
+	}
+	eopts := cfg.Engine
+	eopts.Store, eopts.BuildID, eopts.Resolve, eopts.Logger = cfg.Store, a.cfg.BuildID, a.resolve, cfg.Logger
+	eng, err := isr.New(eopts)
+	if err != nil {
+		return nil, fmt.Errorf("gox: %w", err)
+	}
+	a.engine = eng
+	for i := range routes.Pages {
+		p := &routes.Pages[i]
+		pr, err := a.newPageRoute(p)
+		if err != nil {
+			eng.Close()
+			return nil, err
+		}
+		if err := a.router.Add(p.Pattern, pr); err != nil {
+			eng.Close()
+			return nil, fmt.Errorf("gox: route %s: %w", p.Pattern, err)
+		}
+		a.pages = append(a.pages, pr)
+	}
+	a.notFound = a.newNotFoundRoute(routes)
+	if a.echo, err = a.newEcho(routes); err != nil {
+		eng.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// Handler returns the app's HTTP handler.
+func (a *App) Handler() http.Handler { return a.echo }
+
+// Engine returns the app's ISR engine.
+func (a *App) Engine() *isr.Engine { return a.engine }
+
+// Close stops background regeneration and persists counters.
+func (a *App) Close() error {
+	if a.devAssets != nil {
+		a.devAssets.Close()
+	}
+	return a.engine.Close()
+}
+
+// Revalidate marks the pages at paths and the pages carrying tags stale
+// (cache.Stale: they regenerate in the background while visitors keep
+// getting the old page) or expired (cache.Expire: the next request waits
+// for a fresh render). Paths are written as in links ("/products/1/" is the
+// page at "/products/1"); a path no request could reach is an error. Called
+// from an action, it makes the acting browser read its own write.
+func (a *App) Revalidate(ctx context.Context, paths, tags []string, mode cache.Mode) (isr.Invalidation, error) {
+	canon := make([]string, len(paths))
+	for i, p := range paths {
+		c, err := revalidate.CanonicalPath(p)
+		if err != nil {
+			return isr.Invalidation{}, fmt.Errorf("gox: %w", err)
+		}
+		canon[i] = c
+	}
+	// The time is taken before the call, not after: the regeneration the
+	// call queues may start before it returns, and the acting browser must
+	// accept that render rather than wait for another.
+	at := time.Now()
+	inv, err := a.engine.Revalidate(ctx, canon, tags, mode)
+	if err == nil {
+		page.MarkWrite(ctx, at)
+	}
+	return inv, err
+}
+
+// appKey finds the App in a request's context, for revalidation and assets
+// from plain handlers.
+type appKey struct{}
+
+// defaultApp is the app Main started; FromContext falls back to it.
+var defaultApp atomic.Pointer[App]
+
+// FromContext returns the App serving the request or rendering the page ctx
+// belongs to, else the one Main started, else nil.
+func FromContext(ctx context.Context) *App {
+	if a, ok := ctx.Value(appKey{}).(*App); ok {
+		return a
+	}
+	return defaultApp.Load()
+}

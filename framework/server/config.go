@@ -1,0 +1,175 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goxweb/gox/framework/cache"
+	"github.com/goxweb/gox/framework/cache/sqlite"
+	"github.com/goxweb/gox/framework/isr"
+	"github.com/goxweb/gox/internal/wire"
+)
+
+// Config configures an App. Main fills it from the environment
+// (ConfigFromEnv); zero values take the defaults named.
+type Config struct {
+	// Store is the page cache (Main opens SQLite at .gox/cache.db).
+	Store cache.Store
+	// BuildID names the build; entries of other builds regenerate.
+	BuildID string
+	// Dev renders every page fresh on every request (X-Gox-Cache: DEV).
+	Dev bool
+	// RevalidateToken enables POST /_gox/revalidate and the
+	// x-prerender-revalidate header; empty disables both.
+	RevalidateToken string
+	// DraftSecret enables draft mode at /_gox/draft; empty disables it.
+	DraftSecret string
+	// Origin is the canonical origin ("https://shop.example") used for
+	// absolute URLs and as the Host of cached renders.
+	Origin string
+	// AllowedOrigins may post server actions besides the request's own
+	// and Origin.
+	AllowedOrigins []string
+	// TrustedProxies are the peers whose X-Forwarded-Host and
+	// X-Forwarded-Proto the action origin check believes; from anyone else
+	// those headers are ignored, so a client cannot claim another origin.
+	TrustedProxies []netip.Prefix
+	// ReadTimeout bounds reading a whole request, body included, in Serve
+	// (default 30 s), so a client trickling a body cannot hold a
+	// connection open.
+	ReadTimeout time.Duration
+	// Engine tunes the ISR engine; Store, BuildID and Logger are set by
+	// the App.
+	Engine isr.Options
+	// AssetsDir, in development, makes pages link development asset names
+	// (app.css rather than app-<hash>.css); gox dev bundles this folder
+	// and answers the asset requests itself.
+	AssetsDir string
+	// StaticDir, in development, serves static files from this folder on
+	// disk instead of Routes.Static, so new and edited files show at once.
+	StaticDir string
+	// MaxActionBytes bounds an action's request body (default 10 MiB).
+	MaxActionBytes int64
+	// Logger receives the app's logs (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// buildID is set at link time by gox build (wire.BuildIDSymbol).
+var buildID string
+
+// ConfigFromEnv reads an App's configuration from the environment:
+// GOX_DEV, GOX_BUILD_ID, GOX_REVALIDATE_TOKEN, GOX_DRAFT_SECRET,
+// GOX_ORIGIN, GOX_ALLOWED_ORIGINS (comma-separated), GOX_TRUSTED_PROXIES
+// (comma-separated IP addresses or CIDR prefixes), GOX_READ_TIMEOUT (a
+// duration such as 30s), GOX_ASSETS_DIR and GOX_STATIC_DIR. Errors carry a
+// hint on their second line.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	cfg := Config{
+		Dev:             getenv(wire.EnvDev) == "1",
+		BuildID:         envOr(getenv, wire.EnvBuildID, buildID),
+		RevalidateToken: getenv(wire.EnvRevalidateToken),
+		DraftSecret:     getenv(wire.EnvDraftSecret),
+		Origin:          strings.TrimSuffix(getenv(wire.EnvOrigin), "/"),
+		AssetsDir:       getenv(wire.EnvAssetsDir),
+		StaticDir:       getenv(wire.EnvStaticDir),
+	}
+	if cfg.BuildID == "" {
+		cfg.BuildID = "dev"
+	}
+	var err error
+	if cfg.RevalidateToken != "" && cfg.RevalidateToken == cfg.DraftSecret {
+		return Config{}, errors.New(wire.EnvRevalidateToken + " and " + wire.EnvDraftSecret + " are the same\nhint: use two different secrets, so a draft link can never revalidate")
+	}
+	if v := getenv(wire.EnvAllowedOrigins); v != "" {
+		for o := range strings.SplitSeq(v, ",") {
+			cfg.AllowedOrigins = append(cfg.AllowedOrigins, strings.TrimSpace(o))
+		}
+	}
+	if cfg.TrustedProxies, err = parsePrefixes(getenv(wire.EnvTrustedProxies)); err != nil {
+		return Config{}, fmt.Errorf("%s: %w\nhint: list your proxies' addresses, e.g. %s=10.0.0.0/8,127.0.0.1", wire.EnvTrustedProxies, err, wire.EnvTrustedProxies)
+	}
+	if v := getenv(wire.EnvReadTimeout); v != "" {
+		if cfg.ReadTimeout, err = time.ParseDuration(v); err != nil || cfg.ReadTimeout <= 0 {
+			return Config{}, fmt.Errorf("%s: %q is not a positive duration\nhint: write it like 30s or 2m", wire.EnvReadTimeout, v)
+		}
+	}
+	return cfg, nil
+}
+
+// parsePrefixes parses comma-separated IP addresses and CIDR prefixes; an
+// address stands for itself alone.
+func parsePrefixes(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for s := range strings.SplitSeq(v, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if addr, err := netip.ParseAddr(s); err == nil {
+			addr = addr.Unmap()
+			out = append(out, netip.PrefixFrom(addr, addr.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an IP address or CIDR prefix", s)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+func envOr(getenv func(string) string, name, def string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// StoreOptionsFromEnv reads the cache's bounds: GOX_CACHE_MAX_ENTRIES,
+// GOX_CACHE_MAX_BYTES, their _PER_ROUTE forms and GOX_CACHE_MEMORY_BYTES.
+// Unset reads as 0, which sqlite.Open turns into its default; -1 means no
+// bound.
+func StoreOptionsFromEnv(getenv func(string) string) (sqlite.Options, error) {
+	var o sqlite.Options
+	var entries, routeEntries int64
+	for _, v := range []struct {
+		name string
+		dst  *int64
+	}{
+		{wire.EnvCacheMaxEntries, &entries},
+		{wire.EnvCacheMaxBytes, &o.MaxBytes},
+		{wire.EnvCacheRouteEntries, &routeEntries},
+		{wire.EnvCacheRouteBytes, &o.MaxBytesPerRoute},
+		{wire.EnvCacheMemoryBytes, &o.MemoryBytes},
+	} {
+		s := getenv(v.name)
+		if s == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < -1 {
+			return sqlite.Options{}, fmt.Errorf("%s: %q is not a number of at least -1\nhint: give a whole number, or -1 for no bound", v.name, s)
+		}
+		*v.dst = n
+	}
+	o.MaxEntries, o.MaxEntriesPerRoute = int(entries), int(routeEntries)
+	return o, nil
+}
+
+// newLogger logs text to w, or JSON with GOX_LOG=json.
+func newLogger(getenv func(string) string, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if getenv(wire.EnvLogLevel) == "debug" {
+		opts.Level = slog.LevelDebug
+	}
+	if getenv(wire.EnvLog) == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

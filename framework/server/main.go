@@ -1,0 +1,84 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/goxweb/gox/framework/cache/sqlite"
+	"github.com/goxweb/gox/framework/page"
+	"github.com/goxweb/gox/internal/wire"
+)
+
+// Main is an app's main function with its inputs and outputs explicit: it
+// returns the exit code. With no arguments it serves on HOST:PORT (default
+// :3000) from the SQLite cache at GOX_CACHE (default .gox/cache.db) until
+// ctx is done or the process gets SIGINT or SIGTERM; with "prerender" it
+// renders every static page into the cache, prints a wire.Prerendered line
+// for each, and exits. Usage errors exit 64.
+func Main(ctx context.Context, routes page.Routes, args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	getenv := os.Getenv
+	log := newLogger(getenv, stderr)
+	mode := "serve"
+	if len(args) > 0 {
+		mode = args[0]
+	}
+	if mode != "serve" && mode != wire.PrerenderCommand {
+		fmt.Fprintf(stderr, "unknown command %q\nhint: run with no arguments to serve, or %q to fill the cache\n", mode, wire.PrerenderCommand)
+		return 64
+	}
+	cfg, err := ConfigFromEnv(getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return 64
+	}
+	cfg.Logger = log
+	path := envOr(getenv, wire.EnvCache, wire.DefaultCache)
+	opts, err := StoreOptionsFromEnv(getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return 64
+	}
+	opts.Logger = log
+	store, err := sqlite.Open(path, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "open cache %s: %v\nhint: is another program holding the file, or is the folder read-only?\n", path, err)
+		return 1
+	}
+	defer store.Close()
+	cfg.Store = store
+	app, err := New(routes, cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return 1
+	}
+	defer app.Close()
+	defaultApp.Store(app)
+	if mode == wire.PrerenderCommand {
+		return prerender(ctx, app, stdout, stderr)
+	}
+	addr := net.JoinHostPort(getenv(wire.EnvHost), envOr(getenv, wire.EnvPort, wire.DefaultPort))
+	if err := app.ListenAndServe(ctx, addr); err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// prerender fills the cache, printing one JSON line per page for gox build.
+func prerender(ctx context.Context, app *App, stdout, stderr io.Writer) int {
+	enc := json.NewEncoder(stdout)
+	_, err := app.Prerender(ctx, 0, func(p wire.Prerendered) { _ = enc.Encode(p) })
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return 1
+	}
+	return 0
+}

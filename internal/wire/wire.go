@@ -1,0 +1,67 @@
+// Package wire is what the gox command and a gox app say to each other: the
+// names of the GOX_* environment variables, the JSON lines of prerender
+// mode and the body of a revalidation request and its answer. Both sides
+// import it, so a name or a field is written once.
+package wire
+
+// The environment variables a gox app reads. docs/cli.md documents each.
+const (
+	EnvCache              = "GOX_CACHE"
+	EnvCacheMaxEntries    = "GOX_CACHE_MAX_ENTRIES"
+	EnvCacheMaxBytes      = "GOX_CACHE_MAX_BYTES"
+	EnvCacheRouteEntries  = "GOX_CACHE_MAX_ENTRIES_PER_ROUTE"
+	EnvCacheRouteBytes    = "GOX_CACHE_MAX_BYTES_PER_ROUTE"
+	EnvCacheMemoryBytes   = "GOX_CACHE_MEMORY_BYTES"
+	EnvDev                = "GOX_DEV"
+	EnvBuildID            = "GOX_BUILD_ID"
+	EnvRevalidateToken    = "GOX_REVALIDATE_TOKEN"
+	EnvDraftSecret        = "GOX_DRAFT_SECRET"
+	EnvOrigin             = "GOX_ORIGIN"
+	EnvAllowedOrigins     = "GOX_ALLOWED_ORIGINS"
+	EnvTrustedProxies     = "GOX_TRUSTED_PROXIES"
+	EnvReadTimeout        = "GOX_READ_TIMEOUT"
+	EnvAssetsDir          = "GOX_ASSETS_DIR"
+	EnvStaticDir          = "GOX_STATIC_DIR"
+	EnvLog                = "GOX_LOG"
+	EnvLogLevel           = "GOX_LOG_LEVEL"
+	EnvHost, EnvPort      = "HOST", "PORT"
+	DefaultCache          = ".gox/cache.db"
+	DefaultPort           = "3000"
+	PrerenderCommand      = "prerender"
+	RevalidatePath        = "/_gox/revalidate"
+	BuildIDSymbol         = "github.com/goxweb/gox/framework/server.buildID"
+	ModeStale, ModeExpire = "stale", "expire"
+)
+
+// Prerendered is one line of an app's prerender mode on stdout: one page
+// rendered into the cache, and how far the whole run is.
+type Prerendered struct {
+	Done   int    `json:"done"`
+	Total  int    `json:"total"`
+	Route  string `json:"route"`
+	Path   string `json:"path"`
+	Status int    `json:"status"`
+	Bytes  int    `json:"bytes"`
+}
+
+// RevalidateRequest is the JSON body of POST /_gox/revalidate.
+type RevalidateRequest struct {
+	Paths []string `json:"paths,omitempty"`
+	Tags  []string `json:"tags,omitempty"`
+	// Mode is ModeStale (the default) or ModeExpire.
+	Mode string `json:"mode,omitempty"`
+}
+
+// RevalidateResponse answers a revalidation: how many paths and tags were
+// stamped and how many cached entries they cover.
+type RevalidateResponse struct {
+	Paths   int    `json:"paths"`
+	Tags    int    `json:"tags"`
+	Entries int    `json:"entries"`
+	Mode    string `json:"mode"`
+}
+
+// RevalidateRefusal is the JSON body of a refused revalidation.
+type RevalidateRefusal struct {
+	Error string `json:"error"`
+}
