@@ -47,6 +47,10 @@ type Options struct {
 	// RecentKeys bounds how many recently requested keys are remembered
 	// for eager regeneration (default 10,000).
 	RecentKeys int
+	// Encode prepares a new render's entry before it is stored, the first
+	// time its bytes are seen: the server's sets the ETag and the
+	// precompressed bodies (httpcache.Encode). Nil stores the body alone.
+	Encode func(*cache.Entry)
 	// FlushInterval is how often counters are persisted (default 5 s).
 	FlushInterval time.Duration
 	// Logger receives the engine's logs (default slog.Default()).

@@ -18,7 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
+	"strings"
 	"time"
 )
 
@@ -45,13 +45,20 @@ var (
 	ErrClosed = errors.New("isr: engine closed")
 )
 
+// Statuses a render may store: a page, or a deliberate not-found page.
+const (
+	statusOK       = 200
+	statusNotFound = 404
+)
+
 // Result is what a render produces.
 type Result struct {
 	// Status is 200, or 404 for a deliberate not-found page.
 	Status int
-	// Header is stored and replayed with the page (Content-Type and the
-	// like). Set-Cookie makes the result not storable.
-	Header http.Header
+	// Header is an http.Header stored and replayed with the page
+	// (Content-Type and the like). Set-Cookie makes the result not
+	// storable.
+	Header map[string][]string
 	// Body is the complete page.
 	Body []byte
 	// Tags are the data the page depends on.
@@ -84,12 +91,22 @@ type Job struct {
 // storable reports why r may not be stored, or nil.
 func (r *Result) storable() error {
 	switch {
-	case r.Status != http.StatusOK && r.Status != http.StatusNotFound:
+	case r.Status != statusOK && r.Status != statusNotFound:
 		return fmt.Errorf("%w: status %d", ErrNotStorable, r.Status)
 	case len(r.Body) == 0:
 		return fmt.Errorf("%w: empty body", ErrNotStorable)
-	case r.Header.Get("Set-Cookie") != "":
+	case setsCookie(r.Header):
 		return fmt.Errorf("%w: response sets a cookie", ErrNotStorable)
 	}
 	return nil
+}
+
+// setsCookie reports whether header has a Set-Cookie, however spelled.
+func setsCookie(header map[string][]string) bool {
+	for k, v := range header {
+		if len(v) > 0 && strings.EqualFold(k, "Set-Cookie") {
+			return true
+		}
+	}
+	return false
 }

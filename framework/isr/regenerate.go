@@ -3,10 +3,8 @@ package isr
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/cespare/xxhash/v2"
@@ -38,7 +36,9 @@ func (e *Engine) regenerate(job Job, prev *cache.Entry) (*cache.Entry, error) {
 		}
 		return ent, nil
 	}
-	compress(ent)
+	if e.opts.Encode != nil {
+		e.opts.Encode(ent)
+	}
 	if err := e.store.Put(ctx, ent); err != nil {
 		// The page is good; serve it even though it could not be kept.
 		e.log.Error("isr store failed", "key", job.Key, "err", err)
@@ -83,24 +83,16 @@ func (e *Engine) render(job Job) (Result, error) {
 func (e *Engine) entry(job Job, res Result, start time.Time, prev *cache.Entry) *cache.Entry {
 	sum := xxhash.Sum64(res.Body)
 	revalidate := res.Revalidate
-	if res.Status == http.StatusNotFound {
+	if res.Status == statusNotFound {
 		revalidate = e.opts.NotFoundRevalidate
 	}
-	etag := `"` + strconv.FormatUint(sum, 36) + `"`
-	// The stored header carries the ETag, so serving copies it as is.
-	header := res.Header.Clone()
-	if header == nil {
-		header = http.Header{}
-	}
-	header["Etag"] = []string{etag}
 	ent := &cache.Entry{
 		Key:         job.Key,
 		Route:       job.Route.Name,
 		Status:      res.Status,
-		Header:      header,
+		Header:      res.Header,
 		Body:        res.Body,
 		Sum:         sum,
-		ETag:        etag,
 		GeneratedAt: start,
 		Tags:        res.Tags,
 		BuildID:     e.opts.BuildID,
@@ -109,7 +101,8 @@ func (e *Engine) entry(job Job, res Result, start time.Time, prev *cache.Entry) 
 		ent.FreshUntil = start.Add(revalidate)
 	}
 	if prev != nil && prev.Sum == sum {
-		ent.Gzip, ent.Brotli = prev.Gzip, prev.Brotli
+		// The same bytes: what Encode made of them is stored already.
+		ent.Header, ent.ETag, ent.Gzip, ent.Brotli = prev.Header, prev.ETag, prev.Gzip, prev.Brotli
 	}
 	return ent
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/goxweb/gox/framework/action"
+	"github.com/goxweb/gox/framework/httpcache"
 	"github.com/goxweb/gox/framework/page"
 	"github.com/goxweb/gox/framework/route"
 	"github.com/goxweb/gox/internal/httperr"
@@ -67,7 +68,7 @@ func (a *App) serveAction(c echo.Context) error {
 	defer cancel()
 	ac := page.NewActionCtx(ctx, params, r, form)
 	err = fn(ac)
-	w.Header()["Cache-Control"] = noStore
+	w.Header()["Cache-Control"] = httpcache.NoStore
 	if at := page.LastWrite(ac); !at.IsZero() {
 		http.SetCookie(w, a.rywCookie(at, r.TLS != nil))
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/goxweb/gox/framework/assets"
 	"github.com/goxweb/gox/framework/cache"
+	"github.com/goxweb/gox/framework/httpcache"
 	"github.com/goxweb/gox/framework/isr"
 	"github.com/goxweb/gox/framework/page"
 	"github.com/goxweb/gox/framework/revalidate"
@@ -66,6 +67,7 @@ func New(routes page.Routes, cfg Config) (*App, error) {
 	}
 	eopts := cfg.Engine
 	eopts.Store, eopts.BuildID, eopts.Resolve, eopts.Logger = cfg.Store, a.cfg.BuildID, a.resolve, cfg.Logger
+	eopts.Encode = httpcache.Encode
 	eng, err := isr.New(eopts)
 	if err != nil {
 		return nil, fmt.Errorf("gox: %w", err)

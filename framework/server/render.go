@@ -7,12 +7,12 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/a-h/templ"
 
+	"github.com/goxweb/gox/framework/httpcache"
 	"github.com/goxweb/gox/framework/isr"
 	"github.com/goxweb/gox/framework/page"
 	"github.com/goxweb/gox/framework/render"
@@ -20,9 +20,9 @@ import (
 
 // pageRoute is a Page prepared for serving.
 type pageRoute struct {
-	page         *page.Page
-	job          isr.Job  // Route and Render; Key set per request
-	cacheControl []string // Cache-Control of cached responses
+	page   *page.Page
+	job    isr.Job // Route and Render; Key set per request
+	policy *httpcache.Policy
 }
 
 func (a *App) newPageRoute(p *page.Page) (*pageRoute, error) {
@@ -31,7 +31,7 @@ func (a *App) newPageRoute(p *page.Page) (*pageRoute, error) {
 	}
 	pr := &pageRoute{page: p}
 	pr.job = isr.Job{Route: a.engine.Route(p.Pattern), Render: a.renderFunc(pr)}
-	pr.cacheControl = []string{cacheControl(p.Revalidate)}
+	pr.policy = httpcache.NewPolicy(p.Revalidate)
 	return pr, nil
 }
 
@@ -57,16 +57,6 @@ const notFoundKey = "/_gox/not-found"
 
 // renderTimeout bounds a dynamic render, which runs outside the engine.
 const renderTimeout = 30 * time.Second
-
-// cacheControl tells CDNs how long they may keep a page; browsers always
-// revalidate, so an on-demand revalidation reaches them at once.
-func cacheControl(revalidate time.Duration) string {
-	if revalidate <= 0 {
-		return "public, max-age=0, s-maxage=31536000"
-	}
-	s := int64(revalidate / time.Second)
-	return "public, max-age=0, s-maxage=" + strconv.FormatInt(max(s, 1), 10) + ", stale-while-revalidate=31536000"
-}
 
 var htmlHeader = http.Header{"Content-Type": {"text/html; charset=utf-8"}}
 

@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/goxweb/gox/framework/cache"
+	"github.com/goxweb/gox/framework/httpcache"
 	"github.com/goxweb/gox/framework/isr"
 	"github.com/goxweb/gox/framework/page"
 	"github.com/goxweb/gox/framework/render"
@@ -19,22 +16,14 @@ import (
 	"github.com/goxweb/gox/internal/httperr"
 )
 
-// Header values shared by every response; never appended to.
-var (
-	stateHeader = map[isr.State][]string{
-		isr.Hit: {"HIT"}, isr.Stale: {"STALE"}, isr.Miss: {"MISS"}, isr.Expired: {"EXPIRED"},
-	}
-	varyEncoding = []string{"Accept-Encoding"}
-	encBrotli    = []string{"br"}
-	encGzip      = []string{"gzip"}
-	noStore      = []string{"private, no-store"}
-	// securityHeaders go on every page, whether rendered now or cached.
-	securityHeaders = http.Header{
-		"X-Content-Type-Options": {"nosniff"},
-		"Referrer-Policy":        {"strict-origin-when-cross-origin"},
-		"X-Frame-Options":        {"SAMEORIGIN"},
-	}
-)
+// stateHeader holds the X-Gox-Cache values of cached responses, shared
+// and never appended to.
+var stateHeader = map[isr.State][]string{
+	isr.Hit: {"HIT"}, isr.Stale: {"STALE"}, isr.Miss: {"MISS"}, isr.Expired: {"EXPIRED"},
+}
+
+// revalidated is the X-Gox-Cache of a page rendered for x-prerender-revalidate.
+var revalidated = []string{"REVALIDATED"}
 
 // servePage answers every URL that is not a handler, an asset or a
 // reserved /_gox/ endpoint.
@@ -105,7 +94,7 @@ func (a *App) servePrerender(w http.ResponseWriter, r *http.Request, pr *pageRou
 		a.writeError(w, r, pr, err)
 		return
 	}
-	a.writeEntry(w, r, pr, ent, "REVALIDATED")
+	pr.policy.Write(w, r, ent, revalidated)
 }
 
 // bypass returns the X-Gox-Cache state of a request that must not use the
@@ -130,59 +119,7 @@ func (a *App) serveCached(w http.ResponseWriter, r *http.Request, pr *pageRoute,
 		a.writeError(w, r, pr, err)
 		return
 	}
-	a.writeEntry(w, r, pr, ent, state)
-}
-
-// writeEntry writes a cached entry: its stored headers and the body in the
-// best encoding the client accepts, or 304.
-func (a *App) writeEntry(w http.ResponseWriter, r *http.Request, pr *pageRoute, ent *cache.Entry, state isr.State) {
-	h := w.Header()
-	for k, v := range ent.Header {
-		h[k] = v
-	}
-	for k, v := range securityHeaders {
-		h[k] = v
-	}
-	if v, ok := stateHeader[state]; ok {
-		h["X-Gox-Cache"] = v
-	} else {
-		h["X-Gox-Cache"] = []string{string(state)}
-	}
-	h["Vary"] = varyEncoding
-	if ent.Status == http.StatusOK {
-		h["Cache-Control"] = pr.cacheControl
-	} else {
-		h["Cache-Control"] = notFoundControl(ent)
-	}
-	if age := time.Since(ent.GeneratedAt); age >= time.Second {
-		h["Age"] = []string{strconv.FormatInt(int64(age/time.Second), 10)}
-	}
-	if ent.Status == http.StatusOK && etagMatch(r.Header.Get("If-None-Match"), ent.ETag) {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	body := ent.Body
-	if ae := r.Header.Get("Accept-Encoding"); ae != "" {
-		switch {
-		case ent.Brotli != nil && acceptsEncoding(ae, "br"):
-			body, h["Content-Encoding"] = ent.Brotli, encBrotli
-		case ent.Gzip != nil && acceptsEncoding(ae, "gzip"):
-			body, h["Content-Encoding"] = ent.Gzip, encGzip
-		}
-	}
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
-	w.WriteHeader(ent.Status)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(body)
-	}
-}
-
-// notFoundControl lets CDNs keep a cached 404 only as long as it stays
-// fresh here (isr.Options.NotFoundRevalidate), so that a page created
-// meanwhile is not hidden by a CDN's copy for longer.
-func notFoundControl(ent *cache.Entry) []string {
-	s := int64(ent.FreshUntil.Sub(ent.GeneratedAt) / time.Second)
-	return []string{"public, max-age=0, s-maxage=" + strconv.FormatInt(max(s, 1), 10)}
+	pr.policy.Write(w, r, ent, stateHeader[state])
 }
 
 // serveUncached renders pr for this request alone: dynamic pages, dev mode
@@ -201,25 +138,14 @@ func (a *App) serveUncached(w http.ResponseWriter, r *http.Request, pr *pageRout
 
 // writeHTML writes an uncached page.
 func (a *App) writeHTML(w http.ResponseWriter, r *http.Request, status int, body []byte, state string) {
-	h := w.Header()
-	for k, v := range securityHeaders {
-		h[k] = v
-	}
-	h["Content-Type"] = htmlHeader["Content-Type"]
-	h["Cache-Control"] = noStore
-	h.Set("X-Gox-Cache", state)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(body)
-	}
+	httpcache.WriteUncached(w, r, status, body, state)
 }
 
 // writeError answers a render that failed with no last good page: a
 // redirect, or the nearest error page, never cached.
 func (a *App) writeError(w http.ResponseWriter, r *http.Request, pr *pageRoute, err error) {
 	if re, ok := errors.AsType[*httperr.Error](err); ok && re.Location != "" {
-		w.Header()["Cache-Control"] = noStore
+		w.Header()["Cache-Control"] = httpcache.NoStore
 		http.Redirect(w, r, re.Location, re.Code)
 		return
 	}
@@ -258,36 +184,4 @@ func (a *App) isStaticKey(ctx context.Context, pr *pageRoute, path string) bool 
 		return false
 	}
 	return keys[path]
-}
-
-// acceptsEncoding reports whether the Accept-Encoding value ae accepts enc
-// (present, and not with q=0).
-func acceptsEncoding(ae, enc string) bool {
-	for ae != "" {
-		var part string
-		part, ae, _ = strings.Cut(ae, ",")
-		name, params, _ := strings.Cut(part, ";")
-		if !strings.EqualFold(strings.TrimSpace(name), enc) {
-			continue
-		}
-		q := strings.ReplaceAll(params, " ", "")
-		return !strings.HasPrefix(q, "q=0") || strings.HasPrefix(q, "q=0.") && strings.Trim(q[4:], "0") != ""
-	}
-	return false
-}
-
-// etagMatch reports whether the If-None-Match value inm matches etag.
-func etagMatch(inm, etag string) bool {
-	if inm == "" {
-		return false
-	}
-	for inm != "" {
-		var t string
-		t, inm, _ = strings.Cut(inm, ",")
-		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-		if t == "*" || t == etag {
-			return true
-		}
-	}
-	return false
 }

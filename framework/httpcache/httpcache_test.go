@@ -1,0 +1,121 @@
+package httpcache_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/andybalholm/brotli"
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/goxweb/gox/framework/cache"
+	"github.com/goxweb/gox/framework/httpcache"
+)
+
+func entry(body string, status int) *cache.Entry {
+	e := &cache.Entry{
+		Key: "/p", Status: status, Body: []byte(body), Sum: xxhash.Sum64String(body),
+		Header:      http.Header{"Content-Type": {"text/html; charset=utf-8"}},
+		GeneratedAt: time.Now().Add(-90 * time.Second),
+	}
+	e.FreshUntil = e.GeneratedAt.Add(time.Minute)
+	return e
+}
+
+func TestEncode(t *testing.T) {
+	t.Parallel()
+	big := strings.Repeat("<p>a line of a page</p>\n", 200)
+	e := entry(big, 200)
+	header := e.Header
+	httpcache.Encode(e)
+	if e.ETag == "" || http.Header(e.Header).Get("Etag") != e.ETag {
+		t.Fatalf("ETag %q, header %q", e.ETag, http.Header(e.Header).Get("Etag"))
+	}
+	if header.Get("Etag") != "" {
+		t.Fatal("Encode modified the render's header in place")
+	}
+	gz, err := gzip.NewReader(bytes.NewReader(e.Gzip))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, r := range map[string]io.Reader{"gzip": gz, "brotli": brotli.NewReader(bytes.NewReader(e.Brotli))} {
+		if got, err := io.ReadAll(r); err != nil || string(got) != big {
+			t.Fatalf("%s body does not decode to the page: %v", name, err)
+		}
+	}
+	small := entry("<p>hi</p>", 200)
+	httpcache.Encode(small)
+	if small.Gzip != nil || small.Brotli != nil || small.ETag == "" {
+		t.Fatalf("small body: gzip %d, brotli %d bytes, ETag %q; want none, none, set", len(small.Gzip), len(small.Brotli), small.ETag)
+	}
+	again := entry(big, 200)
+	httpcache.Encode(again)
+	if again.ETag != e.ETag {
+		t.Fatalf("one body, two ETags: %s, %s", e.ETag, again.ETag)
+	}
+}
+
+func TestPolicyWrite(t *testing.T) {
+	t.Parallel()
+	big := strings.Repeat("x", 4096)
+	page := entry(big, 200)
+	httpcache.Encode(page)
+	notFound := entry("<p>nothing here</p>", 404)
+	httpcache.Encode(notFound)
+	policy := httpcache.NewPolicy(10 * time.Minute)
+	tests := []struct {
+		name      string
+		e         *cache.Entry
+		method    string
+		header    http.Header
+		status    int
+		encoding  string
+		bodyLen   int
+		cacheCtrl string
+	}{
+		{"identity", page, "GET", nil, 200, "", len(big), "public, max-age=0, s-maxage=600, stale-while-revalidate=31536000"},
+		{"brotli", page, "GET", http.Header{"Accept-Encoding": {"gzip, br"}}, 200, "br", len(page.Brotli), ""},
+		{"gzip", page, "GET", http.Header{"Accept-Encoding": {"gzip, br;q=0"}}, 200, "gzip", len(page.Gzip), ""},
+		{"not modified", page, "GET", http.Header{"If-None-Match": {page.ETag}}, 304, "", 0, ""},
+		{"head", page, "HEAD", nil, 200, "", 0, ""},
+		{"not found", notFound, "GET", http.Header{"If-None-Match": {notFound.ETag}}, 404, "", len(notFound.Body), "public, max-age=0, s-maxage=60"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequest(tt.method, "/p", nil)
+			for k, v := range tt.header {
+				r.Header[k] = v
+			}
+			w := httptest.NewRecorder()
+			policy.Write(w, r, tt.e, []string{"HIT"})
+			got := w.Result()
+			if got.StatusCode != tt.status || got.Header.Get("Content-Encoding") != tt.encoding || w.Body.Len() != tt.bodyLen {
+				t.Fatalf("got %d %q %d bytes, want %d %q %d bytes", got.StatusCode, got.Header.Get("Content-Encoding"), w.Body.Len(), tt.status, tt.encoding, tt.bodyLen)
+			}
+			for k, want := range map[string]string{"X-Gox-Cache": "HIT", "Vary": "Accept-Encoding", "Age": "90", "X-Content-Type-Options": "nosniff", "Etag": tt.e.ETag} {
+				if got := got.Header.Get(k); got != want {
+					t.Errorf("%s = %q, want %q", k, got, want)
+				}
+			}
+			if tt.cacheCtrl != "" && got.Header.Get("Cache-Control") != tt.cacheCtrl {
+				t.Errorf("Cache-Control = %q, want %q", got.Header.Get("Cache-Control"), tt.cacheCtrl)
+			}
+		})
+	}
+}
+
+func TestWriteUncached(t *testing.T) {
+	t.Parallel()
+	w := httptest.NewRecorder()
+	httpcache.WriteUncached(w, httptest.NewRequest("GET", "/p", nil), 422, []byte("<p>fix it</p>"), "ACTION")
+	got := w.Result()
+	if got.StatusCode != 422 || got.Header.Get("Cache-Control") != "private, no-store" || got.Header.Get("X-Frame-Options") != "SAMEORIGIN" || w.Body.String() != "<p>fix it</p>" {
+		t.Fatalf("got %d %q %q", got.StatusCode, got.Header.Get("Cache-Control"), w.Body.String())
+	}
+}
