@@ -50,9 +50,9 @@ type Config struct {
 	// Engine tunes the ISR engine; Store, BuildID and Resolve are set by
 	// the App.
 	Engine isr.Options
-	// AssetsDir, in development, bundles assets from this folder on disk
-	// for every asset request (esbuild rebuilds only what changed),
-	// instead of Routes.Assets once; pages link development names.
+	// AssetsDir, in development, is the assets folder gox dev bundles and
+	// serves itself: pages link development names (app.js) and the app
+	// serves nothing under /_gox/assets/.
 	AssetsDir string
 	// StaticDir, in development, serves static files from this folder on
 	// disk instead of Routes.Static, so new and edited files show at once.
@@ -76,8 +76,6 @@ type App struct {
 	static   staticKeySets
 	ryw      rywSigner
 	assets   *assets.Bundle // nil without assets
-	// devAssets bundles Config.AssetsDir per request in development.
-	devAssets *assets.Builder
 	// devStatic finds a static file on disk in development.
 	devStatic func(path string) http.Handler
 }
@@ -157,9 +155,6 @@ func (a *App) Engine() *isr.Engine { return a.engine }
 
 // Close stops background regeneration and persists counters.
 func (a *App) Close() error {
-	if a.devAssets != nil {
-		a.devAssets.Close()
-	}
 	return a.engine.Close()
 }
 

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/goxweb/gox/cli/gen"
 )
 
 // buildID digests every source of the app (Go, templ, assets, static
@@ -57,10 +59,11 @@ func buildID(dir string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil))[:12], nil
 }
 
-// compile builds the app's main package into out, stamping the build id.
+// compile builds the app's main package into out, stamping the build id,
+// with the tag that embeds the assets' bundle (gox_bundle.go).
 func compile(ctx context.Context, dir, out, id string, stderr io.Writer) error {
 	ldflags := "-s -w -X github.com/goxweb/gox/framework.buildID=" + id
-	cmd := exec.CommandContext(ctx, "go", "build", "-ldflags", ldflags, "-o", out, ".")
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", gen.BundleTag, "-ldflags", ldflags, "-o", out, ".")
 	cmd.Dir = dir
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
