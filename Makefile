@@ -44,13 +44,15 @@ race: modules chromium
 
 APPS := $(patsubst %/main.go,%,$(wildcard examples/*/main.go)) cli/buildcmd/testdata/bigapp
 
-generate: ## Regenerate templ code, and each app's gox_routes.go.
+generate: ## Regenerate templ code, and each app's gox_routes.go and gox_bundle.go.
 	$(GO) tool templ generate -include-version=false -log-level error
 	@for d in $(APPS); do $(GO) run ./cli/gox generate --dir $$d >/dev/null || exit 1; done
 
 check-generated: ## Fail if generated code is out of date.
 	@$(MAKE) -s generate
-	@git diff --exit-code --stat -- '*_templ.go' '*gox_routes.go' || (echo "generated code is out of date: run make generate"; exit 1)
+	@git diff --exit-code --stat -- '*_templ.go' '*gox_routes.go' '*gox_bundle.go' || (echo "generated code is out of date: run make generate"; exit 1)
+	@new=$$(git ls-files --others --exclude-standard -- '*_templ.go' '*gox_routes.go' '*gox_bundle.go'); \
+		if [ -n "$$new" ]; then echo "$$new"; echo "generated code is not committed: git add it"; exit 1; fi
 
 BIGAPP := cli/buildcmd/testdata/bigapp
 

@@ -11,13 +11,14 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/goxweb/gox/cli/command"
 	"github.com/goxweb/gox/cli/gen"
 	"github.com/goxweb/gox/cli/routescmd"
-	"github.com/goxweb/gox/framework/assets"
+	"github.com/goxweb/gox/framework/assets/bundle"
 )
 
 // Command is gox build.
@@ -53,11 +54,8 @@ func run(ctx context.Context, env command.Env) error {
 	if err != nil {
 		return err
 	}
-	// The binary bundles its embedded assets with this same code when it
-	// starts: a broken asset fails here, with esbuild's file:line, rather
-	// than in a binary that cannot start.
-	if _, err := assets.Build(assets.Options{Dir: filepath.Join(abs, "assets"), Production: true}); err != nil {
-		return command.WithHint(err, "fix the asset named above; see docs/assets.md")
+	if err := bundleAssets(abs, table.Assets); err != nil {
+		return err
 	}
 	if err := compile(ctx, abs, binary, id, env.Stderr); err != nil {
 		return command.WithHint(err, "the compiler's messages are above")
@@ -83,5 +81,27 @@ func run(ctx context.Context, env command.Env) error {
 	rendering := time.Since(start) - compiled
 	fmt.Fprintf(env.Stdout, "\nbuilt %s (build %s) in %s; prerendered %d pages in %s\n",
 		out, id, compiled.Round(time.Millisecond), len(pages), rendering.Round(time.Millisecond))
+	return nil
+}
+
+// bundleAssets bundles the app's assets/ once, minified and named by
+// content hash, into .gox/bundle, which gox_bundle.go embeds in the
+// binary: the app serves it as is and bundles nothing when it starts. An
+// app without assets gets no bundle (and loses a stale one).
+func bundleAssets(dir string, hasAssets bool) error {
+	out := filepath.Join(dir, filepath.FromSlash(gen.BundleDir))
+	if !hasAssets {
+		if err := os.RemoveAll(out); err != nil {
+			return fmt.Errorf("assets: %w", err)
+		}
+		return nil
+	}
+	b, err := bundle.Build(bundle.Options{Dir: filepath.Join(dir, "assets"), Production: true})
+	if err != nil {
+		return command.WithHint(err, "fix the asset named above; see docs/assets.md")
+	}
+	if err := bundle.Write(b, out); err != nil {
+		return err
+	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/goxweb/gox/cli/gen"
 	"github.com/goxweb/gox/internal/wire"
 )
 
@@ -59,10 +60,11 @@ func buildID(dir string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil))[:12], nil
 }
 
-// compile builds the app's main package into out, stamping the build id.
+// compile builds the app's main package into out, stamping the build id,
+// with the tag that embeds the assets' bundle (gox_bundle.go).
 func compile(ctx context.Context, dir, out, id string, stderr io.Writer) error {
 	ldflags := "-s -w -X " + wire.BuildIDSymbol + "=" + id
-	cmd := exec.CommandContext(ctx, "go", "build", "-ldflags", ldflags, "-o", out, ".")
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", gen.BundleTag, "-ldflags", ldflags, "-o", out, ".")
 	cmd.Dir = dir
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/goxweb/gox/framework/assets"
+	"github.com/goxweb/gox/framework/assets/bundle"
 )
 
 // devAssets bundles the app's assets/ with one esbuild context for the
@@ -14,12 +15,12 @@ import (
 // what changed, not a Go build, and an esbuild error becomes the error
 // page while the last good files keep being served.
 type devAssets struct {
-	builder *assets.Builder
+	builder *bundle.Builder
 	handler atomic.Pointer[http.Handler]
 }
 
 func newDevAssets(dir string) (*devAssets, error) {
-	b, err := assets.NewBuilder(dir)
+	b, err := bundle.NewBuilder(dir)
 	if err != nil {
 		return nil, err
 	}

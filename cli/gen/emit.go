@@ -36,7 +36,7 @@ func (t *Table) Source() ([]byte, error) {
 	}
 	b.WriteString(")\n\n")
 	if t.Assets {
-		b.WriteString("// goxAssets is bundled by esbuild when the app starts.\n//\n//go:embed assets\nvar goxAssets embed.FS\n\n")
+		b.WriteString("// goxAssets is the assets/ folder, served as is; a binary built by gox\n// build serves their bundle instead (" + BundleFile + ").\n//\n//go:embed assets\nvar goxAssets embed.FS\n\n")
 	}
 	if t.Static {
 		b.WriteString("// goxStatic is served at the site's root.\n//\n//go:embed static\nvar goxStatic embed.FS\n\n")
@@ -76,6 +76,35 @@ func (t *Table) Source() ([]byte, error) {
 		return nil, fmt.Errorf("format %s: %w\n%s", OutputFile, err, b.Bytes())
 	}
 	return src, nil
+}
+
+// BundleSource returns the Go source of gox_bundle.go, which embeds the
+// bundle gox build writes to BundleDir in the binaries it builds (with
+// the build tag BundleTag), or nil when the app has no assets.
+func (t *Table) BundleSource() []byte {
+	if !t.Assets {
+		return nil
+	}
+	return []byte(Header + `
+//go:build ` + BundleTag + `
+
+package main
+
+import (
+	"embed"
+
+	"` + pagePath + `"
+)
+
+// goxBundle is assets/ as gox build bundled it: minified files named by
+// content hash, and their manifest. gox build compiles with -tags
+// ` + BundleTag + `; go build, go run and go test, without it, serve assets/ as is.
+//
+//go:embed all:` + BundleDir + `
+var goxBundle embed.FS
+
+func init() { routeTable.Assets = page.Sub(goxBundle, "` + BundleDir + `") }
+`)
 }
 
 func (t *Table) needsTempl() bool {

@@ -25,8 +25,20 @@ import (
 // OutputFile is the name of the generated route table.
 const OutputFile = "gox_routes.go"
 
+// BundleFile is the name of the generated file that embeds the bundle of
+// assets/ in binaries gox build compiles (see Table.BundleSource).
+const BundleFile = "gox_bundle.go"
+
+// BundleDir is the folder of an app gox build writes its assets' bundle
+// to, and BundleFile embeds.
+const BundleDir = ".gox/bundle"
+
+// BundleTag is the build tag that compiles BundleFile in.
+const BundleTag = "gox_bundle"
+
 // Generate runs templ generation, scans dir/routes and writes
-// dir/gox_routes.go when its content changed. It returns the table.
+// dir/gox_routes.go and dir/gox_bundle.go when their content changed. It
+// returns the table.
 func Generate(ctx context.Context, dir string) (*Table, error) {
 	if err := Templ(ctx, dir); err != nil {
 		return nil, err
@@ -41,20 +53,38 @@ func Generate(ctx context.Context, dir string) (*Table, error) {
 	return t, nil
 }
 
-// WriteFile writes the table to dir/gox_routes.go unless the file already
-// holds it (an unchanged file keeps go build's cache warm), and reports
-// whether it wrote.
+// WriteFile writes the table to dir/gox_routes.go, and dir/gox_bundle.go
+// when the app has assets (removing a stale one when it has none), unless
+// the files already hold that (an unchanged file keeps go build's cache
+// warm), and reports whether it wrote.
 func (t *Table) WriteFile(dir string) (changed bool, err error) {
 	src, err := t.Source()
 	if err != nil {
 		return false, err
 	}
-	out := filepath.Join(dir, OutputFile)
-	if old, err := os.ReadFile(out); err == nil && bytes.Equal(old, src) {
+	changed, err = writeIfChanged(filepath.Join(dir, OutputFile), src)
+	if err != nil {
+		return false, err
+	}
+	bundle := filepath.Join(dir, BundleFile)
+	if src := t.BundleSource(); src != nil {
+		c, err := writeIfChanged(bundle, src)
+		return changed || c, err
+	}
+	if err := os.Remove(bundle); err == nil {
+		changed = true
+	} else if !os.IsNotExist(err) {
+		return false, fmt.Errorf("remove %s: %w", BundleFile, err)
+	}
+	return changed, nil
+}
+
+func writeIfChanged(path string, src []byte) (bool, error) {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, src) {
 		return false, nil
 	}
-	if err := os.WriteFile(out, src, 0o644); err != nil {
-		return false, fmt.Errorf("write %s: %w", OutputFile, err)
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		return false, fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
 	return true, nil
 }

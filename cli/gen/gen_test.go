@@ -70,24 +70,44 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			dir := writeApp(t, ar)
-			var got, wantName string
+			got := map[string]string{} // want/NAME -> content
 			table, err := gen.Generate(context.Background(), dir)
 			if err != nil {
-				got, wantName = strings.ReplaceAll(err.Error(), dir, "$APP")+"\n", "want/error"
+				got["want/error"] = strings.ReplaceAll(err.Error(), dir, "$APP") + "\n"
 			} else {
-				b, err := os.ReadFile(filepath.Join(dir, gen.OutputFile))
-				if err != nil {
-					t.Fatal(err)
+				for _, name := range []string{gen.OutputFile, gen.BundleFile} {
+					b, err := os.ReadFile(filepath.Join(dir, name))
+					if os.IsNotExist(err) && name == gen.BundleFile {
+						continue
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					got["want/"+name] = string(b)
 				}
-				got, wantName = string(b), "want/"+gen.OutputFile
 				if len(table.Pages)+len(table.Handlers) == 0 {
 					t.Fatal("empty table")
 				}
-				// The generated table compiles with the app.
-				build := exec.Command("go", "build", "-o", os.DevNull, ".")
-				build.Dir = dir
-				if out, err := build.CombinedOutput(); err != nil {
-					t.Fatalf("generated code does not build: %v\n%s\n%s", err, out, got)
+				if _, ok := got["want/"+gen.BundleFile]; ok != table.Assets {
+					t.Fatalf("%s written: %v, app has assets: %v", gen.BundleFile, ok, table.Assets)
+				}
+				// The generated code compiles with the app, and with the
+				// tag gox build sets and a bundle in place.
+				builds := [][]string{{"go", "build", "-o", os.DevNull, "."}}
+				if table.Assets {
+					bundle := filepath.Join(dir, filepath.FromSlash(gen.BundleDir))
+					os.MkdirAll(bundle, 0o755)
+					if err := os.WriteFile(filepath.Join(bundle, ".manifest.json"), []byte("{}\n"), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					builds = append(builds, []string{"go", "build", "-tags", gen.BundleTag, "-o", os.DevNull, "."})
+				}
+				for _, args := range builds {
+					build := exec.Command(args[0], args[1:]...)
+					build.Dir = dir
+					if out, err := build.CombinedOutput(); err != nil {
+						t.Fatalf("%v: generated code does not build: %v\n%s\n%v", args, err, out, got)
+					}
 				}
 			}
 			if *update {
@@ -97,24 +117,25 @@ func TestGolden(t *testing.T) {
 						kept = append(kept, f)
 					}
 				}
-				ar.Files = append(kept, txtar.File{Name: wantName, Data: []byte(got)})
+				for _, name := range []string{"want/error", "want/" + gen.OutputFile, "want/" + gen.BundleFile} {
+					if data, ok := got[name]; ok {
+						kept = append(kept, txtar.File{Name: name, Data: []byte(data)})
+					}
+				}
+				ar.Files = kept
 				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
 					t.Fatal(err)
 				}
 				return
 			}
-			var want string
-			found := false
+			want := map[string]string{}
 			for _, f := range ar.Files {
-				if f.Name == wantName {
-					want, found = string(f.Data), true
+				if strings.HasPrefix(f.Name, "want/") {
+					want[f.Name] = string(f.Data)
 				}
 			}
-			if !found {
-				t.Fatalf("no %s in %s; got:\n%s", wantName, file, got)
-			}
 			if diff := cmp.Diff(want, got); diff != "" {
-				t.Fatalf("%s (-want +got):\n%s", wantName, diff)
+				t.Fatalf("generated files (-want +got):\n%s", diff)
 			}
 		})
 	}

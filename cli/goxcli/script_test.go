@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -55,6 +56,8 @@ func TestScripts(t *testing.T) {
 			"waitbody":   waitbody,
 			"edit":       edit,
 			"extract":    extract,
+			"readonly":   readonly,
+			"unchanged":  unchanged,
 		},
 	})
 }
@@ -171,4 +174,68 @@ func extract(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s has no match for %s", args[1], args[2])
 	}
 	ts.Setenv(args[0], m[1])
+}
+
+// trees holds what readonly saw of each folder, for unchanged.
+var trees sync.Map // script work dir + folder -> tree listing
+
+// readonly DIR makes DIR and everything below it read-only (restored when
+// the script ends) and notes every file's size, mode and time, for
+// unchanged: as root, where permissions stop nothing, a write still shows.
+func readonly(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: readonly DIR")
+	}
+	dir := ts.MkAbs(args[0])
+	listing, modes := tree(ts, dir)
+	trees.Store(ts.Getenv("WORK")+"\x00"+dir, listing)
+	ts.Defer(func() {
+		for p, m := range modes {
+			os.Chmod(p, m)
+		}
+	})
+	for p, m := range modes {
+		ts.Check(os.Chmod(p, m&^0o222))
+	}
+}
+
+// unchanged DIR fails if anything below DIR changed since readonly DIR.
+func unchanged(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: unchanged DIR")
+	}
+	dir := ts.MkAbs(args[0])
+	before, ok := trees.Load(ts.Getenv("WORK") + "\x00" + dir)
+	if !ok {
+		ts.Fatalf("unchanged %s without readonly %s", args[0], args[0])
+	}
+	now, _ := tree(ts, dir)
+	if now != before.(string) {
+		ts.Fatalf("%s changed:\nbefore:\n%s\nnow:\n%s", args[0], before, now)
+	}
+}
+
+// tree lists every file and folder below dir with its size and time (the
+// modes are returned apart, since readonly changes them).
+func tree(ts *testscript.TestScript, dir string) (string, map[string]os.FileMode) {
+	var b strings.Builder
+	modes := map[string]os.FileMode{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		modes[p] = info.Mode().Perm()
+		size := info.Size()
+		if d.IsDir() {
+			size = 0
+		}
+		fmt.Fprintf(&b, "%s %d %s\n", strings.TrimPrefix(p, dir), size, info.ModTime().Format(time.RFC3339Nano))
+		return nil
+	})
+	ts.Check(err)
+	return b.String(), modes
 }

@@ -13,7 +13,8 @@ import (
 	routes_products_id "github.com/goxweb/gox/examples/store/routes/products/id_"
 )
 
-// goxAssets is bundled by esbuild when the app starts.
+// goxAssets is the assets/ folder, served as is; a binary built by gox
+// build serves their bundle instead (gox_bundle.go).
 //
 //go:embed assets
 var goxAssets embed.FS

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base32"
 	"io"
 	"log/slog"
 	"net/http"
@@ -206,5 +208,40 @@ func TestSecondRequestIsAHit(t *testing.T) {
 				t.Errorf("stored tags = %q, want %q", got, tt.tags)
 			}
 		})
+	}
+}
+
+// TestUnbundledAssets runs the store as go test builds it, without gox
+// build's bundle: the page links assets/app.css under a name hashed from
+// its bytes, that URL serves the file as it is, and the app says once
+// that its assets are not bundled.
+func TestUnbundledAssets(t *testing.T) {
+	var logs strings.Builder
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cache.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := server.New(routeTable, server.Config{Store: st, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(app.Handler())
+	t.Cleanup(func() { srv.Close(); app.Close(); st.Close() })
+	if n := strings.Count(logs.String(), "assets are not bundled"); n != 1 || !strings.Contains(logs.String(), "use gox build") {
+		t.Fatalf("%d warnings in the log:\n%s", n, logs.String())
+	}
+	_, page := get(t, http.DefaultClient, srv.URL+"/")
+	css, err := os.ReadFile("assets/app.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(css)
+	url := "/_gox/assets/app-" + base32.StdEncoding.EncodeToString(sum[:5]) + ".css"
+	if !strings.Contains(page, `href="`+url+`"`) {
+		t.Fatalf("the page does not link %s:\n%s", url, page)
+	}
+	resp, body := get(t, http.DefaultClient, srv.URL+url)
+	if resp.StatusCode != 200 || string(body) != string(css) || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
+		t.Fatalf("GET %s: %d %s\n%s", url, resp.StatusCode, resp.Header, body)
 	}
 }

@@ -1,223 +1,193 @@
-// Package assets bundles an app's assets/ folder with esbuild's Go API, in
-// process (no Node), and serves the result. Every top-level .ts, .tsx,
-// .js, .jsx and .css file is an entry point; what it imports is bundled in.
-// In production files are minified and named by content hash
-// (app-5XK2J3.js) and served as immutable; in development names are stable
-// (app.js) so a stylesheet can be swapped without a reload.
+// Package assets serves an app's bundled assets: the files gox build
+// bundled from assets/ (minified, named by content hash: app-5XK2J3.js)
+// and the manifest from logical names (app.js) to those files. It reads a
+// bundle from an fs.FS (the binary embeds it), resolves URLs for templates
+// and serves the files as immutable. It never bundles: esbuild lives in
+// assets/bundle, which only the gox command imports, so app binaries do
+// not link it.
 //
 // Example:
 //
-//	b, err := assets.Build(assets.Options{Dir: "assets", Production: true})
-//	url := b.URL("app.js") // "/_gox/assets/app-5XK2J3.js"
-//	mux.Handle(assets.Prefix, b.Handler())
+//	b, err := assets.Load(bundleFS) // .manifest.json and the files it names
+//	url := b.URL("app.js")          // "/_gox/assets/app-5XK2J3.js"
+//	mux.Handle(assets.Prefix, b.Handler(true))
 package assets
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/base32"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
-	"os"
+	"maps"
 	"path"
-	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
-
-	"github.com/evanw/esbuild/pkg/api"
 )
 
 // Prefix is the URL path assets are served under.
 const Prefix = "/_gox/assets/"
 
-// entryExts are the extensions of entry points.
-var entryExts = map[string]string{".ts": ".js", ".tsx": ".js", ".js": ".js", ".jsx": ".js", ".css": ".css"}
+// ManifestFile is the name of a bundle's manifest, at its root: a JSON
+// object from logical names to file names,
+// {"app.css": "app-5XK2J3.css"}. Its leading dot keeps it apart from an
+// app's own files: //go:embed never embeds a dot file of assets/, so a
+// folder holding it is a bundle, never raw sources.
+const ManifestFile = ".manifest.json"
 
-// Options configure Build.
-type Options struct {
-	// Dir is the assets folder on disk.
-	Dir string
-	// Production minifies and names files by content hash.
-	Production bool
-}
-
-// Bundle is the result of a build: output files in memory by name, and
-// the manifest from logical names ("app.js") to file names.
+// Bundle is a set of files by name and the manifest from logical names
+// ("app.js") to file names.
 type Bundle struct {
 	files    map[string][]byte
 	manifest map[string]string
 	hash     string
-	stable   bool // URLs are development names, whatever the manifest says
+	stable   bool            // URLs are development names, whatever the manifest says
+	mutable  map[string]bool // files not named by content (Raw's nested files)
 }
 
-// BuildError is a failed build; Messages are esbuild's, with file:line:col.
-type BuildError struct{ Messages []string }
-
-// Error joins the messages.
-func (e *BuildError) Error() string { return "esbuild: " + strings.Join(e.Messages, "\n") }
-
-// Build bundles the entry points of opts.Dir. A missing or empty folder is
-// an empty bundle.
-func Build(opts Options) (*Bundle, error) {
-	entries, err := entryPoints(opts.Dir)
-	if err != nil || len(entries) == 0 {
-		return empty(), err
+// New returns the bundle of files (by slash-separated name) and manifest;
+// every file the manifest names must be among files. Tools that bundle
+// (assets/bundle) make bundles with it.
+func New(files map[string][]byte, manifest map[string]string) (*Bundle, error) {
+	for name := range files {
+		if !fs.ValidPath(name) || name == "." || name == ManifestFile {
+			return nil, fmt.Errorf("assets: invalid file name %q", name)
+		}
 	}
-	abs, err := filepath.Abs(opts.Dir)
-	if err != nil {
-		return nil, fmt.Errorf("assets: %w", err)
+	for _, name := range slices.Sorted(maps.Keys(manifest)) {
+		f := manifest[name]
+		if _, ok := files[f]; !ok {
+			return nil, fmt.Errorf("assets: %s maps %s to %s, which the bundle lacks", ManifestFile, name, f)
+		}
 	}
-	return bundle(api.Build(buildOptions(abs, entries, opts.Production)))
-}
-
-// buildOptions are esbuild's options for the entry points of the folder
-// abs.
-func buildOptions(abs string, entries []string, production bool) api.BuildOptions {
-	names := "[name]"
-	if production {
-		names = "[name]-[hash]"
+	b := &Bundle{files: maps.Clone(files), manifest: maps.Clone(manifest)}
+	if b.files == nil {
+		b.files = map[string][]byte{}
 	}
-	return api.BuildOptions{
-		EntryPoints:       entries,
-		AbsWorkingDir:     abs,
-		Bundle:            true,
-		Write:             false,
-		Outdir:            "out",
-		EntryNames:        names,
-		AssetNames:        names,
-		ChunkNames:        names,
-		Metafile:          true,
-		MinifyWhitespace:  production,
-		MinifyIdentifiers: production,
-		MinifySyntax:      production,
-		Sourcemap:         map[bool]api.SourceMap{false: api.SourceMapInline, true: api.SourceMapNone}[production],
-		Target:            api.ES2020,
-		Format:            api.FormatESModule,
-		LogLevel:          api.LogLevelSilent,
-	}
-}
-
-// bundle turns esbuild's result into a Bundle, or its errors into a
-// BuildError.
-func bundle(res api.BuildResult) (*Bundle, error) {
-	if len(res.Errors) > 0 {
-		return nil, buildError(res.Errors)
-	}
-	b := &Bundle{files: map[string][]byte{}, manifest: map[string]string{}}
-	for _, f := range res.OutputFiles {
-		b.files[filepath.Base(f.Path)] = f.Contents
-	}
-	if err := b.readMetafile(res.Metafile); err != nil {
-		return nil, err
+	if b.manifest == nil {
+		b.manifest = map[string]string{}
 	}
 	b.hash = b.digest()
 	return b, nil
 }
 
-func buildError(errs []api.Message) *BuildError {
-	msgs := api.FormatMessages(errs, api.FormatMessagesOptions{Kind: api.ErrorMessage})
-	for i, m := range msgs {
-		msgs[i] = strings.TrimSpace(m)
-	}
-	return &BuildError{Messages: msgs}
-}
-
-// BuildFS bundles an assets folder held in fsys (an embedded assets/),
-// by copying it to a temporary folder for esbuild.
-func BuildFS(fsys fs.FS, production bool) (*Bundle, error) {
-	tmp, err := os.MkdirTemp("", "gox-assets")
-	if err != nil {
-		return nil, fmt.Errorf("assets: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-	if err := os.CopyFS(tmp, fsys); err != nil {
-		return nil, fmt.Errorf("assets: copy: %w", err)
-	}
-	return Build(Options{Dir: tmp, Production: production})
-}
-
-func entryPoints(dir string) ([]string, error) {
-	ents, err := os.ReadDir(dir)
-	if os.IsNotExist(err) {
-		return nil, nil
+// Load reads a bundle from fsys: ManifestFile at its root and every other
+// file below it. It writes nothing anywhere. A missing, malformed or
+// inconsistent manifest is an error that says which.
+func Load(fsys fs.FS) (*Bundle, error) {
+	raw, err := fs.ReadFile(fsys, ManifestFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("assets: the bundle has no %s; build the app with gox build", ManifestFile)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("assets: %w", err)
 	}
-	var out []string
-	for _, e := range ents {
-		if _, ok := entryExts[path.Ext(e.Name())]; ok && !e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-			out = append(out, "./"+e.Name())
-		}
+	var manifest map[string]string
+	if err := json.Unmarshal(raw, &manifest); err != nil {
+		return nil, fmt.Errorf("assets: malformed %s: %w", ManifestFile, err)
 	}
-	return out, nil
+	files := map[string][]byte{}
+	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || p == ManifestFile {
+			return err
+		}
+		body, err := fs.ReadFile(fsys, p)
+		files[p] = body
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("assets: %w", err)
+	}
+	return New(files, manifest)
 }
 
-// readMetafile maps each entry point (and the CSS a script imports) to its
-// output file.
-func (b *Bundle) readMetafile(meta string) error {
-	var m struct {
-		Outputs map[string]struct {
-			EntryPoint string `json:"entryPoint"`
-			CSSBundle  string `json:"cssBundle"`
-		} `json:"outputs"`
-	}
-	if err := json.Unmarshal([]byte(meta), &m); err != nil {
-		return fmt.Errorf("assets: metafile: %w", err)
-	}
-	outs := make([]string, 0, len(m.Outputs))
-	for o := range m.Outputs {
-		outs = append(outs, o)
-	}
-	sort.Strings(outs)
-	for _, o := range outs {
-		info := m.Outputs[o]
-		if info.EntryPoint == "" {
-			continue
+// Raw returns an assets/ folder served as it is, without bundling: for an
+// app built without gox build (go run ., go test). Each top-level .js and
+// .css file is served under a name with a hash of its bytes (app.css is
+// app-5XK2J3.css), so it is cached like a bundled file; other files keep
+// their paths (what a stylesheet @imports or a module imports) and are
+// revalidated. TypeScript and JSX are not compiled: their URLs 404.
+// Dot files are skipped.
+func Raw(fsys fs.FS) (*Bundle, error) {
+	files, manifest, mutable := map[string][]byte{}, map[string]string{}, map[string]bool{}
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
 		}
-		base := strings.TrimSuffix(path.Base(info.EntryPoint), path.Ext(info.EntryPoint))
-		b.manifest[base+entryExts[path.Ext(info.EntryPoint)]] = path.Base(o)
-		if info.CSSBundle != "" {
-			if _, taken := b.manifest[base+".css"]; !taken {
-				b.manifest[base+".css"] = path.Base(info.CSSBundle)
+		if strings.HasPrefix(d.Name(), ".") && p != "." {
+			if d.IsDir() {
+				return fs.SkipDir
 			}
+			return nil
 		}
+		if d.IsDir() {
+			return nil
+		}
+		body, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		if ext := path.Ext(p); !strings.Contains(p, "/") && (ext == ".js" || ext == ".css") {
+			hashed := strings.TrimSuffix(p, ext) + "-" + contentHash(body) + ext
+			files[hashed], manifest[p] = body, hashed
+			return nil
+		}
+		files[p], mutable[p] = body, true
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("assets: %w", err)
 	}
-	return nil
+	b, err := New(files, manifest)
+	if err != nil {
+		return nil, err
+	}
+	b.mutable = mutable
+	return b, nil
+}
+
+// Open returns the bundle in fsys when fsys is one (it holds ManifestFile),
+// and otherwise serves fsys as raw sources (Raw); bundled says which.
+func Open(fsys fs.FS) (b *Bundle, bundled bool, err error) {
+	if _, err := fs.Stat(fsys, ManifestFile); err == nil {
+		b, err := Load(fsys)
+		return b, true, err
+	}
+	b, err = Raw(fsys)
+	return b, false, err
+}
+
+// contentHash names bytes the way esbuild names files: 8 characters of
+// base32 (A-Z, 2-7).
+func contentHash(body []byte) string {
+	sum := sha256.Sum256(body)
+	return base32.StdEncoding.EncodeToString(sum[:5])
 }
 
 // DevNames returns a bundle without files whose URLs are development
 // names (app.ts is /_gox/assets/app.js): an app in development links the
 // files gox dev bundles and serves without building them itself.
 func DevNames() *Bundle {
-	b := empty()
+	b, _ := New(nil, nil)
 	b.stable = true
-	return b
-}
-
-// empty is the bundle of a folder without entry points.
-func empty() *Bundle {
-	b := &Bundle{files: map[string][]byte{}, manifest: map[string]string{}}
-	b.hash = b.digest()
 	return b
 }
 
 func (b *Bundle) digest() string {
 	h := sha256.New()
-	names := make([]string, 0, len(b.files))
-	for n := range b.files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range b.Files() {
 		fmt.Fprintf(h, "%s %d\n", n, len(b.files[n]))
 		h.Write(b.files[n])
 	}
 	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
-// Hash digests every output file: a new hash means pages that embed asset
-// URLs must be rendered again.
+// Hash digests every file: a new hash means pages that embed asset URLs
+// must be rendered again.
 func (b *Bundle) Hash() string { return b.hash }
 
 // Lookup returns the file name of a logical name ("app.js").
@@ -239,15 +209,18 @@ func (b *Bundle) URL(name string) string {
 }
 
 // Manifest returns a copy of the manifest.
-func (b *Bundle) Manifest() map[string]string {
-	out := make(map[string]string, len(b.manifest))
-	for k, v := range b.manifest {
-		out[k] = v
-	}
-	return out
+func (b *Bundle) Manifest() map[string]string { return maps.Clone(b.manifest) }
+
+// ManifestJSON returns the manifest as ManifestFile holds it.
+func (b *Bundle) ManifestJSON() []byte {
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetIndent("", "  ")
+	enc.Encode(b.manifest) // a map of strings always encodes (keys sorted)
+	return out.Bytes()
 }
 
-// Files returns the output file names, sorted.
+// Files returns the file names, sorted.
 func (b *Bundle) Files() []string {
 	out := make([]string, 0, len(b.files))
 	for n := range b.files {
@@ -255,4 +228,10 @@ func (b *Bundle) Files() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// File returns the bytes of the file name (one of Files).
+func (b *Bundle) File(name string) ([]byte, bool) {
+	body, ok := b.files[name]
+	return body, ok
 }

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,116 +13,147 @@ import (
 	"github.com/goxweb/gox/framework/assets"
 )
 
-func write(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
+// bundleFS is a built bundle as gox build writes it.
+func bundleFS() fstest.MapFS {
+	return fstest.MapFS{
+		assets.ManifestFile: {Data: []byte(`{"app.css": "app-5XK2J3AB.css", "app.js": "app-Q7ZC4M2D.js"}`)},
+		"app-5XK2J3AB.css":  {Data: []byte("body{color:red}")},
+		"app-Q7ZC4M2D.js":   {Data: []byte("console.log(1);")},
+		"chunk-AAAABBBB.js": {Data: []byte("export{};")},
 	}
 }
 
-var app = map[string]string{
-	"app.ts":         "import { greet } from './lib/greet'\nimport './app.css'\nconst who: string = 'gox'\ndocument.title = greet(who)\n",
-	"lib/greet.ts":   "export function greet(name: string): string { return 'hello ' + name }\n",
-	"app.css":        "body { color: red; }\n",
-	"site.css":       "@import './parts/base.css';\nh1 { margin: 0 }\n",
-	"parts/base.css": "html { font-family: sans-serif; }\n",
-}
-
-func TestBuild(t *testing.T) {
+func TestLoad(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	write(t, dir, app)
-	prod, err := assets.Build(assets.Options{Dir: dir, Production: true})
+	b, err := assets.Load(bundleFS())
 	if err != nil {
 		t.Fatal(err)
 	}
-	dev, err := assets.Build(assets.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
+	if got := b.URL("app.css"); got != assets.Prefix+"app-5XK2J3AB.css" {
+		t.Fatalf("URL(app.css) = %q", got)
 	}
-	for _, name := range []string{"app.js", "app.css", "site.css"} {
-		f, ok := prod.Lookup(name)
-		if !ok || !strings.Contains(f, "-") {
-			t.Fatalf("production %s = %q, want a hashed name", name, f)
-		}
-		if d, _ := dev.Lookup(name); d != name {
-			t.Fatalf("development %s = %q, want the plain name", name, d)
-		}
-	}
-	if got := prod.URL("app.js"); !strings.HasPrefix(got, assets.Prefix+"app-") || !strings.HasSuffix(got, ".js") {
-		t.Fatalf("URL = %q", got)
-	}
-	if got := prod.URL("nope.js"); got != assets.Prefix+"missing/nope.js" {
+	if got := b.URL("nope.js"); got != assets.Prefix+"missing/nope.js" {
 		t.Fatalf("unknown URL = %q", got)
 	}
-	// The imported module is bundled in, TypeScript stripped.
+	if want := []string{"app-5XK2J3AB.css", "app-Q7ZC4M2D.js", "chunk-AAAABBBB.js"}; !slices.Equal(b.Files(), want) {
+		t.Fatalf("Files = %v, want %v", b.Files(), want)
+	}
 	rec := httptest.NewRecorder()
-	prod.Handler(true).ServeHTTP(rec, httptest.NewRequest("GET", prod.URL("app.js"), nil))
-	js := rec.Body.String()
-	if !strings.Contains(js, "hello ") || strings.Contains(js, ": string") || strings.Contains(js, "import") {
-		t.Fatalf("bundle:\n%s", js)
+	b.Handler(true).ServeHTTP(rec, httptest.NewRequest("GET", b.URL("app.js"), nil))
+	if rec.Code != 200 || rec.Body.String() != "console.log(1);" {
+		t.Fatalf("GET app.js: %d %q", rec.Code, rec.Body)
 	}
-	// Production output is minified: whitespace, comments and local names
-	// gone, @import bundled in.
-	if strings.Contains(strings.TrimSuffix(js, "\n"), "\n") || strings.Contains(js, " = ") ||
-		strings.Contains(js, "greet") || strings.Contains(js, "who") {
-		t.Fatalf("production script not minified:\n%s", js)
+	// The hash follows the files' bytes.
+	other := bundleFS()
+	other["chunk-AAAABBBB.js"] = &fstest.MapFile{Data: []byte("export{a};")}
+	again, err := assets.Load(other)
+	if err != nil || again.Hash() == b.Hash() || len(b.Hash()) != 12 {
+		t.Fatalf("hash %q then %q (%v)", b.Hash(), again.Hash(), err)
 	}
-	rec = httptest.NewRecorder()
-	prod.Handler(true).ServeHTTP(rec, httptest.NewRequest("GET", prod.URL("site.css"), nil))
-	if got, want := rec.Body.String(), "html{font-family:sans-serif}h1{margin:0}\n"; got != want {
-		t.Fatalf("production site.css = %q, want %q", got, want)
+	// What Load reads, ManifestJSON writes.
+	round := bundleFS()
+	round[assets.ManifestFile] = &fstest.MapFile{Data: b.ManifestJSON()}
+	if rb, err := assets.Load(round); err != nil || rb.Hash() != b.Hash() || rb.URL("app.js") != b.URL("app.js") {
+		t.Fatalf("round trip: %v", err)
 	}
-	// Changing a source changes the hash and the URL.
-	write(t, dir, map[string]string{"lib/greet.ts": "export function greet(n: string) { return 'hi ' + n }\n"})
-	again, err := assets.Build(assets.Options{Dir: dir, Production: true})
+}
+
+func TestLoadErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		change func(fstest.MapFS)
+		want   string
+	}{
+		{"missing manifest", func(f fstest.MapFS) { delete(f, assets.ManifestFile) }, "the bundle has no .manifest.json; build the app with gox build"},
+		{"missing file", func(f fstest.MapFS) { delete(f, "app-Q7ZC4M2D.js") }, "maps app.js to app-Q7ZC4M2D.js, which the bundle lacks"},
+		{"malformed", func(f fstest.MapFS) { f[assets.ManifestFile] = &fstest.MapFile{Data: []byte(`{"app.css": `)} }, "malformed .manifest.json: unexpected end of JSON input"},
+		{"not a map of names", func(f fstest.MapFS) { f[assets.ManifestFile] = &fstest.MapFile{Data: []byte(`["app.css"]`)} }, "malformed .manifest.json: json: cannot unmarshal array"},
+	}
+	for _, tt := range tests {
+		fsys := bundleFS()
+		tt.change(fsys)
+		b, err := assets.Load(fsys)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "assets: ") {
+			t.Errorf("%s: Load = %v, %v; want an error containing %q", tt.name, b, err, tt.want)
+		}
+	}
+}
+
+func TestOpen(t *testing.T) {
+	t.Parallel()
+	b, bundled, err := assets.Open(bundleFS())
+	if err != nil || !bundled || b.URL("app.js") != assets.Prefix+"app-Q7ZC4M2D.js" {
+		t.Fatalf("Open(bundle) = %v %v %v", b, bundled, err)
+	}
+	broken := bundleFS()
+	delete(broken, "app-5XK2J3AB.css")
+	if _, bundled, err := assets.Open(broken); err == nil || !bundled {
+		t.Fatalf("Open(broken bundle) = %v %v, want the bundle's error", bundled, err)
+	}
+	raw, bundled, err := assets.Open(fstest.MapFS{"app.css": {Data: []byte("p{}")}})
+	if err != nil || bundled || !strings.HasPrefix(raw.URL("app.css"), assets.Prefix+"app-") {
+		t.Fatalf("Open(sources) = %v %v %v", raw, bundled, err)
+	}
+}
+
+// TestRaw is the fallback of an app built without gox build: the sources
+// are served as they are, under names hashed from their bytes.
+func TestRaw(t *testing.T) {
+	t.Parallel()
+	src := fstest.MapFS{
+		"app.css":        {Data: []byte("@import './parts/base.css';\nbody { color: red }\n")},
+		"parts/base.css": {Data: []byte("html { margin: 0 }\n")},
+		"app.js":         {Data: []byte("document.title = 'hi'\n")},
+		"app.ts":         {Data: []byte("const a: string = 'x'\n")},
+		".secret.css":    {Data: []byte("nope")},
+	}
+	b, err := assets.Raw(src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.URL("app.js") == prod.URL("app.js") || again.Hash() == prod.Hash() {
-		t.Fatal("a changed source kept its URL and hash")
+	url := b.URL("app.css")
+	name, ok := strings.CutPrefix(url, assets.Prefix)
+	if !ok || !strings.HasPrefix(name, "app-") || !strings.HasSuffix(name, ".css") || len(name) != len("app-12345678.css") ||
+		strings.Trim(name[4:12], "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") != "" {
+		t.Fatalf("URL(app.css) = %q, want app-<8 base32 characters>.css", url)
 	}
-	if again.URL("site.css") != prod.URL("site.css") {
-		t.Fatal("an unchanged file changed its URL")
+	get := func(path string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		b.Handler(true).ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		return rec
 	}
-}
-
-func TestBuildErrorNamesTheLine(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	write(t, dir, map[string]string{"app.ts": "const a = 1\nconst b = (\n"})
-	_, err := assets.Build(assets.Options{Dir: dir})
-	be, ok := err.(*assets.BuildError)
-	if !ok || !strings.Contains(be.Error(), "app.ts:3:0") {
-		t.Fatalf("error = %v, want a BuildError naming app.ts:3:0", err)
+	rec := get(url)
+	if rec.Code != 200 || rec.Body.String() != string(src["app.css"].Data) ||
+		rec.Header().Get("Cache-Control") != "public, max-age=31536000, immutable" {
+		t.Fatalf("GET %s: %d %v %q", url, rec.Code, rec.Header(), rec.Body)
 	}
-}
-
-func TestBuildFSAndEmpty(t *testing.T) {
-	t.Parallel()
-	b, err := assets.BuildFS(fstest.MapFS{"app.css": {Data: []byte("p { color: blue }")}}, true)
-	if err != nil || !strings.HasPrefix(b.URL("app.css"), assets.Prefix+"app-") {
-		t.Fatalf("BuildFS: %v %v", b, err)
+	// What a stylesheet imports keeps its path and is revalidated.
+	if rec := get(assets.Prefix + "parts/base.css"); rec.Code != 200 || rec.Header().Get("Cache-Control") != "no-cache" {
+		t.Fatalf("GET parts/base.css: %d %v", rec.Code, rec.Header())
 	}
-	empty, err := assets.Build(assets.Options{Dir: filepath.Join(t.TempDir(), "none")})
-	if err != nil || len(empty.Files()) != 0 {
-		t.Fatalf("missing folder: %v %v", empty.Files(), err)
+	// The name follows the bytes.
+	src["app.css"] = &fstest.MapFile{Data: []byte("body { color: blue }\n")}
+	again, _ := assets.Raw(src)
+	if again.URL("app.css") == url || again.Hash() == b.Hash() || again.URL("app.js") != b.URL("app.js") {
+		t.Fatal("a changed file kept its URL, or an unchanged one lost it")
+	}
+	// Nothing compiles TypeScript; dot files are never served.
+	if got := b.URL("app.ts"); got != assets.Prefix+"missing/app.ts" {
+		t.Fatalf("URL(app.ts) = %q", got)
+	}
+	if _, ok := b.File(".secret.css"); ok {
+		t.Fatal("a dot file in the raw bundle")
 	}
 }
 
 func TestHandler(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
 	var css strings.Builder
 	for i := range 200 {
 		fmt.Fprintf(&css, ".c%d { margin: %dpx; color: red; }\n", i, i)
 	}
-	write(t, dir, map[string]string{"app.css": css.String()})
-	b, err := assets.Build(assets.Options{Dir: dir, Production: true})
+	b, err := assets.Raw(fstest.MapFS{"app.css": {Data: []byte(css.String())}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +192,7 @@ func TestHandler(t *testing.T) {
 		{"not a hash", "GET", assets.Prefix + "app-old.css", nil, 404, "", "", ""},
 		{"unknown", "GET", assets.Prefix + "nope.css", nil, 404, "", "", ""},
 		{"unknown, hashed", "GET", assets.Prefix + "nope-OLDHASH1.css", nil, 404, "", "", ""},
-		{"traversal", "GET", assets.Prefix + "../assets.go", nil, 404, "", "", ""},
+		{"traversal", "GET", assets.Prefix + "../handler.go", nil, 404, "", "", ""},
 		{"dir", "GET", assets.Prefix, nil, 404, "", "", ""},
 		{"post", "POST", url, nil, 404, "", "", ""},
 	}
@@ -207,64 +236,8 @@ func TestStatic(t *testing.T) {
 	}
 }
 
-func TestBuilder(t *testing.T) {
+func TestDevNames(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	write(t, dir, app)
-	b, err := assets.NewBuilder(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	body := func(bundle *assets.Bundle, name string) string {
-		t.Helper()
-		rec := httptest.NewRecorder()
-		bundle.Handler(false).ServeHTTP(rec, httptest.NewRequest("GET", bundle.URL(name), nil))
-		if rec.Code != http.StatusOK {
-			t.Fatalf("GET %s: %d", name, rec.Code)
-		}
-		return rec.Body.String()
-	}
-	steps := []struct {
-		name    string
-		files   map[string]string
-		remove  string
-		asset   string
-		want    string
-		wantErr string
-	}{
-		{name: "first build", asset: "app.js", want: "hello "},
-		{name: "an imported module edited", files: map[string]string{"lib/greet.ts": "export function greet(n: string) { return 'hi ' + n }\n"}, asset: "app.js", want: "hi "},
-		{name: "a stylesheet edited", files: map[string]string{"parts/base.css": "html { font-family: serif; }\n"}, asset: "site.css", want: "serif"},
-		{name: "a syntax error", files: map[string]string{"lib/greet.ts": "export function greet(\n"}, wantErr: "lib/greet.ts:2:0"},
-		{name: "fixed", files: map[string]string{"lib/greet.ts": "export function greet(n: string) { return 'back ' + n }\n"}, asset: "app.js", want: "back "},
-		{name: "a new entry point", files: map[string]string{"admin.ts": "console.log('admin')\n"}, asset: "admin.js", want: "admin"},
-		{name: "an entry point removed", remove: "admin.ts", asset: "app.js", want: "back "},
-	}
-	for _, st := range steps {
-		write(t, dir, st.files)
-		if st.remove != "" {
-			os.Remove(filepath.Join(dir, st.remove))
-		}
-		got, err := b.Build()
-		if st.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), st.wantErr) {
-				t.Fatalf("%s: error %v, want one naming %s", st.name, err, st.wantErr)
-			}
-			continue
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", st.name, err)
-		}
-		if s := body(got, st.asset); !strings.Contains(s, st.want) {
-			t.Fatalf("%s: %s lacks %q:\n%s", st.name, st.asset, st.want, s)
-		}
-		if st.remove != "" {
-			if _, ok := got.Lookup("admin.js"); ok {
-				t.Fatalf("%s: admin.js still in the bundle", st.name)
-			}
-		}
-	}
 	if got := assets.DevNames().URL("app.js"); got != assets.Prefix+"app.js" {
 		t.Fatalf("DevNames URL = %q", got)
 	}

@@ -86,7 +86,8 @@ func (f *file) serve(w http.ResponseWriter, r *http.Request, cacheControl []stri
 }
 
 // Handler serves the bundle under Prefix. Hashed production files are
-// immutable for a year; development files are always revalidated.
+// immutable for a year; development files, and Raw's files not named by
+// hash, are always revalidated.
 //
 // A request for an entry point under another hash (app-OLDHASH.css) or
 // none (app.css) is redirected to the current file: a page rendered by an
@@ -109,6 +110,10 @@ func (b *Bundle) Handler(production bool) http.Handler {
 			return
 		}
 		if f := files[name]; f != nil {
+			if b.mutable[name] {
+				f.serve(w, r, noCache)
+				return
+			}
 			f.serve(w, r, cc)
 			return
 		}

@@ -25,8 +25,8 @@ type Routes struct {
 	NotFound func() templ.Component
 	// Layouts wrap NotFound (the root layouts).
 	Layouts []func() templ.Component
-	// Assets is the app's bundled assets: the files gox build wrote and
-	// their manifest. Nil when the app has none.
+	// Assets is the bundle gox build made of assets/ (files and manifest),
+	// or without it the assets/ folder served as is; nil when it has none.
 	Assets fs.FS
 	// Static is the app's static/ folder, served at the root as is.
 	Static fs.FS

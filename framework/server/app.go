@@ -40,8 +40,6 @@ type App struct {
 	static   staticKeySets
 	ryw      signed.Key     // signs read-your-writes cookies
 	assets   *assets.Bundle // nil without assets
-	// devAssets bundles Config.AssetsDir per request in development.
-	devAssets *assets.Builder
 	// devStatic finds a static file on disk in development.
 	devStatic func(path string) http.Handler
 }
@@ -101,12 +99,7 @@ func (a *App) Handler() http.Handler { return a.echo }
 func (a *App) Engine() *isr.Engine { return a.engine }
 
 // Close stops background regeneration and persists counters.
-func (a *App) Close() error {
-	if a.devAssets != nil {
-		a.devAssets.Close()
-	}
-	return a.engine.Close()
-}
+func (a *App) Close() error { return a.engine.Close() }
 
 // Revalidate marks the pages at paths and the pages carrying tags stale
 // (cache.Stale: they regenerate in the background while visitors keep

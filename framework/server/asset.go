@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"net/http"
 
 	"github.com/labstack/echo/v4"
 
@@ -19,54 +18,42 @@ func (a *App) AssetURL(name string) string {
 	return assets.Prefix + "missing/" + name
 }
 
-// buildAssets bundles the app's assets once at start. The bundle's hash
-// joins the build id: pages rendered with other asset URLs go stale.
+// buildAssets loads the app's assets once at start, without bundling or
+// writing anything: the bundle gox build embedded (Routes.Assets holds its
+// manifest), or else the raw assets/ folder, with a warning. The bundle's
+// hash joins the build id: pages rendered with other asset URLs go stale.
+// With an AssetsDir, gox dev bundles and serves the assets; pages link
+// development names.
 func (a *App) buildAssets(routes page.Routes) error {
-	var err error
 	switch {
 	case a.cfg.AssetsDir != "":
-		// Bundled per request (below), so a broken asset never stops the
-		// app from starting.
 		a.assets = assets.DevNames()
 		return nil
-	case routes.Assets != nil:
-		a.assets, err = assets.BuildFS(routes.Assets, !a.cfg.Dev)
-	default:
+	case routes.Assets == nil:
 		return nil
 	}
+	b, bundled, err := assets.Open(routes.Assets)
 	if err != nil {
 		return fmt.Errorf("gox: %w", err)
 	}
-	if len(a.assets.Files()) > 0 {
-		a.cfg.BuildID += "+" + a.assets.Hash()
+	if !bundled {
+		a.log.Warn("gox: assets are not bundled (not built by gox build): serving assets/ as is, TypeScript uncompiled; use gox build")
+	}
+	a.assets = b
+	if len(b.Files()) > 0 {
+		a.cfg.BuildID += "+" + b.Hash()
 	}
 	return nil
 }
 
-// mountAssets serves the bundle; from an AssetsDir it bundles again for
-// each request (only what changed), so an edited stylesheet is served at
-// once. gox dev answers asset requests itself and never gets here.
+// mountAssets serves the bundle under assets.Prefix. With an AssetsDir it
+// serves nothing: gox dev answers asset requests itself.
 func (a *App) mountAssets(e *echo.Echo) error {
-	if a.assets == nil {
+	if a.assets == nil || a.cfg.AssetsDir != "" {
 		return nil
 	}
-	var h http.Handler = a.assets.Handler(!a.cfg.Dev)
-	if a.cfg.AssetsDir != "" {
-		builder, err := assets.NewBuilder(a.cfg.AssetsDir)
-		if err != nil {
-			return fmt.Errorf("gox: %w", err)
-		}
-		a.devAssets = builder
-		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			b, err := builder.Build()
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusInternalServerError)
-				return
-			}
-			b.Handler(false).ServeHTTP(w, r)
-		})
-	}
-	e.GET(assets.Prefix+"*", echo.WrapHandler(h))
-	e.HEAD(assets.Prefix+"*", echo.WrapHandler(h))
+	h := echo.WrapHandler(a.assets.Handler(!a.cfg.Dev))
+	e.GET(assets.Prefix+"*", h)
+	e.HEAD(assets.Prefix+"*", h)
 	return nil
 }

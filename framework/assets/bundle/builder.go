@@ -1,4 +1,4 @@
-package assets
+package bundle
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"github.com/evanw/esbuild/pkg/api"
+
+	"github.com/goxweb/gox/framework/assets"
 )
 
 // Builder bundles one folder again and again in development. It keeps an
@@ -32,7 +34,7 @@ func NewBuilder(dir string) (*Builder, error) {
 
 // Build bundles the folder as it is now, with development names (app.js)
 // and inline source maps.
-func (b *Builder) Build() (*Bundle, error) {
+func (b *Builder) Build() (*assets.Bundle, error) {
 	entries, err := entryPoints(b.abs)
 	if err != nil {
 		return nil, err
@@ -41,7 +43,7 @@ func (b *Builder) Build() (*Bundle, error) {
 	defer b.mu.Unlock()
 	if len(entries) == 0 {
 		b.closeLocked()
-		return empty(), nil
+		return assets.New(nil, nil)
 	}
 	// The entry points are fixed for a context's life: a new or removed
 	// top-level file takes a new one.
@@ -53,7 +55,7 @@ func (b *Builder) Build() (*Bundle, error) {
 		}
 		b.ctx, b.entries = ctx, entries
 	}
-	return bundle(b.ctx.Rebuild())
+	return result(b.ctx.Rebuild())
 }
 
 // Close releases the esbuild context.
