@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/goxweb/gox/framework/cache/sqlite"
+	"github.com/goxweb/gox/framework/cache/tiered"
 )
 
 // buildID is set at link time by gox build
@@ -58,18 +59,24 @@ func Main(ctx context.Context, routes Routes, args []string, stdout, stderr io.W
 	}
 	cfg.Logger = log
 	path := envOr(os.Getenv, "GOX_CACHE", ".gox/cache.db")
-	opts, err := storeOptions(os.Getenv)
+	opts, memOpts, err := storeOptions(os.Getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\nhint: give a whole number, or -1 for no bound\n", err)
 		return 64
 	}
-	opts.Logger = log
-	store, err := sqlite.Open(path, opts)
+	opts.Logger, memOpts.Logger = log, log
+	file, err := sqlite.Open(path, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "open cache %s: %v\nhint: is another program holding the file, or is the folder read-only?\n", path, err)
 		return 1
 	}
-	defer store.Close()
+	store, err := tiered.New(file, memOpts)
+	if err != nil {
+		file.Close()
+		fmt.Fprintf(stderr, "open cache %s: %v\n", path, err)
+		return 1
+	}
+	defer store.Close() // closes file too
 	cfg.Store = store
 	app, err := New(routes, cfg)
 	if err != nil {
@@ -228,10 +235,11 @@ func envOr(getenv func(string) string, name, def string) string {
 
 // storeOptions reads the cache's bounds: GOX_CACHE_MAX_ENTRIES,
 // GOX_CACHE_MAX_BYTES, their _PER_ROUTE forms and GOX_CACHE_MEMORY_BYTES.
-// Unset reads as 0, which sqlite.Open turns into its default; -1 means no
-// bound.
-func storeOptions(getenv func(string) string) (sqlite.Options, error) {
+// Unset reads as 0, which sqlite.Open and tiered.New turn into their
+// defaults; -1 means no bound (for the memory tier: none).
+func storeOptions(getenv func(string) string) (sqlite.Options, tiered.Options, error) {
 	var o sqlite.Options
+	var m tiered.Options
 	var entries, routeEntries int64
 	for _, v := range []struct {
 		name string
@@ -241,7 +249,7 @@ func storeOptions(getenv func(string) string) (sqlite.Options, error) {
 		{"GOX_CACHE_MAX_BYTES", &o.MaxBytes},
 		{"GOX_CACHE_MAX_ENTRIES_PER_ROUTE", &routeEntries},
 		{"GOX_CACHE_MAX_BYTES_PER_ROUTE", &o.MaxBytesPerRoute},
-		{"GOX_CACHE_MEMORY_BYTES", &o.MemoryBytes},
+		{"GOX_CACHE_MEMORY_BYTES", &m.MemoryBytes},
 	} {
 		s := getenv(v.name)
 		if s == "" {
@@ -249,12 +257,12 @@ func storeOptions(getenv func(string) string) (sqlite.Options, error) {
 		}
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < -1 {
-			return sqlite.Options{}, fmt.Errorf("%s: %q is not a number of at least -1", v.name, s)
+			return sqlite.Options{}, tiered.Options{}, fmt.Errorf("%s: %q is not a number of at least -1", v.name, s)
 		}
 		*v.dst = n
 	}
 	o.MaxEntries, o.MaxEntriesPerRoute = int(entries), int(routeEntries)
-	return o, nil
+	return o, m, nil
 }
 
 // newLogger logs text to w, or JSON with GOX_LOG=json.

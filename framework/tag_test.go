@@ -5,7 +5,6 @@ import (
 	"html"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -16,7 +15,6 @@ import (
 	"github.com/a-h/templ"
 
 	gox "github.com/goxweb/gox/framework"
-	"github.com/goxweb/gox/framework/cache/sqlite"
 )
 
 // notes is a page whose tags are known only while loading: Load reads a
@@ -51,11 +49,7 @@ func notePage(text string) templ.Component {
 // that revalidating the tag regenerates that page and no other.
 func TestTagInLoad(t *testing.T) {
 	t.Parallel()
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cache.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := openStore(t)
 	n := &notes{
 		text:   map[string]string{"1": "first draft", "2": "other note"},
 		author: map[string]string{"1": "ada", "2": "bob"},
