@@ -87,9 +87,10 @@ type Change struct {
 // the change.
 type ChangeFeed interface {
 	// Subscribe registers fn to be called with each batch of changes, in
-	// order, from one goroutine at a time; fn must not block for long nor
-	// call back into the store's subscription methods. cancel stops the
-	// calls; it may be called more than once.
+	// order, from one goroutine at a time. fn must not block for long nor
+	// call the store (a write may report evictions, and Subscribe and
+	// cancel wait for fn): it only updates the subscriber's own state.
+	// cancel stops the calls; it may be called more than once.
 	Subscribe(fn func([]Change)) (cancel func())
 }
 
