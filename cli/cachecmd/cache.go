@@ -110,7 +110,7 @@ func open(path string) (*sqlite.Store, error) {
 		return nil, command.WithHint(fmt.Errorf("no cache at %s", path),
 			"run it in the app's folder, after gox build or a first request, or pass --db PATH")
 	}
-	st, err := sqlite.Open(path, sqlite.Options{MemoryBytes: -1})
+	st, err := sqlite.Open(path, sqlite.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("open cache %s: %w", path, err)
 	}
@@ -129,8 +129,22 @@ func state(i cache.Info, now time.Time) string {
 	return "fresh"
 }
 
+// lister returns st as a cache.Lister, or says that its store cannot list.
+func lister(st cache.Store, op string) (cache.Lister, error) {
+	l, ok := st.(cache.Lister)
+	if !ok {
+		return nil, command.WithHint(fmt.Errorf("%s: this cache store (%T) cannot list or clear its entries", op, st),
+			"gox cache works on stores that implement cache.Lister, such as the SQLite file")
+	}
+	return l, nil
+}
+
 func list(ctx context.Context, w io.Writer, st cache.Store, f cache.Filter, asJSON bool) error {
-	infos, err := st.List(ctx, f)
+	l, err := lister(st, "list")
+	if err != nil {
+		return err
+	}
+	infos, err := l.List(ctx, f)
 	if err != nil {
 		return fmt.Errorf("list: %w", err)
 	}
@@ -177,8 +191,12 @@ func show(ctx context.Context, w io.Writer, st cache.Store, key string) error {
 }
 
 func purge(ctx context.Context, w io.Writer, st cache.Store, all bool, paths, tags []string) error {
+	l, err := lister(st, "purge")
+	if err != nil {
+		return err
+	}
 	if all {
-		if err := st.Clear(ctx); err != nil {
+		if err := l.Clear(ctx); err != nil {
 			return fmt.Errorf("purge: %w", err)
 		}
 		fmt.Fprintln(w, "purged every entry")
@@ -186,7 +204,7 @@ func purge(ctx context.Context, w io.Writer, st cache.Store, all bool, paths, ta
 	}
 	keys := map[string]bool{}
 	for _, p := range paths {
-		infos, err := st.List(ctx, cache.Filter{Prefix: p})
+		infos, err := l.List(ctx, cache.Filter{Prefix: p})
 		if err != nil {
 			return fmt.Errorf("purge: %w", err)
 		}
@@ -197,7 +215,7 @@ func purge(ctx context.Context, w io.Writer, st cache.Store, all bool, paths, ta
 		}
 	}
 	for _, t := range tags {
-		infos, err := st.List(ctx, cache.Filter{Tag: t})
+		infos, err := l.List(ctx, cache.Filter{Tag: t})
 		if err != nil {
 			return fmt.Errorf("purge: %w", err)
 		}
@@ -217,11 +235,20 @@ func purge(ctx context.Context, w io.Writer, st cache.Store, all bool, paths, ta
 }
 
 func stats(ctx context.Context, w io.Writer, st cache.Store, asJSON bool) error {
-	counts, err := st.Counters(ctx)
+	l, err := lister(st, "stats")
+	if err != nil {
+		return err
+	}
+	cs, ok := st.(cache.CounterStore)
+	if !ok {
+		return command.WithHint(fmt.Errorf("stats: this cache store (%T) keeps no per-route counters", st),
+			"gox cache stats works on stores that implement cache.CounterStore, such as the SQLite file")
+	}
+	counts, err := cs.Counters(ctx)
 	if err != nil {
 		return fmt.Errorf("stats: %w", err)
 	}
-	total, err := st.Stats(ctx)
+	total, err := l.Stats(ctx)
 	if err != nil {
 		return fmt.Errorf("stats: %w", err)
 	}

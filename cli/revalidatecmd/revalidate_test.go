@@ -127,7 +127,7 @@ func TestRevalidateAgainstRunningApp(t *testing.T) {
 			// Another process holds the regeneration leases, so gox's eager
 			// regeneration leaves the pages as the revalidation left them.
 			for _, k := range []string{"/products/1", "/products/2"} {
-				if ok, err := s.store.Lease(context.Background(), k, "other-process", time.Hour); err != nil || !ok {
+				if ok, err := s.store.(cache.Leaser).Lease(context.Background(), k, "other-process", time.Hour); err != nil || !ok {
 					t.Fatalf("lease %s: %v %v", k, ok, err)
 				}
 			}

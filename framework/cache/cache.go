@@ -7,6 +7,15 @@
 // entry's GeneratedAt with its FreshUntil and with the invalidation stamps the
 // store reports for the entry's path and tags.
 //
+// Every backend implements Store; what only some can do is a small
+// optional interface (Leaser, Lister, Reloader, ChangeFeed, CounterStore,
+// Toucher) that callers find by type assertion. The algorithms all
+// backends share are functions here: Checked validates an entry before it
+// is kept, Covering merges the stamps of an entry's path and tags.
+// Subpackages: sqlite (the embedded default), memory (one process, for
+// development and tests), tiered (a bounded memory tier in front of any
+// store) and cachetest (the conformance suite every backend runs).
+//
 // Example:
 //
 //	st, _ := sqlite.Open(".gox/cache.db", sqlite.Options{})
@@ -77,8 +86,9 @@ type Entry struct {
 }
 
 // Lookup is what Store.Get returns: the entry and the latest invalidation
-// stamps covering it. Entry may be shared with other readers (a store's
-// memory tier hands out the same pointer): callers must not modify it.
+// stamps covering it (see Covering). Entry may be shared with other
+// readers (a memory tier hands out the same pointer): callers must not
+// modify it.
 type Lookup struct {
 	Entry *Entry
 	// RevalidatedAt and ExpiredAt are the latest invalidation stamps (stale
@@ -122,8 +132,9 @@ type Meta struct {
 	RetryAt     time.Time
 }
 
-// Counters are per-route request and write counts, added up by the engine
-// and persisted so tools can show each route's read/write ratio.
+// Counters are per-route request and write counts, added up by the ISR
+// engine's counting observer and persisted through a CounterStore so that
+// tools can show each route's read/write ratio.
 type Counters struct {
 	Hits, Misses, Stale, Regenerations, Writes, Failures int64
 }
@@ -148,29 +159,27 @@ type Info struct {
 	RevalidatedAt, ExpiredAt             time.Time
 }
 
-// Store keeps rendered pages. Implementations are safe for concurrent use
-// by many goroutines, and (for shared backends) by many processes.
+// Store keeps rendered pages: what every backend must do. Implementations
+// are safe for concurrent use by many goroutines, and (for shared backends)
+// by many processes.
+//
+// What only some backends can do is a small optional interface beside
+// Store (Leaser, Lister, Reloader, ChangeFeed, CounterStore, Toucher);
+// callers find it with a type assertion.
 type Store interface {
 	// Get returns the entry for key and the stamps covering it, or
 	// ErrNotFound. It never returns a torn or corrupt entry (a row whose
 	// length or checksum is wrong reads as ErrCorrupt).
 	Get(ctx context.Context, key string) (Lookup, error)
-	// Reload is Get from the shared storage itself, bypassing (and
-	// refreshing) any local tier. The engine calls it after taking a lease,
-	// so that a page another process has just regenerated is not rendered
-	// again. Stores without a local tier implement it as Get.
-	Reload(ctx context.Context, key string) (Lookup, error)
 	// Put stores e, replacing any entry with the same key, in one atomic
 	// write together with its tag index rows. The store may keep e: the
-	// caller must not modify it afterwards.
+	// caller must not modify it afterwards. Backends check e with Checked.
 	Put(ctx context.Context, e *Entry) error
 	// SetMeta updates the freshness and failure record of an existing
 	// entry without rewriting its bodies; ErrNotFound if there is none.
 	SetMeta(ctx context.Context, key string, m Meta) error
 	// Delete removes the entries for keys; missing keys are ignored.
 	Delete(ctx context.Context, keys ...string) error
-	// Clear removes every entry, stamp, lease and counter.
-	Clear(ctx context.Context) error
 
 	// InvalidateTags stamps tags with time at in mode m; entries carrying
 	// any of them that were generated at or before at become stale (or
@@ -181,29 +190,12 @@ type Store interface {
 	// key's path (KeyPath) equals one of them. It returns the covered keys.
 	InvalidatePaths(ctx context.Context, paths []string, at time.Time, m Mode) (keys []string, err error)
 
-	// Lease tries to take the regeneration lease for key for ttl on behalf
-	// of owner; it reports whether owner holds it now. A lease whose ttl
-	// has passed can be taken by anyone, so a hung render cannot block a
-	// key for longer than its timeout.
-	Lease(ctx context.Context, key, owner string, ttl time.Duration) (bool, error)
-	// Release gives up owner's lease on key, if owner holds it.
-	Release(ctx context.Context, key, owner string) error
-
-	// AddCounters adds per-route counters.
-	AddCounters(ctx context.Context, byRoute map[string]Counters) error
-	// Counters returns the persisted counters by route.
-	Counters(ctx context.Context) (map[string]Counters, error)
-
-	// List returns entries matching f, without bodies, ordered by key.
-	List(ctx context.Context, f Filter) ([]Info, error)
-	// Stats returns totals over the whole store.
-	Stats(ctx context.Context) (Stats, error)
-
-	// Close releases the store's resources.
+	// Close releases the store's resources. Later calls of any method
+	// return ErrClosed; Close itself may be called again.
 	Close() error
 }
 
-// Filter selects entries for List. Empty fields match everything.
+// Filter selects entries for Lister.List. Empty fields match everything.
 type Filter struct {
 	Prefix string // key prefix
 	Tag    string
@@ -211,7 +203,7 @@ type Filter struct {
 	Limit  int // 0: no limit
 }
 
-// Stats are totals over a store.
+// Stats are totals over a store, from Lister.Stats.
 type Stats struct {
 	Entries int64
 	Bytes   int64

@@ -5,7 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
+	"io"
 	"log/slog"
 	"runtime"
 	"sync"
@@ -51,8 +51,10 @@ type Options struct {
 	// time its bytes are seen: the server's sets the ETag and the
 	// precompressed bodies (httpcache.Encode). Nil stores the body alone.
 	Encode func(*cache.Entry)
-	// FlushInterval is how often counters are persisted (default 5 s).
-	FlushInterval time.Duration
+	// Observer learns what the engine serves, renders, stores and fails
+	// (nil: none); see Observer. The engine owns it: Close closes it when
+	// it has a Close method (NewCounter's flushes its last counts).
+	Observer Observer
 	// Logger receives the engine's logs (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -66,6 +68,7 @@ var errBackoff = errors.New("isr: regeneration backing off after a failure")
 type Engine struct {
 	opts   Options
 	store  cache.Store
+	obs    Observer
 	log    *slog.Logger
 	owner  string // lease owner id of this process
 	flight singleflight.Group
@@ -108,9 +111,6 @@ func New(opts Options) (*Engine, error) {
 	if opts.RecentKeys <= 0 {
 		opts.RecentKeys = 10_000
 	}
-	if opts.FlushInterval <= 0 {
-		opts.FlushInterval = 5 * time.Second
-	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -120,6 +120,7 @@ func New(opts Options) (*Engine, error) {
 	e := &Engine{
 		opts:   opts,
 		store:  opts.Store,
+		obs:    opts.Observer,
 		log:    opts.Logger,
 		owner:  hex.EncodeToString(id[:]),
 		queue:  make(chan Job, opts.Queue),
@@ -128,10 +129,12 @@ func New(opts Options) (*Engine, error) {
 		ctx:    ctx,
 		cancel: cancel,
 	}
+	if e.obs == nil {
+		e.obs = nopObserver{}
+	}
 	for range opts.Workers {
 		e.wg.Go(e.work)
 	}
-	e.wg.Go(e.flushLoop)
 	return e, nil
 }
 
@@ -159,7 +162,7 @@ func (e *Engine) Serve(ctx context.Context, job Job) (*cache.Entry, State, error
 		if !errors.Is(err, cache.ErrNotFound) {
 			e.log.Warn("isr cache read failed; rendering", "key", job.Key, "err", err)
 		}
-		job.Route.misses.Add(1)
+		e.obs.Served(job.Route.Name, Miss)
 		ent, err := e.renderShared(job, nil, false)
 		return ent, Miss, err
 	}
@@ -170,26 +173,26 @@ func (e *Engine) Serve(ctx context.Context, job Job) (*cache.Entry, State, error
 			// Its last render failed: waiting for another would cost every
 			// request a render, so the last good page goes out at once until
 			// the retry is due.
-			job.Route.stale.Add(1)
+			e.obs.Served(job.Route.Name, Stale)
 			return ent, Stale, nil
 		}
-		job.Route.misses.Add(1)
+		e.obs.Served(job.Route.Name, Expired)
 		fresh, err := e.renderShared(job, ent, false)
 		if err != nil {
 			// The last good page beats an error page.
-			job.Route.stale.Add(1)
+			e.obs.Served(job.Route.Name, Stale)
 			return ent, Stale, nil
 		}
 		return fresh, Expired, nil
 	}
 	if e.isStale(l, now) {
-		job.Route.stale.Add(1)
+		e.obs.Served(job.Route.Name, Stale)
 		if !now.Before(ent.RetryAt) {
 			e.schedule(job)
 		}
 		return ent, Stale, nil
 	}
-	job.Route.hits.Add(1)
+	e.obs.Served(job.Route.Name, Hit)
 	return ent, Hit, nil
 }
 
@@ -255,32 +258,47 @@ func (e *Engine) work() {
 	}
 }
 
-// background regenerates a stale key under the store's lease, so processes
-// sharing the store regenerate it once between them.
+// background regenerates a stale key under the store's lease when it is a
+// cache.Leaser, so processes sharing the store regenerate it once between
+// them (otherwise the pending set and the single flight keep it to one
+// render in this process). It reads the key once, after the lease: from
+// the shared storage itself when the store is a cache.Reloader, since
+// another process may have regenerated the key since it was seen stale.
 func (e *Engine) background(job Job) {
 	ctx := e.ctx
-	ok, err := e.store.Lease(ctx, job.Key, e.owner, e.opts.RenderTimeout+time.Second)
-	if err != nil || !ok {
-		if err != nil {
-			e.log.Warn("isr lease failed", "key", job.Key, "err", err)
-		}
-		return
-	}
-	defer func() {
-		if err := e.store.Release(context.WithoutCancel(ctx), job.Key, e.owner); err != nil {
-			e.log.Warn("isr lease release failed", "key", job.Key, "err", err)
-		}
-	}()
-	var prev *cache.Entry
-	l, err := e.store.Reload(ctx, job.Key)
-	if err == nil {
-		// Another process may have regenerated the key since we saw it stale.
-		if e.isCurrent(l, time.Now()) {
+	if leaser, ok := e.store.(cache.Leaser); ok {
+		held, err := leaser.Lease(ctx, job.Key, e.owner, e.opts.RenderTimeout+time.Second)
+		if err != nil || !held {
+			if err != nil {
+				e.log.Warn("isr lease failed", "key", job.Key, "err", err)
+			}
 			return
 		}
-		prev = l.Entry
+		defer func() {
+			if err := leaser.Release(context.WithoutCancel(ctx), job.Key, e.owner); err != nil {
+				e.log.Warn("isr lease release failed", "key", job.Key, "err", err)
+			}
+		}()
 	}
-	_, _ = e.renderShared(job, prev, false)
+	_, _, _ = e.flight.Do(job.Key, func() (any, error) {
+		var prev *cache.Entry
+		l, err := e.reload(ctx, job.Key)
+		if err == nil {
+			if e.isCurrent(l, time.Now()) {
+				return l.Entry, nil
+			}
+			prev = l.Entry
+		}
+		return e.regenerate(job, prev)
+	})
+}
+
+// reload reads key past any local tier of the store.
+func (e *Engine) reload(ctx context.Context, key string) (cache.Lookup, error) {
+	if r, ok := e.store.(cache.Reloader); ok {
+		return r.Reload(ctx, key)
+	}
+	return e.store.Get(ctx, key)
 }
 
 // isCurrent reports whether l needs no regeneration now: fresh, or failing
@@ -306,52 +324,22 @@ func (e *Engine) Regenerate(ctx context.Context, job Job) (*cache.Entry, error) 
 }
 
 // Close stops the workers (renders in flight finish or time out) and
-// persists the counters. It does not close the store.
+// closes the Observer when it has a Close method, which persists the
+// counters of NewCounter's. It does not close the store.
 func (e *Engine) Close() error {
 	e.cancel()
 	e.wg.Wait()
-	return e.flush(context.Background())
+	if c, ok := e.obs.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }
 
-func (e *Engine) flushLoop() {
-	t := time.NewTicker(e.opts.FlushInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-e.ctx.Done():
-			return
-		case <-t.C:
-			if err := e.flush(e.ctx); err != nil && e.ctx.Err() == nil {
-				e.log.Warn("isr counters flush failed", "err", err)
-			}
-		}
-	}
-}
-
-// Flush persists the counters gathered since the last flush.
-func (e *Engine) Flush(ctx context.Context) error { return e.flush(ctx) }
-
-func (e *Engine) flush(ctx context.Context) error {
-	e.mu.Lock()
-	routes := make([]*Route, 0, len(e.routes))
-	for _, r := range e.routes {
-		routes = append(routes, r)
-	}
-	e.mu.Unlock()
-	delta := map[string]cache.Counters{}
-	for _, r := range routes {
-		if c := r.take(); c != (cache.Counters{}) {
-			delta[r.Name] = c
-		}
-	}
-	if len(delta) == 0 {
-		return nil
-	}
-	if err := e.store.AddCounters(ctx, delta); err != nil {
-		for _, r := range routes {
-			r.put(delta[r.Name])
-		}
-		return fmt.Errorf("isr flush counters: %w", err)
+// Flush flushes the Observer when it has a Flush method (NewCounter's
+// persists the counters gathered since its last flush).
+func (e *Engine) Flush(ctx context.Context) error {
+	if f, ok := e.obs.(interface{ Flush(context.Context) error }); ok {
+		return f.Flush(ctx)
 	}
 	return nil
 }

@@ -40,6 +40,9 @@ func newEngine(t *testing.T, st cache.Store, opts isr.Options) *isr.Engine {
 	if opts.Logger == nil {
 		opts.Logger = quiet
 	}
+	if cs, ok := st.(cache.CounterStore); ok && opts.Observer == nil {
+		opts.Observer = isr.NewCounter(cs, isr.CounterOptions{Logger: quiet})
+	}
 	e, err := isr.New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -297,7 +300,7 @@ func TestSameBytesRewriteOnlyFreshness(t *testing.T) {
 	if err := e.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	counts, err := st.Counters(context.Background())
+	counts, err := st.(cache.CounterStore).Counters(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +404,7 @@ func TestExpiredFailingRenderBacksOff(t *testing.T) {
 			if err := e.Flush(ctx); err != nil {
 				t.Fatal(err)
 			}
-			counts, err := st.Counters(ctx)
+			counts, err := st.(cache.CounterStore).Counters(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -16,13 +16,13 @@ import (
 // error on prev (the last good entry, kept) and backs off further retries.
 func (e *Engine) regenerate(job Job, prev *cache.Entry) (*cache.Entry, error) {
 	start := time.Now()
-	job.Route.regenerations.Add(1)
+	e.obs.Regenerating(job.Route.Name, job.Key)
 	res, err := e.render(job)
 	if err == nil {
 		err = res.storable()
 	}
 	if err != nil {
-		job.Route.failures.Add(1)
+		e.obs.Failed(job.Route.Name, job.Key, err)
 		e.fail(job.Key, prev, err)
 		return nil, fmt.Errorf("isr render %s: %w", job.Key, err)
 	}
@@ -44,7 +44,7 @@ func (e *Engine) regenerate(job Job, prev *cache.Entry) (*cache.Entry, error) {
 		e.log.Error("isr store failed", "key", job.Key, "err", err)
 		return ent, nil
 	}
-	job.Route.writes.Add(1)
+	e.obs.Stored(job.Route.Name, job.Key)
 	return ent, nil
 }
 

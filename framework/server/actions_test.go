@@ -13,7 +13,6 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -25,7 +24,6 @@ import (
 	"github.com/a-h/templ"
 
 	gox "github.com/goxweb/gox/framework"
-	"github.com/goxweb/gox/framework/cache/sqlite"
 	"github.com/goxweb/gox/framework/internal/testapp"
 	"github.com/goxweb/gox/framework/page"
 	"github.com/goxweb/gox/framework/server"
@@ -463,11 +461,7 @@ func TestActionRevalidationModes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.action, func(t *testing.T) {
 			t.Parallel()
-			st, err := sqlite.Open(filepath.Join(t.TempDir(), "cache.db"), sqlite.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
+			st := openStore(t)
 			v := &versioned{}
 			app, err := server.New(v.routes(), server.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
 			if err != nil {

@@ -66,6 +66,9 @@ func New(routes page.Routes, cfg Config) (*App, error) {
 	eopts := cfg.Engine
 	eopts.Store, eopts.BuildID, eopts.Resolve, eopts.Logger = cfg.Store, a.cfg.BuildID, a.resolve, cfg.Logger
 	eopts.Encode = httpcache.Encode
+	if cs, ok := cfg.Store.(cache.CounterStore); ok && eopts.Observer == nil {
+		eopts.Observer = isr.NewCounter(cs, isr.CounterOptions{Logger: cfg.Logger})
+	}
 	eng, err := isr.New(eopts)
 	if err != nil {
 		return nil, fmt.Errorf("gox: %w", err)

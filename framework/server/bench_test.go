@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/goxweb/gox/framework/cache/sqlite"
+	"github.com/goxweb/gox/framework/cache/tiered"
 	"github.com/goxweb/gox/framework/internal/testapp"
 	"github.com/goxweb/gox/framework/server"
 )
@@ -22,7 +23,11 @@ func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w *discardWriter) WriteHeader(int)             {}
 
 func benchApp(b *testing.B, memory int64) http.Handler {
-	st, err := sqlite.Open(filepath.Join(b.TempDir(), "cache.db"), sqlite.Options{MemoryBytes: memory})
+	file, err := sqlite.Open(filepath.Join(b.TempDir(), "cache.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := tiered.New(file, tiered.Options{MemoryBytes: memory})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/cache/sqlite"
+	"github.com/goxweb/gox/framework/cache/tiered"
 	"github.com/goxweb/gox/framework/isr"
 	"github.com/goxweb/gox/internal/wire"
 )
@@ -133,10 +134,11 @@ func envOr(getenv func(string) string, name, def string) string {
 
 // StoreOptionsFromEnv reads the cache's bounds: GOX_CACHE_MAX_ENTRIES,
 // GOX_CACHE_MAX_BYTES, their _PER_ROUTE forms and GOX_CACHE_MEMORY_BYTES.
-// Unset reads as 0, which sqlite.Open turns into its default; -1 means no
-// bound.
-func StoreOptionsFromEnv(getenv func(string) string) (sqlite.Options, error) {
+// Unset reads as 0, which sqlite.Open and tiered.New turn into their
+// defaults; -1 means no bound (for the memory tier: none).
+func StoreOptionsFromEnv(getenv func(string) string) (sqlite.Options, tiered.Options, error) {
 	var o sqlite.Options
+	var m tiered.Options
 	var entries, routeEntries int64
 	for _, v := range []struct {
 		name string
@@ -146,7 +148,7 @@ func StoreOptionsFromEnv(getenv func(string) string) (sqlite.Options, error) {
 		{wire.EnvCacheMaxBytes, &o.MaxBytes},
 		{wire.EnvCacheRouteEntries, &routeEntries},
 		{wire.EnvCacheRouteBytes, &o.MaxBytesPerRoute},
-		{wire.EnvCacheMemoryBytes, &o.MemoryBytes},
+		{wire.EnvCacheMemoryBytes, &m.MemoryBytes},
 	} {
 		s := getenv(v.name)
 		if s == "" {
@@ -154,12 +156,12 @@ func StoreOptionsFromEnv(getenv func(string) string) (sqlite.Options, error) {
 		}
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < -1 {
-			return sqlite.Options{}, fmt.Errorf("%s: %q is not a number of at least -1\nhint: give a whole number, or -1 for no bound", v.name, s)
+			return sqlite.Options{}, tiered.Options{}, fmt.Errorf("%s: %q is not a number of at least -1\nhint: give a whole number, or -1 for no bound", v.name, s)
 		}
 		*v.dst = n
 	}
 	o.MaxEntries, o.MaxEntriesPerRoute = int(entries), int(routeEntries)
-	return o, nil
+	return o, m, nil
 }
 
 // newLogger logs text to w, or JSON with GOX_LOG=json.

@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/goxweb/gox/framework/cache/sqlite"
+	"github.com/goxweb/gox/framework/cache/tiered"
 	"github.com/goxweb/gox/framework/page"
 	"github.com/goxweb/gox/internal/wire"
 )
@@ -41,18 +42,24 @@ func Main(ctx context.Context, routes page.Routes, args []string, stdout, stderr
 	}
 	cfg.Logger = log
 	path := envOr(getenv, wire.EnvCache, wire.DefaultCache)
-	opts, err := StoreOptionsFromEnv(getenv)
+	opts, memOpts, err := StoreOptionsFromEnv(getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
 		return 64
 	}
-	opts.Logger = log
-	store, err := sqlite.Open(path, opts)
+	opts.Logger, memOpts.Logger = log, log
+	file, err := sqlite.Open(path, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "open cache %s: %v\nhint: is another program holding the file, or is the folder read-only?\n", path, err)
 		return 1
 	}
-	defer store.Close()
+	store, err := tiered.New(file, memOpts)
+	if err != nil {
+		file.Close()
+		fmt.Fprintf(stderr, "open cache %s: %v\n", path, err)
+		return 1
+	}
+	defer store.Close() // closes file too
 	cfg.Store = store
 	app, err := New(routes, cfg)
 	if err != nil {

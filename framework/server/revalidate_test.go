@@ -70,7 +70,7 @@ func stock(n int) string { return fmt.Sprintf(`<p id="stock">%d</p>`, n) }
 // state an invalidation left behind.
 func holdLease(t *testing.T, h *harness, key string) {
 	t.Helper()
-	ok, err := h.store.Lease(context.Background(), key, "other-process", time.Hour)
+	ok, err := h.store.(cache.Leaser).Lease(context.Background(), key, "other-process", time.Hour)
 	if err != nil || !ok {
 		t.Fatalf("lease %s: %v %v", key, ok, err)
 	}

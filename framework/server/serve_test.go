@@ -20,6 +20,7 @@ import (
 
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/cache/sqlite"
+	"github.com/goxweb/gox/framework/cache/tiered"
 	"github.com/goxweb/gox/framework/internal/testapp"
 	"github.com/goxweb/gox/framework/isr"
 	"github.com/goxweb/gox/framework/page"
@@ -42,11 +43,7 @@ func newHarness(t *testing.T, cfg server.Config) *harness {
 // nil) and extra plain handlers.
 func newHarnessWith(t *testing.T, cfg server.Config, wrap func(cache.Store) cache.Store, handlers ...page.Handler) *harness {
 	t.Helper()
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cache.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := openStore(t)
 	fix := testapp.New()
 	routes := fix.Routes()
 	routes.Handlers = append(routes.Handlers, handlers...)
@@ -64,6 +61,21 @@ func newHarnessWith(t *testing.T, cfg server.Config, wrap func(cache.Store) cach
 	srv := httptest.NewServer(app.Handler())
 	t.Cleanup(func() { srv.Close(); app.Close() })
 	return &harness{url: srv.URL, app: app, store: st, fix: fix}
+}
+
+// openStore opens what Run opens: a memory tier over a SQLite file.
+func openStore(t *testing.T) *tiered.Store {
+	t.Helper()
+	file, err := sqlite.Open(filepath.Join(t.TempDir(), "cache.db"), sqlite.Options{PollInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := tiered.New(file, tiered.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 // get sends a GET with the given header lines ("Name: value").
@@ -123,7 +135,7 @@ func (h *harness) raw(t *testing.T, method, path string) *http.Response {
 
 func keys(t *testing.T, st cache.Store) []string {
 	t.Helper()
-	infos, err := st.List(context.Background(), cache.Filter{})
+	infos, err := st.(cache.Lister).List(context.Background(), cache.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"html"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -17,7 +16,6 @@ import (
 
 	gox "github.com/goxweb/gox/framework"
 	"github.com/goxweb/gox/framework/cache"
-	"github.com/goxweb/gox/framework/cache/sqlite"
 	"github.com/goxweb/gox/framework/page"
 	"github.com/goxweb/gox/framework/server"
 )
@@ -54,11 +52,7 @@ func notePage(text string) templ.Component {
 // that revalidating the tag regenerates that page and no other.
 func TestTagInLoad(t *testing.T) {
 	t.Parallel()
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cache.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := openStore(t)
 	n := &notes{
 		text:   map[string]string{"1": "first draft", "2": "other note"},
 		author: map[string]string{"1": "ada", "2": "bob"},

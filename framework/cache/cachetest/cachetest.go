@@ -2,7 +2,10 @@
 //
 // A backend proves it behaves like the others (entries round-trip exactly,
 // tag and path invalidation report the right stamps and keys, leases are
-// exclusive, counters add up) by calling Run from its own tests:
+// exclusive, counters add up) by calling Run from its own tests. The parts
+// about an optional interface (cache.Leaser, cache.Lister, cache.Reloader,
+// cache.CounterStore, cache.Toucher) run when the store implements it and
+// are skipped otherwise:
 //
 //	func TestConformance(t *testing.T) {
 //		cachetest.Run(t, func(t *testing.T) cache.Store {
@@ -23,6 +26,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -53,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) cache.Store) {
 	t.Run("Lease", func(t *testing.T) { testLease(t, open) })
 	t.Run("LeaseExpiry", func(t *testing.T) { testLeaseExpiry(t, open) })
 	t.Run("Counters", func(t *testing.T) { testCounters(t, open) })
+	t.Run("Touch", func(t *testing.T) { testTouch(t, open) })
 	t.Run("List", func(t *testing.T) { testList(t, open) })
 	t.Run("Stats", func(t *testing.T) { testStats(t, open) })
 	t.Run("Closed", func(t *testing.T) { testClosed(t, open) })
@@ -122,9 +127,28 @@ func wantNotFound(t *testing.T, st cache.Store, key string) {
 	if _, err := st.Get(context.Background(), key); !errors.Is(err, cache.ErrNotFound) {
 		t.Errorf("Get(%q) error = %v, want ErrNotFound", key, err)
 	}
-	if _, err := st.Reload(context.Background(), key); !errors.Is(err, cache.ErrNotFound) {
+	if _, err := reloadOrGet(context.Background(), st, key); !errors.Is(err, cache.ErrNotFound) {
 		t.Errorf("Reload(%q) error = %v, want ErrNotFound", key, err)
 	}
+}
+
+// reloadOrGet is st's Reload when st is a cache.Reloader, else its Get.
+func reloadOrGet(ctx context.Context, st cache.Store, key string) (cache.Lookup, error) {
+	if r, ok := st.(cache.Reloader); ok {
+		return r.Reload(ctx, key)
+	}
+	return st.Get(ctx, key)
+}
+
+// optional returns st as the optional interface I, or skips the test when
+// st does not implement it.
+func optional[I any](t *testing.T, st cache.Store) I {
+	t.Helper()
+	i, ok := st.(I)
+	if !ok {
+		t.Skipf("%T does not implement %v", st, reflect.TypeFor[I]())
+	}
+	return i
 }
 
 // entryDiff compares entries field by field; nil and empty slices and

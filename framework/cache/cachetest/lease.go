@@ -13,7 +13,7 @@ import (
 
 func testLease(t *testing.T, open func(t *testing.T) cache.Store) {
 	ctx := context.Background()
-	st := open(t)
+	st := optional[cache.Leaser](t, open(t))
 	steps := []struct {
 		name       string
 		release    bool // Release instead of Lease
@@ -50,7 +50,7 @@ func testLease(t *testing.T, open func(t *testing.T) cache.Store) {
 
 func testLeaseExpiry(t *testing.T, open func(t *testing.T) cache.Store) {
 	ctx := context.Background()
-	st := open(t)
+	st := optional[cache.Leaser](t, open(t))
 	if ok, err := st.Lease(ctx, "/a", "hung", time.Millisecond); err != nil || !ok {
 		t.Fatalf("Lease(hung) = %v, %v; want true", ok, err)
 	}
@@ -81,7 +81,7 @@ func testLeaseExpiry(t *testing.T, open func(t *testing.T) cache.Store) {
 
 func testCounters(t *testing.T, open func(t *testing.T) cache.Store) {
 	ctx := context.Background()
-	st := open(t)
+	st := optional[cache.CounterStore](t, open(t))
 	adds := []map[string]cache.Counters{
 		{"/a": {Hits: 1, Misses: 2}, "/b/{id}": {Writes: 1}},
 		{},
@@ -103,5 +103,37 @@ func testCounters(t *testing.T, open func(t *testing.T) cache.Store) {
 	}
 	if d := cmp.Diff(want, got, cmpopts.EquateEmpty()); d != "" {
 		t.Errorf("Counters mismatch (-want +got):\n%s", d)
+	}
+}
+
+func testTouch(t *testing.T, open func(t *testing.T) cache.Store) {
+	ctx := context.Background()
+	st := open(t)
+	toucher := optional[cache.Toucher](t, st)
+	put(t, st, entry("/a"), entry("/b"))
+	later := time.Now().Add(time.Hour)
+	if err := toucher.Touch(ctx, map[string]time.Time{"/a": later, "/missing": later}); err != nil {
+		t.Fatalf("Touch: %v", err)
+	}
+	if err := toucher.Touch(ctx, map[string]time.Time{"/a": later.Add(-time.Minute)}); err != nil {
+		t.Fatalf("Touch with an older time: %v", err)
+	}
+	wantNotFound(t, st, "/missing")
+	l, ok := st.(cache.Lister)
+	if !ok {
+		return
+	}
+	infos, err := l.List(ctx, cache.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"/a", "/b"}, infoKeys(infos)); d != "" {
+		t.Fatalf("List after Touch (-want +got):\n%s", d)
+	}
+	if !infos[0].AccessedAt.Equal(later) {
+		t.Errorf("AccessedAt(/a) = %v, want the later touch %v", infos[0].AccessedAt, later)
+	}
+	if !infos[1].AccessedAt.Before(later) {
+		t.Errorf("AccessedAt(/b) = %v, want the time of its Put", infos[1].AccessedAt)
 	}
 }

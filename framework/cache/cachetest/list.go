@@ -14,6 +14,7 @@ import (
 func testList(t *testing.T, open func(t *testing.T) cache.Store) {
 	ctx := context.Background()
 	st := open(t)
+	lister := optional[cache.Lister](t, st)
 	p1 := entry("/products/1", "product-1", "products")
 	p1.Route = "/products/{id}"
 	p2 := entry("/products/2", "product-2", "products")
@@ -42,7 +43,7 @@ func testList(t *testing.T, open func(t *testing.T) cache.Store) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			infos, err := st.List(ctx, tt.f)
+			infos, err := lister.List(ctx, tt.f)
 			if err != nil {
 				t.Fatalf("List(%+v): %v", tt.f, err)
 			}
@@ -55,7 +56,7 @@ func testList(t *testing.T, open func(t *testing.T) cache.Store) {
 	if _, err := st.InvalidateTags(ctx, []string{"product-2"}, at(time.Hour), cache.Expire); err != nil {
 		t.Fatal(err)
 	}
-	infos, err := st.List(ctx, cache.Filter{Prefix: "/products/2"})
+	infos, err := lister.List(ctx, cache.Filter{Prefix: "/products/2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,6 +89,7 @@ func testList(t *testing.T, open func(t *testing.T) cache.Store) {
 func testStats(t *testing.T, open func(t *testing.T) cache.Store) {
 	ctx := context.Background()
 	st := open(t)
+	lister := optional[cache.Lister](t, st)
 	a := entry("/a", "x", "y")
 	a.Gzip = []byte("0123456789")
 	b := entry("/b", "y")
@@ -120,7 +122,7 @@ func testStats(t *testing.T, open func(t *testing.T) cache.Store) {
 		if err := s.do(); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
-		got, err := st.Stats(ctx)
+		got, err := lister.Stats(ctx)
 		if err != nil {
 			t.Fatalf("%s: Stats: %v", s.name, err)
 		}

@@ -38,7 +38,8 @@ func (s *Store) List(_ context.Context, f cache.Filter) ([]cache.Info, error) {
 			FreshUntil:  e.FreshUntil,
 			AccessedAt:  time.Unix(0, r.accessed.Load()),
 		}
-		in.RevalidatedAt, in.ExpiredAt = s.stampsOf(e).times()
+		st := s.stampsOf(e)
+		in.RevalidatedAt, in.ExpiredAt = st.RevalidatedAt, st.ExpiredAt
 		infos = append(infos, in)
 	}
 	slices.SortFunc(infos, func(a, b cache.Info) int { return strings.Compare(a.Key, b.Key) })

@@ -12,18 +12,20 @@ package memory
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/cespare/xxhash/v2"
-
 	"github.com/goxweb/gox/framework/cache"
 )
 
-var _ cache.Store = (*Store)(nil)
+var (
+	_ cache.Store        = (*Store)(nil)
+	_ cache.Leaser       = (*Store)(nil)
+	_ cache.Lister       = (*Store)(nil)
+	_ cache.CounterStore = (*Store)(nil)
+)
 
 // Store is an in-memory cache.Store, safe for concurrent use. Entries are
 // shared with readers, never copied: Get returns the pointer Put stored.
@@ -32,8 +34,8 @@ type Store struct {
 	closed   bool
 	entries  map[string]*record
 	byTag    map[string]map[string]struct{} // tag -> keys
-	tags     map[string]stamp               // invalidation stamps by tag
-	paths    map[string]stamp               // invalidation stamps by path
+	tags     map[string]cache.Stamp         // invalidation stamps by tag
+	paths    map[string]cache.Stamp         // invalidation stamps by path
 	leases   map[string]lease
 	counters map[string]cache.Counters
 }
@@ -56,8 +58,8 @@ func New() *Store {
 func (s *Store) reset() {
 	s.entries = make(map[string]*record)
 	s.byTag = make(map[string]map[string]struct{})
-	s.tags = make(map[string]stamp)
-	s.paths = make(map[string]stamp)
+	s.tags = make(map[string]cache.Stamp)
+	s.paths = make(map[string]cache.Stamp)
 	s.leases = make(map[string]lease)
 	s.counters = make(map[string]cache.Counters)
 }
@@ -74,24 +76,16 @@ func (s *Store) Get(_ context.Context, key string) (cache.Lookup, error) {
 		return cache.Lookup{}, fmt.Errorf("memory get %s: %w", key, cache.ErrNotFound)
 	}
 	r.accessed.Store(time.Now().UnixNano())
-	l := cache.Lookup{Entry: r.e}
-	st := s.stampsOf(r.e)
-	l.RevalidatedAt, l.ExpiredAt = st.times()
-	return l, nil
-}
-
-// Reload is Get: the store has no tier in front of itself.
-func (s *Store) Reload(ctx context.Context, key string) (cache.Lookup, error) {
-	return s.Get(ctx, key)
+	return cache.LookupOf(r.e, s.stampsOf(r.e)), nil
 }
 
 // Put stores e, replacing the entry with the same key and its tags. A zero
 // Sum is filled in; a Sum that does not match Body is refused with
 // cache.ErrCorrupt.
 func (s *Store) Put(_ context.Context, e *cache.Entry) error {
-	e, err := checked(e)
+	e, err := cache.Checked(e)
 	if err != nil {
-		return err
+		return fmt.Errorf("memory put: %w", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -111,23 +105,6 @@ func (s *Store) Put(_ context.Context, e *cache.Entry) error {
 		keys[e.Key] = struct{}{}
 	}
 	return nil
-}
-
-// checked validates e and returns it, or a copy with its Sum filled in.
-func checked(e *cache.Entry) (*cache.Entry, error) {
-	if e == nil || e.Key == "" {
-		return nil, errors.New("memory put: entry without a key")
-	}
-	sum := xxhash.Sum64(e.Body)
-	switch e.Sum {
-	case sum:
-		return e, nil
-	case 0:
-		c := *e
-		c.Sum = sum
-		return &c, nil
-	}
-	return nil, fmt.Errorf("memory put %s: sum %#x does not match the body: %w", e.Key, e.Sum, cache.ErrCorrupt)
 }
 
 // remove deletes key and its tag index rows; the caller holds the write lock.

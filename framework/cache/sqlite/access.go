@@ -5,67 +5,37 @@ import (
 	"database/sql"
 	"fmt"
 	"sync"
+	"time"
+
+	"github.com/goxweb/gox/framework/cache"
 )
 
 // accessLog collects read times in memory until they are flushed to the
 // file in one transaction, so that reads never write. LRU eviction
 // flushes it first, so that victims are chosen by up-to-date times.
 type accessLog struct {
-	mu   sync.Mutex
-	hot  []*hotEntry      // dirty memory-tier entries; the time is in the entry
-	disk map[string]int64 // reads served from the file
-	// spare is the drained hot slice, kept so that appends after a flush
-	// reuse its array instead of allocating on the read path.
-	spare []*hotEntry
+	mu    sync.Mutex
+	times map[string]int64 // Unix ns of the latest read by key
 }
 
-// touchHot records a read of h at now. After the first read since the
-// last flush it is an atomic load and store: no lock, no allocation.
-func (a *accessLog) touchHot(h *hotEntry, now int64) {
-	if now > h.accessed.Load() {
-		h.accessed.Store(now)
-	}
-	if h.dirty.Load() || !h.dirty.CompareAndSwap(false, true) {
-		return
-	}
-	a.mu.Lock()
-	a.hot = append(a.hot, h)
-	a.mu.Unlock()
-}
-
-// touchDisk records a read at now of key, which is not in the memory tier.
-func (a *accessLog) touchDisk(key string, now int64) {
+// touch records a read of key at now.
+func (a *accessLog) touch(key string, now int64) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.disk == nil {
-		a.disk = make(map[string]int64)
+	if a.times == nil {
+		a.times = make(map[string]int64)
 	}
-	if now > a.disk[key] {
-		a.disk[key] = now
+	if now > a.times[key] {
+		a.times[key] = now
 	}
 }
 
 // drain returns the latest read time by key and empties the log.
 func (a *accessLog) drain() map[string]int64 {
 	a.mu.Lock()
-	hot, times := a.hot, a.disk
-	a.hot, a.disk, a.spare = a.spare[:0], nil, nil
-	a.mu.Unlock()
-	if times == nil {
-		times = make(map[string]int64, len(hot))
-	}
-	for _, h := range hot {
-		// Clear dirty before reading the time: a read in between queues
-		// h again rather than being lost.
-		h.dirty.Store(false)
-		if t := h.accessed.Load(); t > times[h.e.Key] {
-			times[h.e.Key] = t
-		}
-	}
-	clear(hot) // let dropped entries be collected
-	a.mu.Lock()
-	a.spare = hot[:0]
-	a.mu.Unlock()
+	defer a.mu.Unlock()
+	times := a.times
+	a.times = nil
 	return times
 }
 
@@ -73,23 +43,38 @@ func (a *accessLog) drain() map[string]int64 {
 func (a *accessLog) restore(times map[string]int64) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.disk == nil {
-		a.disk = make(map[string]int64, len(times))
+	if a.times == nil {
+		a.times = make(map[string]int64, len(times))
 	}
 	for k, t := range times {
-		a.disk[k] = max(a.disk[k], t)
+		a.times[k] = max(a.times[k], t)
 	}
 }
 
 // reset forgets every recorded read.
 func (a *accessLog) reset() {
 	a.mu.Lock()
-	hot := a.hot
-	a.hot, a.disk, a.spare = nil, nil, nil
-	a.mu.Unlock()
-	for _, h := range hot {
-		h.dirty.Store(false)
+	defer a.mu.Unlock()
+	a.times = nil
+}
+
+// Touch records reads a memory tier served on the store's behalf. It
+// only merges them into the reads the store recorded itself, in memory:
+// they reach the file with the next flush (about once a second), or
+// first thing in an eviction, so that LRU order counts them.
+func (s *Store) Touch(_ context.Context, readAt map[string]time.Time) error {
+	if s.closed.Load() {
+		return cache.ErrClosed
 	}
+	s.access.mu.Lock()
+	defer s.access.mu.Unlock()
+	if s.access.times == nil {
+		s.access.times = make(map[string]int64, len(readAt))
+	}
+	for k, t := range readAt {
+		s.access.times[k] = max(s.access.times[k], t.UnixNano())
+	}
+	return nil
 }
 
 // flushAccess writes the recorded read times to the file.

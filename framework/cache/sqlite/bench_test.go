@@ -46,7 +46,7 @@ func benchEntry(i int) *cache.Entry {
 // process has anything to drop.
 func populate(b *testing.B, path string, n int) {
 	b.Helper()
-	st, err := Open(path, Options{MemoryBytes: -1})
+	st, err := Open(path, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -87,61 +87,8 @@ func keysFor(n int) []string {
 	return ks
 }
 
-// BenchmarkGetMemory measures a Get served by the memory tier.
-func BenchmarkGetMemory(b *testing.B) {
-	ctx := context.Background()
-	st, err := Open(filepath.Join(b.TempDir(), "cache.db"), Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	const n = 1000
-	for i := range n {
-		if err := st.Put(ctx, benchEntry(i)); err != nil {
-			b.Fatal(err)
-		}
-	}
-	keys := keysFor(n)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := st.Get(ctx, keys[i%n]); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkGetMemoryParallel is BenchmarkGetMemory from all cores.
-func BenchmarkGetMemoryParallel(b *testing.B) {
-	ctx := context.Background()
-	st, err := Open(filepath.Join(b.TempDir(), "cache.db"), Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	const n = 1000
-	for i := range n {
-		if err := st.Put(ctx, benchEntry(i)); err != nil {
-			b.Fatal(err)
-		}
-	}
-	keys := keysFor(n)
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		i := rand.IntN(n)
-		for pb.Next() {
-			i++
-			if _, err := st.Get(ctx, keys[i%n]); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-}
-
-// BenchmarkGetDisk measures a Get read and verified from the file (memory
-// tier disabled) at random keys, and reports its 99th percentile latency.
+// BenchmarkGetDisk measures a Get read and verified from the file at
+// random keys, and reports its 99th percentile latency.
 // The files are populated once per run and shared by the runs of each
 // sub-benchmark.
 func BenchmarkGetDisk(b *testing.B) {
@@ -153,7 +100,7 @@ func BenchmarkGetDisk(b *testing.B) {
 			if _, err := os.Stat(path); err != nil {
 				populate(b, path, n)
 			}
-			st, err := Open(path, Options{MemoryBytes: -1})
+			st, err := Open(path, Options{})
 			if err != nil {
 				b.Fatal(err)
 			}

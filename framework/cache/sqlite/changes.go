@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 	"time"
+
+	"github.com/goxweb/gox/framework/cache"
 )
 
 // Kinds of change log rows.
@@ -16,8 +19,8 @@ const (
 )
 
 // maxChangeBatch bounds the change rows one poll applies one by one; a
-// longer backlog (a bulk write by another process) drops the whole memory
-// tier instead.
+// longer backlog (a bulk write by another process) is reported as one
+// cache.ChangeAll instead.
 const maxChangeBatch = 10_000
 
 // logChange appends a change row in tx, so that other processes sharing
@@ -110,36 +113,99 @@ func (s *Store) readChanges(ctx context.Context) ([]change, error) {
 	return changes, nil
 }
 
-// apply drops the entries other processes changed and rereads the stamps
-// they raised. This process's own rows are skipped: its memory already
-// reflects them.
+// apply rereads the stamps other processes raised, then tells the
+// subscribers what changed. This process's own rows are skipped: its
+// subscribers made those changes through this store.
 func (s *Store) apply(ctx context.Context, changes []change) error {
 	stamps := []stampKey{}
+	var out []cache.Change
 	for _, c := range changes {
 		if c.origin == s.origin {
 			continue
 		}
 		switch c.kind {
 		case changeEntry:
-			s.hot.drop(c.name)
+			out = append(out, cache.Change{Kind: cache.ChangeEntry, Name: c.name})
 		case changeTag:
 			stamps = append(stamps, stampKey{stampTag, c.name})
+			out = append(out, cache.Change{Kind: cache.ChangeTag, Name: c.name})
 		case changePath:
 			stamps = append(stamps, stampKey{stampPath, c.name})
+			out = append(out, cache.Change{Kind: cache.ChangePath, Name: c.name})
 		case changeClear:
 			return s.resync(ctx)
 		}
 	}
-	if len(stamps) == 0 {
-		return nil
+	if len(stamps) > 0 {
+		// Stamps first: a subscriber that drops an entry and reads it
+		// again must get the new stamps.
+		if err := s.stamps.reload(ctx, s.pollConn, stamps); err != nil {
+			return err
+		}
 	}
-	return s.stamps.reload(ctx, s.pollConn, stamps)
+	s.feed.send(out)
+	return nil
 }
 
-// resync drops the memory tier and rereads every stamp.
+// resync rereads every stamp and tells the subscribers that anything may
+// have changed.
 func (s *Store) resync(ctx context.Context) error {
-	s.hot.dropAll()
-	return s.stamps.reload(ctx, s.pollConn, nil)
+	if err := s.stamps.reload(ctx, s.pollConn, nil); err != nil {
+		return err
+	}
+	s.feed.send([]cache.Change{{Kind: cache.ChangeAll}})
+	return nil
+}
+
+// feed holds the change feed's subscribers.
+type feed struct {
+	mu   sync.Mutex // held while calling, so that batches stay in order
+	next int
+	subs map[int]func([]cache.Change)
+}
+
+// Subscribe registers fn for the changes other processes (and other
+// handles of the file) make, as the poller finds them, and for the keys
+// this store evicts, before the Put that evicted them returns.
+func (s *Store) Subscribe(fn func([]cache.Change)) (cancel func()) {
+	f := &s.feed
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.subs == nil {
+		f.subs = make(map[int]func([]cache.Change))
+	}
+	id := f.next
+	f.next++
+	f.subs[id] = fn
+	return func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		delete(f.subs, id)
+	}
+}
+
+// send calls every subscriber with changes, unless there are none.
+func (f *feed) send(changes []cache.Change) {
+	if len(changes) == 0 {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, fn := range f.subs {
+		fn(changes)
+	}
+}
+
+// evicted reports keys a Put evicted.
+func (f *feed) evicted(keys []string) {
+	if len(keys) == 0 {
+		return
+	}
+	changes := make([]cache.Change, len(keys))
+	for i, k := range keys {
+		changes[i] = cache.Change{Kind: cache.ChangeEntry, Name: k}
+	}
+	f.send(changes)
 }
 
 // prune deletes change rows older than changeRetention, always keeping

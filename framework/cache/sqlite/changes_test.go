@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/goxweb/gox/framework/cache"
 )
 
@@ -45,25 +47,29 @@ func TestChangesReachOtherStores(t *testing.T) {
 		change func(ctx context.Context, a *Store) error
 		want   string // b's Get of /a after its poll
 		stamps [2]time.Time
+		fed    []cache.Change // to b's subscribers
 	}{
-		{"put", func(ctx context.Context, a *Store) error { return a.Put(ctx, page("/a", "v2", "t")) }, "v2", [2]time.Time{}},
+		{"put", func(ctx context.Context, a *Store) error { return a.Put(ctx, page("/a", "v2", "t")) }, "v2", [2]time.Time{},
+			[]cache.Change{{Kind: cache.ChangeEntry, Name: "/a"}}},
 		{"set meta", func(ctx context.Context, a *Store) error {
 			return a.SetMeta(ctx, "/a", cache.Meta{BuildID: "b2"})
-		}, "v1", [2]time.Time{}},
-		{"delete", func(ctx context.Context, a *Store) error { return a.Delete(ctx, "/a") }, "not found", [2]time.Time{}},
+		}, "v1", [2]time.Time{}, []cache.Change{{Kind: cache.ChangeEntry, Name: "/a"}}},
+		{"delete", func(ctx context.Context, a *Store) error { return a.Delete(ctx, "/a") }, "not found", [2]time.Time{},
+			[]cache.Change{{Kind: cache.ChangeEntry, Name: "/a"}}},
 		{"invalidate tag", func(ctx context.Context, a *Store) error {
 			_, err := a.InvalidateTags(ctx, []string{"t"}, stamp, cache.Stale)
 			return err
-		}, "v1", [2]time.Time{stamp, {}}},
+		}, "v1", [2]time.Time{stamp, {}}, []cache.Change{{Kind: cache.ChangeTag, Name: "t"}}},
 		{"invalidate path", func(ctx context.Context, a *Store) error {
 			_, err := a.InvalidatePaths(ctx, []string{"/a"}, stamp, cache.Expire)
 			return err
-		}, "v1", [2]time.Time{{}, stamp}},
-		{"clear", func(ctx context.Context, a *Store) error { return a.Clear(ctx) }, "not found", [2]time.Time{}},
+		}, "v1", [2]time.Time{{}, stamp}, []cache.Change{{Kind: cache.ChangePath, Name: "/a"}}},
+		{"clear", func(ctx context.Context, a *Store) error { return a.Clear(ctx) }, "not found", [2]time.Time{},
+			[]cache.Change{{Kind: cache.ChangeAll}}},
 		{"eviction", func(ctx context.Context, a *Store) error {
 			a.opts.MaxEntries = 1
 			return a.Put(ctx, page("/z", "z"))
-		}, "not found", [2]time.Time{}},
+		}, "not found", [2]time.Time{}, []cache.Change{{Kind: cache.ChangeEntry, Name: "/z"}, {Kind: cache.ChangeEntry, Name: "/a"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,11 +81,31 @@ func TestChangesReachOtherStores(t *testing.T) {
 			if got := body(t, b, "/a"); got != "v1" {
 				t.Fatalf("b's Get(/a) = %q, want v1", got)
 			}
+			if err := b.poll(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var fed []cache.Change
+			cancel := b.Subscribe(func(cs []cache.Change) { fed = append(fed, cs...) })
+			defer cancel()
+			var own []cache.Change
+			cancelOwn := a.Subscribe(func(cs []cache.Change) { own = append(own, cs...) })
+			defer cancelOwn()
 			if err := tt.change(ctx, a); err != nil {
 				t.Fatal(err)
 			}
 			if err := b.poll(ctx); err != nil {
 				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.fed, fed); d != "" {
+				t.Errorf("b's change feed (-want +got):\n%s", d)
+			}
+			// a's feed reports only what a did not ask for: the eviction.
+			var wantOwn []cache.Change
+			if tt.name == "eviction" {
+				wantOwn = []cache.Change{{Kind: cache.ChangeEntry, Name: "/a"}}
+			}
+			if d := cmp.Diff(wantOwn, own); d != "" {
+				t.Errorf("a's change feed (-want +got):\n%s", d)
 			}
 			got := body(t, b, "/a")
 			if strings.Contains(got, cache.ErrNotFound.Error()) {
@@ -102,10 +128,10 @@ func TestChangesReachOtherStores(t *testing.T) {
 	}
 }
 
-// TestPrunedChangeLogDropsMemory shows a store that missed change rows
-// (pruned before it polled) dropping its whole memory tier rather than
-// serving what it can no longer know to be current.
-func TestPrunedChangeLogDropsMemory(t *testing.T) {
+// TestPrunedChangeLogResyncs shows a store that missed change rows
+// (pruned before it polled) telling its subscribers that anything may have
+// changed rather than what it can no longer know.
+func TestPrunedChangeLogResyncs(t *testing.T) {
 	ctx := context.Background()
 	a, b := pair(t)
 	for _, k := range []string{"/a", "/b"} {
@@ -125,8 +151,13 @@ func TestPrunedChangeLogDropsMemory(t *testing.T) {
 	if _, err := a.write.ExecContext(ctx, "DELETE FROM changes WHERE seq < (SELECT max(seq) FROM changes)"); err != nil {
 		t.Fatal(err)
 	}
+	var fed []cache.Change
+	defer b.Subscribe(func(cs []cache.Change) { fed = append(fed, cs...) })()
 	if err := b.poll(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if d := cmp.Diff([]cache.Change{{Kind: cache.ChangeAll}}, fed); d != "" {
+		t.Errorf("b's change feed after pruning (-want +got):\n%s", d)
 	}
 	for _, k := range []string{"/a", "/b"} {
 		if got := body(t, b, k); got != "v2" {

@@ -66,7 +66,7 @@ func TestCorruptRowIsNotServed(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			// Without a memory tier every Get reads the file.
-			st := open(t, Options{MemoryBytes: -1})
+			st := open(t, Options{})
 			good := page("/a", "<h1>hello</h1>", "t")
 			if err := st.Put(ctx, good); err != nil {
 				t.Fatal(err)
@@ -102,27 +102,5 @@ func TestCorruptRowIsNotServed(t *testing.T) {
 				t.Errorf("Get(/a) body = %q, want the rewritten one", l.Entry.Body)
 			}
 		})
-	}
-}
-
-// TestMemoryTierServesWhatWasVerified shows the memory tier in front of a
-// row corrupted behind the store's back: Get keeps serving the copy that
-// was written (memory is not re-verified), while Reload, which reads the
-// file, refuses the row.
-func TestMemoryTierServesWhatWasVerified(t *testing.T) {
-	ctx := context.Background()
-	st := open(t, Options{})
-	good := page("/a", "<h1>hello</h1>")
-	if err := st.Put(ctx, good); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := rawDB(t, st).ExecContext(ctx, "UPDATE entries SET body = x'00' WHERE key = '/a'"); err != nil {
-		t.Fatal(err)
-	}
-	if l, err := st.Get(ctx, "/a"); err != nil || l.Entry != good {
-		t.Errorf("Get(/a) = %v, %v; want the entry Put stored", l.Entry, err)
-	}
-	if _, err := st.Reload(ctx, "/a"); !errors.Is(err, cache.ErrCorrupt) {
-		t.Errorf("Reload(/a) error = %v, want ErrCorrupt", err)
 	}
 }

@@ -12,62 +12,38 @@ import (
 	"github.com/goxweb/gox/framework/cache"
 )
 
-// Get returns the entry for key with the stamps covering it: from the
-// memory tier when it holds the entry (no SQL, no allocation), else from
-// the file, verified, and then kept in the memory tier.
+// Get returns the entry for key, read from the file and verified, with
+// the stamps covering it as this process knows them (the poller keeps
+// them current with other processes' invalidations).
 func (s *Store) Get(ctx context.Context, key string) (cache.Lookup, error) {
-	if s.closed.Load() {
-		return cache.Lookup{}, cache.ErrClosed
-	}
-	if s.hot != nil {
-		if h, ok := s.hot.get(key); ok {
-			s.access.touchHot(h, time.Now().UnixNano())
-			return s.lookup(h.e), nil
-		}
-	}
 	return s.load(ctx, key, false)
 }
 
-// Reload reads key from the file, with the stamps the file holds now
-// (another process's invalidation may not have reached this one's memory
-// yet), and refreshes the memory tier with what it read.
+// Reload reads key from the file together with the stamps the file holds
+// now (another process's invalidation may not have reached this process's
+// poller yet), in one statement.
 func (s *Store) Reload(ctx context.Context, key string) (cache.Lookup, error) {
-	if s.closed.Load() {
-		return cache.Lookup{}, cache.ErrClosed
-	}
 	return s.load(ctx, key, true)
-}
-
-// lookup pairs e with the stamps held in memory.
-func (s *Store) lookup(e *cache.Entry) cache.Lookup {
-	st := s.stamps.of(e)
-	return cache.Lookup{Entry: e, RevalidatedAt: unixTime(st.revalidated), ExpiredAt: unixTime(st.expired)}
 }
 
 // load reads key from the file; reload selects Reload's behavior.
 func (s *Store) load(ctx context.Context, key string, reload bool) (cache.Lookup, error) {
+	if s.closed.Load() {
+		return cache.Lookup{}, cache.ErrClosed
+	}
 	op, stmt, args := "get", s.stmts.get, []any{key}
 	if reload {
 		op, stmt, args = "reload", s.stmts.reload, []any{key, cache.KeyPath(key)}
 	}
-	gen := s.hot.gen(key)
 	e, st, err := readEntry(ctx, stmt, args, reload)
 	if err != nil {
-		if reload && s.hot != nil && errors.Is(err, cache.ErrNotFound) {
-			s.hot.drop(key)
-		}
 		return cache.Lookup{}, fmt.Errorf("sqlite %s %s: %w", op, key, err)
 	}
-	now := time.Now().UnixNano()
-	if h := s.hot.fill(e, gen, now); h != nil {
-		s.access.touchHot(h, now)
-	} else {
-		s.access.touchDisk(key, now)
-	}
+	s.access.touch(key, time.Now().UnixNano())
 	if !reload {
-		return s.lookup(e), nil
+		return cache.LookupOf(e, s.stamps.of(e)), nil
 	}
-	return cache.Lookup{Entry: e, RevalidatedAt: unixTime(st.revalidated), ExpiredAt: unixTime(st.expired)}, nil
+	return cache.LookupOf(e, st.times()), nil
 }
 
 // readEntry runs stmt (getSQL or, with stamps, reloadSQL) and verifies the
@@ -115,19 +91,18 @@ func readEntry(ctx context.Context, stmt *sql.Stmt, args []any, withStamps bool)
 
 // Put stores e with its tag index rows and a change log row in one
 // transaction, evicting least recently used entries if that goes over a
-// bound of e's route or of the store, and keeps e in the memory tier. A zero Sum is
-// filled in; a Sum that does not match Body is refused with
-// cache.ErrCorrupt.
+// bound of e's route or of the store; the evicted keys go to the change
+// feed's subscribers before Put returns. A zero Sum is filled in; a Sum
+// that does not match Body is refused with cache.ErrCorrupt.
 func (s *Store) Put(ctx context.Context, e *cache.Entry) error {
 	if s.closed.Load() {
 		return cache.ErrClosed
 	}
-	e, err := checked(e)
+	e, err := cache.Checked(e)
 	if err != nil {
-		return err
+		return fmt.Errorf("sqlite put: %w", err)
 	}
 	enc := encode(e)
-	gen := s.hot.gen(e.Key)
 	now := time.Now().UnixNano()
 	var evicted []string
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
@@ -143,26 +118,8 @@ func (s *Store) Put(ctx context.Context, e *cache.Entry) error {
 	if err != nil {
 		return fmt.Errorf("sqlite put %s: %w", e.Key, err)
 	}
-	s.hot.stored(e, gen, now)
-	s.hot.drop(evicted...)
+	s.feed.evicted(evicted)
 	return nil
-}
-
-// checked validates e and returns it, or a copy with its Sum filled in.
-func checked(e *cache.Entry) (*cache.Entry, error) {
-	if e == nil || e.Key == "" {
-		return nil, errors.New("sqlite put: entry without a key")
-	}
-	sum := xxhash.Sum64(e.Body)
-	switch e.Sum {
-	case sum:
-		return e, nil
-	case 0:
-		c := *e
-		c.Sum = sum
-		return &c, nil
-	}
-	return nil, fmt.Errorf("sqlite put %s: sum %#x does not match the body: %w", e.Key, e.Sum, cache.ErrCorrupt)
 }
 
 // writeEntry upserts e's row and replaces its tag index rows.
@@ -193,13 +150,11 @@ func (s *Store) writeEntry(ctx context.Context, tx *sql.Tx, e *cache.Entry, enc 
 	return nil
 }
 
-// SetMeta updates the freshness and failure columns of key's row and
-// replaces the memory tier's copy with an updated copy.
+// SetMeta updates the freshness and failure columns of key's row.
 func (s *Store) SetMeta(ctx context.Context, key string, m cache.Meta) error {
 	if s.closed.Load() {
 		return cache.ErrClosed
 	}
-	gen := s.hot.gen(key)
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE entries SET generated_at = ?, fresh_until = ?, build_id = ?,
 			last_error = ?, failures = ?, retry_at = ? WHERE key = ?`,
@@ -215,7 +170,6 @@ func (s *Store) SetMeta(ctx context.Context, key string, m cache.Meta) error {
 	if err != nil {
 		return fmt.Errorf("sqlite set meta %s: %w", key, err)
 	}
-	s.hot.setMeta(key, m, gen)
 	return nil
 }
 
@@ -232,7 +186,6 @@ func (s *Store) Delete(ctx context.Context, keys ...string) error {
 	if err != nil {
 		return fmt.Errorf("sqlite delete %s: %w", keys[0], err)
 	}
-	s.hot.drop(keys...)
 	return nil
 }
 
@@ -275,7 +228,6 @@ func (s *Store) Clear(ctx context.Context) error {
 		return fmt.Errorf("sqlite clear: %w", err)
 	}
 	s.stamps.reset()
-	s.hot.dropAll()
 	s.access.reset()
 	return nil
 }

@@ -38,7 +38,7 @@ func TestEvictLeastRecentlyUsed(t *testing.T) {
 		},
 		{
 			name: "entries bound, reads from the file",
-			opts: Options{MaxEntries: 3, MemoryBytes: -1},
+			opts: Options{MaxEntries: 3},
 			steps: []step{{"put", "/a", 10}, {"put", "/b", 10}, {"put", "/c", 10}, {"get", "/b", 0}, {"get", "/a", 0},
 				{"put", "/d", 10}, {"put", "/e", 10}},
 			want: []string{"/a", "/d", "/e"},
@@ -57,7 +57,7 @@ func TestEvictLeastRecentlyUsed(t *testing.T) {
 		},
 		{
 			name: "bytes bound evicts as many as needed",
-			opts: Options{MaxBytes: 350, MemoryBytes: -1},
+			opts: Options{MaxBytes: 350},
 			steps: []step{{"put", "/a", 100}, {"put", "/b", 100}, {"put", "/c", 100}, {"get", "/a", 0},
 				{"put", "/big", 250}},
 			want: []string{"/a", "/big"},
@@ -203,7 +203,7 @@ func TestEvictPerRoute(t *testing.T) {
 		},
 		{
 			name: "entries bound, reads from the file",
-			opts: Options{MaxEntriesPerRoute: 2, MemoryBytes: -1},
+			opts: Options{MaxEntriesPerRoute: 2},
 			steps: []step{{"put", "/other/a", 10}, {"put", "/p/1", 10}, {"put", "/p/2", 10}, {"get", "/p/1", 0},
 				{"put", "/p/3", 10}},
 			want: []string{"/other/a", "/p/1", "/p/3"},

@@ -9,7 +9,8 @@ import (
 )
 
 // List returns the entries matching f, without bodies, ordered by key.
-// It flushes recorded reads first, so that AccessedAt is current.
+// It flushes recorded reads first (its own and those a memory tier passed
+// to Touch), so that AccessedAt is current.
 func (s *Store) List(ctx context.Context, f cache.Filter) ([]cache.Info, error) {
 	if s.closed.Load() {
 		return nil, cache.ErrClosed
@@ -62,7 +63,7 @@ func (s *Store) List(ctx context.Context, f cache.Filter) ([]cache.Info, error) 
 		}
 		in.GeneratedAt, in.FreshUntil, in.AccessedAt = unixTime(generated), unixTime(fresh), unixTime(accessed)
 		st := s.stamps.of(&cache.Entry{Key: in.Key, Tags: in.Tags})
-		in.RevalidatedAt, in.ExpiredAt = unixTime(st.revalidated), unixTime(st.expired)
+		in.RevalidatedAt, in.ExpiredAt = st.RevalidatedAt, st.ExpiredAt
 		infos = append(infos, in)
 	}
 	if err := rows.Err(); err != nil {

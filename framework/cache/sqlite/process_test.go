@@ -326,7 +326,7 @@ func TestKilledWriterLeavesWholeEntries(t *testing.T) {
 		t.Fatalf("the writer reported %q, want at least 30 keys", keys)
 	}
 
-	st, err := Open(db, Options{MemoryBytes: -1})
+	st, err := Open(db, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,12 +1,14 @@
 // Package sqlite is gox's embedded cache.Store: one SQLite file (WAL mode,
-// by default .gox/cache.db) with a bounded in-memory tier in front of it.
+// by default .gox/cache.db). A server puts package tiered's memory tier in
+// front of it.
 //
 // Every write is one transaction, so an entry is never half-written and a
-// crash loses at most the writes in flight. Every read from the file checks
-// the body's length and checksum. Several processes may share the file (a
-// second server, `gox revalidate`, `gox cache purge`): each store polls
-// PRAGMA data_version and a change log, so another process's Put or
-// invalidation reaches its memory tier within a poll interval.
+// crash loses at most the writes in flight. Every read checks the body's
+// length and checksum. Several processes may share the file (a second
+// server, `gox revalidate`, `gox cache purge`): each store polls PRAGMA
+// data_version and a change log, so another process's invalidation reaches
+// its stamps, and its change feed (cache.ChangeFeed), within a poll
+// interval.
 //
 // Example:
 //
@@ -39,7 +41,15 @@ import (
 	"github.com/goxweb/gox/framework/cache"
 )
 
-var _ cache.Store = (*Store)(nil)
+var (
+	_ cache.Store        = (*Store)(nil)
+	_ cache.Leaser       = (*Store)(nil)
+	_ cache.Lister       = (*Store)(nil)
+	_ cache.Reloader     = (*Store)(nil)
+	_ cache.ChangeFeed   = (*Store)(nil)
+	_ cache.CounterStore = (*Store)(nil)
+	_ cache.Toucher      = (*Store)(nil)
+)
 
 // Options tune a Store. The zero value is a working configuration. A Put
 // that goes over a bound evicts the least recently accessed entries, of
@@ -58,10 +68,6 @@ type Options struct {
 	// MaxBytes; a negative value means no bound.
 	MaxEntriesPerRoute int
 	MaxBytesPerRoute   int64
-	// MemoryBytes bounds the in-memory tier in front of the file; 0 means
-	// 64 MiB and a negative value disables the tier, so that every Get
-	// reads the file.
-	MemoryBytes int64
 	// PollInterval is how often the store looks for writes of other
 	// processes; 0 means 100 ms.
 	PollInterval time.Duration
@@ -75,9 +81,6 @@ const (
 	DefaultMaxEntries = 100_000
 	// DefaultMaxBytes is the byte bound when Options.MaxBytes is 0.
 	DefaultMaxBytes = 1 << 30
-	// DefaultMemoryBytes is the memory tier's bound when
-	// Options.MemoryBytes is 0.
-	DefaultMemoryBytes = 64 << 20
 	// DefaultPollInterval is Options.PollInterval when it is 0.
 	DefaultPollInterval = 100 * time.Millisecond
 )
@@ -103,9 +106,6 @@ func (o Options) withDefaults() Options {
 			o.MaxBytesPerRoute = max(o.MaxBytes/2, 1)
 		}
 	}
-	if o.MemoryBytes == 0 {
-		o.MemoryBytes = DefaultMemoryBytes
-	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = DefaultPollInterval
 	}
@@ -122,7 +122,7 @@ const (
 	// List's AccessedAt and other processes' eviction order may be.
 	accessFlushInterval = time.Second
 	// changeRetention is how long change log rows are kept. A process
-	// that falls further behind drops its whole memory tier.
+	// that falls further behind tells its subscribers cache.ChangeAll.
 	changeRetention = time.Minute
 	// pruneInterval is how often old change rows and expired leases are
 	// deleted.
@@ -146,9 +146,9 @@ type Store struct {
 	pollConn *sql.Conn
 	stmts    statements
 
-	hot    *hotTier // nil when MemoryBytes < 0
 	stamps stampSet
 	access accessLog
+	feed   feed
 
 	closed atomic.Bool
 	stop   context.CancelFunc
@@ -224,15 +224,7 @@ func (s *Store) open(abs string) error {
 	if err := s.stmts.prepare(ctx, s.read, s.write); err != nil {
 		return err
 	}
-	if err := s.stamps.reload(ctx, s.pollConn, nil); err != nil {
-		return err
-	}
-	if s.opts.MemoryBytes > 0 {
-		if s.hot, err = newHotTier(s.opts.MemoryBytes); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.stamps.reload(ctx, s.pollConn, nil)
 }
 
 // dsn returns the go-sqlite3 data source name for the file abs.
@@ -250,9 +242,6 @@ func (s *Store) Close() error {
 	s.stop()
 	s.wg.Wait()
 	err := s.flushAccess(context.Background())
-	if s.hot != nil {
-		s.hot.close()
-	}
 	return errors.Join(err, s.closeDBs())
 }
 

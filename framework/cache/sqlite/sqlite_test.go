@@ -27,10 +27,6 @@ func TestConformance(t *testing.T) {
 	cachetest.Run(t, func(t *testing.T) cache.Store { return open(t, Options{}) })
 }
 
-func TestConformanceWithoutMemoryTier(t *testing.T) {
-	cachetest.Run(t, func(t *testing.T) cache.Store { return open(t, Options{MemoryBytes: -1}) })
-}
-
 // TestOptionsDefaults checks the bounds a store gets: run.go passes unset
 // GOX_CACHE_* variables as 0, so the first row is a server's default.
 func TestOptionsDefaults(t *testing.T) {
@@ -38,23 +34,22 @@ func TestOptionsDefaults(t *testing.T) {
 	type bounds struct {
 		entries, entriesPerRoute int
 		bytes, bytesPerRoute     int64
-		memory                   int64
 	}
 	tests := []struct {
 		name string
 		opts Options
 		want bounds
 	}{
-		{"zero", Options{}, bounds{100_000, 50_000, 1 << 30, 1 << 29, 64 << 20}},
-		{"no bound", Options{MaxEntries: -1, MaxBytes: -1, MemoryBytes: -1}, bounds{-1, -1, -1, -1, -1}},
-		{"route follows the store", Options{MaxEntries: 10, MaxBytes: 1000}, bounds{10, 5, 1000, 500, 64 << 20}},
-		{"tiny store", Options{MaxEntries: 1, MaxBytes: 1}, bounds{1, 1, 1, 1, 64 << 20}},
-		{"route set", Options{MaxEntriesPerRoute: 7, MaxBytesPerRoute: -1}, bounds{100_000, 7, 1 << 30, -1, 64 << 20}},
+		{"zero", Options{}, bounds{100_000, 50_000, 1 << 30, 1 << 29}},
+		{"no bound", Options{MaxEntries: -1, MaxBytes: -1}, bounds{-1, -1, -1, -1}},
+		{"route follows the store", Options{MaxEntries: 10, MaxBytes: 1000}, bounds{10, 5, 1000, 500}},
+		{"tiny store", Options{MaxEntries: 1, MaxBytes: 1}, bounds{1, 1, 1, 1}},
+		{"route set", Options{MaxEntriesPerRoute: 7, MaxBytesPerRoute: -1}, bounds{100_000, 7, 1 << 30, -1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o := tt.opts.withDefaults()
-			got := bounds{o.MaxEntries, o.MaxEntriesPerRoute, o.MaxBytes, o.MaxBytesPerRoute, o.MemoryBytes}
+			got := bounds{o.MaxEntries, o.MaxEntriesPerRoute, o.MaxBytes, o.MaxBytesPerRoute}
 			if got != tt.want {
 				t.Errorf("withDefaults(%+v) = %+v, want %+v", tt.opts, got, tt.want)
 			}

@@ -36,17 +36,20 @@ type stampSet struct {
 	tags    map[string]stamp
 }
 
-// of returns the latest stamps over e's path and tags.
-func (ss *stampSet) of(e *cache.Entry) stamp {
+// of returns the stamps covering e.
+func (ss *stampSet) of(e *cache.Entry) cache.Stamp {
 	ss.mu.RLock()
 	defer ss.mu.RUnlock()
-	st := ss.paths[e.Path()]
-	for _, t := range e.Tags {
-		ts := ss.tags[t]
-		st.revalidated = max(st.revalidated, ts.revalidated)
-		st.expired = max(st.expired, ts.expired)
-	}
-	return st
+	return cache.Covering(e, ss.path, ss.tag)
+}
+
+// path and tag look up one stamp; the caller holds mu.
+func (ss *stampSet) path(name string) cache.Stamp { return ss.paths[name].times() }
+func (ss *stampSet) tag(name string) cache.Stamp  { return ss.tags[name].times() }
+
+// times returns st as the cache package has it.
+func (st stamp) times() cache.Stamp {
+	return cache.Stamp{RevalidatedAt: unixTime(st.revalidated), ExpiredAt: unixTime(st.expired)}
 }
 
 // set records stamps read from the file; a missing row is a zero stamp.

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/goxweb/gox/framework/cache/sqlite"
+	"github.com/goxweb/gox/framework/cache/tiered"
 	"github.com/goxweb/gox/framework/internal/testapp"
 	"github.com/goxweb/gox/framework/server"
 )
@@ -69,8 +70,13 @@ func run() error {
 	var body []byte
 	var header http.Header
 	for i, memory := range []int64{0, -1} {
-		st, err := sqlite.Open(filepath.Join(dir, fmt.Sprintf("cache%d.db", i)), sqlite.Options{MemoryBytes: memory, Logger: quiet})
+		file, err := sqlite.Open(filepath.Join(dir, fmt.Sprintf("cache%d.db", i)), sqlite.Options{Logger: quiet})
 		if err != nil {
+			return err
+		}
+		st, err := tiered.New(file, tiered.Options{MemoryBytes: memory, Logger: quiet})
+		if err != nil {
+			file.Close()
 			return err
 		}
 		defer st.Close()
