@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"runtime"
@@ -15,6 +16,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/goxweb/gox/framework/cache"
+	"github.com/goxweb/gox/framework/route"
 )
 
 // Options configure an Engine. Zero values take the defaults named.
@@ -40,10 +42,10 @@ type Options struct {
 	// RetryBase and RetryMax bound the backoff between failed
 	// regenerations of one key (defaults 1 s and 5 min).
 	RetryBase, RetryMax time.Duration
-	// Resolve turns a cache key back into a Job; it lets the engine
-	// regenerate invalidated pages without a request. Nil disables eager
-	// regeneration.
-	Resolve func(key string) (Job, bool)
+	// EagerBudget bounds how many covered keys one invalidation queues for
+	// regeneration at once, most requested first (default Queue); the rest
+	// regenerate on their next request. Negative: none are queued.
+	EagerBudget int
 	// RecentKeys bounds how many recently requested keys are remembered
 	// for eager regeneration (default 10,000).
 	RecentKeys int
@@ -77,8 +79,8 @@ type Engine struct {
 	queue   chan Job
 	recent  *otter.Cache[string, *hitCount]
 
-	mu     sync.Mutex
-	routes map[string]*Route
+	mu     sync.RWMutex
+	routes *route.Router[*Route]
 
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
@@ -108,6 +110,9 @@ func New(opts Options) (*Engine, error) {
 	if opts.RetryMax <= 0 {
 		opts.RetryMax = 5 * time.Minute
 	}
+	if opts.EagerBudget == 0 {
+		opts.EagerBudget = opts.Queue
+	}
 	if opts.RecentKeys <= 0 {
 		opts.RecentKeys = 10_000
 	}
@@ -125,7 +130,7 @@ func New(opts Options) (*Engine, error) {
 		owner:  hex.EncodeToString(id[:]),
 		queue:  make(chan Job, opts.Queue),
 		recent: otter.Must(&otter.Options[string, *hitCount]{MaximumSize: opts.RecentKeys}),
-		routes: map[string]*Route{},
+		routes: route.NewRouter[*Route](),
 		ctx:    ctx,
 		cancel: cancel,
 	}
@@ -138,16 +143,28 @@ func New(opts Options) (*Engine, error) {
 	return e, nil
 }
 
-// Route returns the handle of the route named name, creating it once.
-func (e *Engine) Route(name string) *Route {
+// Register adds the route pattern ("/products/{id}") and its renderer,
+// once, and returns its handle for Jobs. The engine matches the keys it
+// regenerates on its own against the registered patterns, so only
+// cacheable routes belong here.
+func (e *Engine) Register(pattern string, render Render) (*Route, error) {
+	r := &Route{Name: pattern, render: render}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r, ok := e.routes[name]
-	if !ok {
-		r = &Route{Name: name}
-		e.routes[name] = r
+	if err := e.routes.Add(pattern, r); err != nil {
+		return nil, fmt.Errorf("isr register %s: %w", pattern, err)
 	}
-	return r
+	return r, nil
+}
+
+// resolve returns the job of a key the engine found itself, or false when
+// no registered route renders it.
+func (e *Engine) resolve(key string) (Job, bool) {
+	k := route.Key(key)
+	e.mu.RLock()
+	r, params, _, ok := e.routes.Match(k.Path())
+	e.mu.RUnlock()
+	return Job{Route: r, Key: k, Params: params}, ok
 }
 
 // Serve answers job from the cache, rendering it when nothing usable is
@@ -156,11 +173,11 @@ func (e *Engine) Route(name string) *Route {
 // failed on a miss. An expired key whose render fails keeps its last good
 // page, served Stale without waiting until the retry backoff has passed.
 func (e *Engine) Serve(ctx context.Context, job Job) (*cache.Entry, State, error) {
-	e.touch(job.Key)
-	l, err := e.store.Get(ctx, job.Key)
+	e.touch(string(job.Key))
+	l, err := e.store.Get(ctx, string(job.Key))
 	if err != nil {
 		if !errors.Is(err, cache.ErrNotFound) {
-			e.log.Warn("isr cache read failed; rendering", "key", job.Key, "err", err)
+			e.log.Warn("isr cache read failed; rendering", "key", string(job.Key), "err", err)
 		}
 		e.obs.Served(job.Route.Name, Miss)
 		ent, err := e.renderShared(job, nil, false)
@@ -209,9 +226,9 @@ func (e *Engine) isStale(l cache.Lookup, now time.Time) bool {
 // Unless force is set, a caller that arrives just after another's render
 // stored a newer entry than prev gets that entry instead of rendering again.
 func (e *Engine) renderShared(job Job, prev *cache.Entry, force bool) (*cache.Entry, error) {
-	v, err, _ := e.flight.Do(job.Key, func() (any, error) {
+	v, err, _ := e.flight.Do(string(job.Key), func() (any, error) {
 		if !force {
-			l, err := e.store.Get(e.ctx, job.Key)
+			l, err := e.store.Get(e.ctx, string(job.Key))
 			if err == nil && !isExpired(l) && !l.Entry.GeneratedAt.Before(job.NotBefore) &&
 				(prev == nil || l.Entry.GeneratedAt.After(prev.GeneratedAt)) {
 				return l.Entry, nil
@@ -233,15 +250,15 @@ func (e *Engine) renderShared(job Job, prev *cache.Entry, force bool) (*cache.En
 // schedule queues a background regeneration of job unless one is already
 // queued or running in this process.
 func (e *Engine) schedule(job Job) bool {
-	if _, busy := e.pending.LoadOrStore(job.Key, struct{}{}); busy {
+	if _, busy := e.pending.LoadOrStore(string(job.Key), struct{}{}); busy {
 		return false
 	}
 	select {
 	case e.queue <- job:
 		return true
 	default:
-		e.pending.Delete(job.Key)
-		e.log.Warn("isr queue full; regeneration deferred", "key", job.Key)
+		e.pending.Delete(string(job.Key))
+		e.log.Warn("isr queue full; regeneration deferred", "key", string(job.Key))
 		return false
 	}
 }
@@ -253,7 +270,7 @@ func (e *Engine) work() {
 			return
 		case job := <-e.queue:
 			e.background(job)
-			e.pending.Delete(job.Key)
+			e.pending.Delete(string(job.Key))
 		}
 	}
 }
@@ -267,22 +284,22 @@ func (e *Engine) work() {
 func (e *Engine) background(job Job) {
 	ctx := e.ctx
 	if leaser, ok := e.store.(cache.Leaser); ok {
-		held, err := leaser.Lease(ctx, job.Key, e.owner, e.opts.RenderTimeout+time.Second)
+		held, err := leaser.Lease(ctx, string(job.Key), e.owner, e.opts.RenderTimeout+time.Second)
 		if err != nil || !held {
 			if err != nil {
-				e.log.Warn("isr lease failed", "key", job.Key, "err", err)
+				e.log.Warn("isr lease failed", "key", string(job.Key), "err", err)
 			}
 			return
 		}
 		defer func() {
-			if err := leaser.Release(context.WithoutCancel(ctx), job.Key, e.owner); err != nil {
-				e.log.Warn("isr lease release failed", "key", job.Key, "err", err)
+			if err := leaser.Release(context.WithoutCancel(ctx), string(job.Key), e.owner); err != nil {
+				e.log.Warn("isr lease release failed", "key", string(job.Key), "err", err)
 			}
 		}()
 	}
-	_, _, _ = e.flight.Do(job.Key, func() (any, error) {
+	_, _, _ = e.flight.Do(string(job.Key), func() (any, error) {
 		var prev *cache.Entry
-		l, err := e.reload(ctx, job.Key)
+		l, err := e.reload(ctx, string(job.Key))
 		if err == nil {
 			if e.isCurrent(l, time.Now()) {
 				return l.Entry, nil
@@ -317,7 +334,7 @@ func isExpired(l cache.Lookup) bool {
 // gox build prerenders with it.
 func (e *Engine) Regenerate(ctx context.Context, job Job) (*cache.Entry, error) {
 	var prev *cache.Entry
-	if l, err := e.store.Get(ctx, job.Key); err == nil {
+	if l, err := e.store.Get(ctx, string(job.Key)); err == nil {
 		prev = l.Entry
 	}
 	return e.renderShared(job, prev, true)

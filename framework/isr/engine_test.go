@@ -16,6 +16,7 @@ import (
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/cache/sqlite"
 	"github.com/goxweb/gox/framework/isr"
+	"github.com/goxweb/gox/framework/route"
 )
 
 // quiet discards the engine's logs in tests that provoke failures.
@@ -62,7 +63,7 @@ type page struct {
 	fail    func() (isr.Result, error)
 }
 
-func (p *page) render(ctx context.Context, key string) (isr.Result, error) {
+func (p *page) render(ctx context.Context, key route.Key, _ map[string]string) (isr.Result, error) {
 	p.renders.Add(1)
 	if p.gate != nil {
 		<-p.gate
@@ -74,7 +75,7 @@ func (p *page) render(ctx context.Context, key string) (isr.Result, error) {
 	}
 	return isr.Result{
 		Status: http.StatusOK, Header: http.Header{"Content-Type": {"text/html"}},
-		Body: []byte(p.body + " " + key), Tags: p.tags, Revalidate: p.fresh,
+		Body: []byte(p.body + " " + string(key)), Tags: p.tags, Revalidate: p.fresh,
 	}, nil
 }
 
@@ -84,8 +85,28 @@ func (p *page) set(f func(p *page)) {
 	f(p)
 }
 
+// testRoutes holds the route each engine registered for a path, so that a
+// test can ask for a key's job again.
+var testRoutes sync.Map // routeOf -> *isr.Route
+
+type routeOf struct {
+	e    *isr.Engine
+	path string
+}
+
+// job returns the job of key on e, rendered by p: the first job of a path
+// registers the path as a route of its own.
 func job(e *isr.Engine, key string, p *page) isr.Job {
-	return isr.Job{Key: key, Route: e.Route("/r"), Render: p.render}
+	k := route.Key(key)
+	r, ok := testRoutes.Load(routeOf{e, k.Path()})
+	if !ok {
+		reg, err := e.Register(k.Path(), p.render)
+		if err != nil {
+			panic(err)
+		}
+		r, _ = testRoutes.LoadOrStore(routeOf{e, k.Path()}, reg)
+	}
+	return isr.Job{Route: r.(*isr.Route), Key: k}
 }
 
 // eventually polls cond until it holds or 5 s pass.
@@ -304,7 +325,7 @@ func TestSameBytesRewriteOnlyFreshness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := counts["/r"]
+	got := counts["/same"]
 	if got.Writes != 1 || got.Regenerations != 2 || got.Misses != 1 || got.Stale != 1 {
 		t.Fatalf("counters = %+v, want 1 write, 2 regenerations, 1 miss, 1 stale", got)
 	}
@@ -335,7 +356,7 @@ func TestNotFoundIsCachedWithItsOwnRevalidate(t *testing.T) {
 
 func TestExpireWaitsForFreshRender(t *testing.T) {
 	t.Parallel()
-	e := newEngine(t, openStore(t, ""), isr.Options{})
+	e := newEngine(t, openStore(t, ""), isr.Options{EagerBudget: -1})
 	p := &page{body: "v1", tags: []string{"product-1"}}
 	j := job(e, "/x", p)
 	serve(t, e, j)
@@ -344,7 +365,7 @@ func TestExpireWaitsForFreshRender(t *testing.T) {
 	if err != nil || inv.Entries != 1 {
 		t.Fatalf("RevalidateTags = %+v, %v; want 1 entry", inv, err)
 	}
-	// Without Resolve nothing regenerates eagerly: this request itself waits
+	// With no eager budget nothing regenerates at once: this request waits
 	// for the fresh render.
 	b, st := serve(t, e, j)
 	if b != "v2 /x" || st != isr.Expired {
@@ -372,7 +393,8 @@ func TestExpiredFailingRenderBacksOff(t *testing.T) {
 			ctx := context.Background()
 			st := openStore(t, "")
 			// A backoff far longer than the test, so no retry comes due by itself.
-			e := newEngine(t, st, isr.Options{RetryBase: time.Minute, RenderTimeout: 100 * time.Millisecond})
+			// No eager regeneration: the requests below find the expired page.
+			e := newEngine(t, st, isr.Options{RetryBase: time.Minute, RenderTimeout: 100 * time.Millisecond, EagerBudget: -1})
 			p := &page{body: "good", tags: []string{"t"}}
 			j := job(e, "/xf", p)
 			serve(t, e, j)
@@ -409,7 +431,7 @@ func TestExpiredFailingRenderBacksOff(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := cache.Counters{Misses: 2, Stale: n, Regenerations: 2, Writes: 1, Failures: 1}
-			if got := counts["/r"]; got != want {
+			if got := counts["/xf"]; got != want {
 				t.Fatalf("counters = %+v, want %+v", got, want)
 			}
 
@@ -447,7 +469,7 @@ func TestRevalidateRegeneratesRecentPagesEagerly(t *testing.T) {
 	st := openStore(t, "")
 	p := &page{body: "v1", tags: []string{"list"}}
 	var e *isr.Engine
-	e = newEngine(t, st, isr.Options{Resolve: func(key string) (isr.Job, bool) { return job(e, key, p), true }})
+	e = newEngine(t, st, isr.Options{})
 	for _, k := range []string{"/a", "/b"} {
 		serve(t, e, job(e, k, p))
 	}
@@ -507,10 +529,11 @@ func ExampleEngine_Serve() {
 	defer st.Close()
 	eng, _ := isr.New(isr.Options{Store: st, Logger: quiet})
 	defer eng.Close()
-	render := func(ctx context.Context, key string) (isr.Result, error) {
-		return isr.Result{Status: 200, Body: []byte("<h1>" + key + "</h1>"), Revalidate: time.Minute}, nil
+	render := func(ctx context.Context, key route.Key, _ map[string]string) (isr.Result, error) {
+		return isr.Result{Status: 200, Body: []byte("<h1>" + key.Path() + "</h1>"), Revalidate: time.Minute}, nil
 	}
-	j := isr.Job{Key: "/hello", Route: eng.Route("/hello"), Render: render}
+	hello, _ := eng.Register("/hello", render)
+	j := isr.Job{Route: hello, Key: "/hello"}
 	for range 2 {
 		ent, state, _ := eng.Serve(context.Background(), j)
 		fmt.Println(state, string(ent.Body))

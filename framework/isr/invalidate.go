@@ -75,7 +75,7 @@ func (e *Engine) Revalidate(ctx context.Context, paths, tags []string, mode cach
 // eager queues the recently requested keys among keys for regeneration,
 // most requested first, and returns how many it queued.
 func (e *Engine) eager(keys []string) int {
-	if e.opts.Resolve == nil {
+	if e.opts.EagerBudget < 0 {
 		return 0
 	}
 	type hot struct {
@@ -91,7 +91,10 @@ func (e *Engine) eager(keys []string) int {
 	slices.SortFunc(hots, func(a, b hot) int { return int(b.hits - a.hits) })
 	n := 0
 	for _, h := range hots {
-		job, ok := e.opts.Resolve(h.key)
+		if n == e.opts.EagerBudget {
+			break
+		}
+		job, ok := e.resolve(h.key)
 		if ok && e.schedule(job) {
 			n++
 		}

@@ -2,10 +2,13 @@ package isr_test
 
 import (
 	"context"
+	"maps"
+	"sync"
 	"testing"
 
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/isr"
+	"github.com/goxweb/gox/framework/route"
 )
 
 func TestPathInvalidation(t *testing.T) {
@@ -63,5 +66,53 @@ func TestPathInvalidation(t *testing.T) {
 				t.Fatalf("/p/1: %q %s after %d renders, want it untouched", b, s, other.renders.Load())
 			}
 		})
+	}
+}
+
+// TestEagerResolvesItsOwnKeys: the engine matches the keys an
+// invalidation covers against its registered patterns, renders them with
+// the params of their path, and queues no more than its budget.
+func TestEagerResolvesItsOwnKeys(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	seen := map[string]string{} // key -> id param of its latest render
+	render := func(_ context.Context, key route.Key, params map[string]string) (isr.Result, error) {
+		mu.Lock()
+		seen[string(key)] = params["id"]
+		mu.Unlock()
+		return isr.Result{Status: 200, Body: []byte("item " + params["id"]), Tags: []string{"items"}}, nil
+	}
+	e := newEngine(t, openStore(t, ""), isr.Options{EagerBudget: 2})
+	items, err := e.Register("/items/{id}", render)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Register("/items/{id}", render); err == nil {
+		t.Fatal("registering a pattern twice succeeded")
+	}
+	keys := []route.Key{"/items/1", "/items/2", "/items/3?page=2"}
+	for i, k := range keys {
+		for range 3 - i { // /items/1 is the most requested
+			if _, _, err := e.Serve(context.Background(), isr.Job{Route: items, Key: k, Params: map[string]string{"id": "x"}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	mu.Lock()
+	clear(seen)
+	mu.Unlock()
+	inv, err := e.RevalidateTags(context.Background(), []string{"items"}, cache.Stale)
+	if err != nil || inv.Entries != 3 || inv.Scheduled != 2 {
+		t.Fatalf("RevalidateTags = %+v, %v; want 3 entries, 2 scheduled", inv, err)
+	}
+	eventually(t, "two eager renders", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(seen) == 2
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if want := map[string]string{"/items/1": "1", "/items/2": "2"}; !maps.Equal(seen, want) {
+		t.Fatalf("eager renders (key -> id param) = %v, want %v", seen, want)
 	}
 }

@@ -3,15 +3,21 @@
 // stale pages in the background, once per key across goroutines and
 // processes.
 //
-// The engine knows nothing of HTTP routing or templ: a Job is a cache key
-// and a function that renders it. The facade (package gox) builds jobs.
+// The engine knows nothing of HTTP or templ. Routes are registered once
+// with the function that renders their keys; a Job is a registered route
+// and one of its cache keys. The engine resolves the keys it finds on its
+// own (an invalidation's) against the registered patterns, so nothing
+// outside it turns a key back into a render. Encode (from the server:
+// httpcache.Encode) gives each new entry its HTTP form; an Observer learns
+// what was served and rendered.
 //
 // Example:
 //
 //	eng, _ := isr.New(isr.Options{Store: store})
 //	defer eng.Close()
-//	route := eng.Route("/products/{id}")
-//	entry, state, err := eng.Serve(ctx, isr.Job{Key: "/products/1", Route: route, Render: render})
+//	products, _ := eng.Register("/products/{id}", render)
+//	job := isr.Job{Route: products, Key: "/products/1", Params: map[string]string{"id": "1"}}
+//	entry, state, err := eng.Serve(ctx, job)
 package isr
 
 import (
@@ -20,6 +26,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/goxweb/gox/framework/route"
 )
 
 // State says how a request was answered.
@@ -68,17 +76,22 @@ type Result struct {
 	Revalidate time.Duration
 }
 
-// Job asks the engine for one cache key.
+// Render renders one key of a route: params are the route's, matched from
+// the key's path. It gets the key and nothing of the request, so a cached
+// page cannot depend on anything but its key: it also runs in the
+// background, long after any request, and in gox build.
+type Render func(ctx context.Context, key route.Key, params map[string]string) (Result, error)
+
+// Job asks the engine for one cache key of a registered route.
 type Job struct {
-	// Key is the canonical cache key.
-	Key string
-	// Route is the handle of the route that renders the key; see
-	// Engine.Route.
+	// Route is the handle Engine.Register returned for the key's route.
 	Route *Route
-	// Render renders a key of the route. It gets the key and nothing of
-	// the request, so a cached page cannot depend on anything but its key:
-	// it also runs in the background, long after any request.
-	Render func(ctx context.Context, key string) (Result, error)
+	// Key is the cache key.
+	Key route.Key
+	// Params are the route's parameters in Key's path, as the caller
+	// matched them; the engine matches them itself for keys it finds on
+	// its own (eager regeneration).
+	Params map[string]string
 	// NotBefore, when set, makes an entry generated before it count as
 	// expired for this request alone: the request waits for a fresh render
 	// (shared with any other in flight). It gives the browser that just

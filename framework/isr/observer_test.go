@@ -48,7 +48,7 @@ func TestObserverSeesWhatTheEngineDoes(t *testing.T) {
 	rec := &recorder{}
 	st := memory.New()
 	t.Cleanup(func() { st.Close() })
-	e := newEngine(t, st, isr.Options{Observer: rec, RetryBase: time.Hour})
+	e := newEngine(t, st, isr.Options{Observer: rec, RetryBase: time.Hour, EagerBudget: -1})
 	p := &page{body: "v1", tags: []string{"t"}}
 	j := job(e, "/o", p)
 
@@ -60,9 +60,9 @@ func TestObserverSeesWhatTheEngineDoes(t *testing.T) {
 	p.set(func(p *page) { p.fail = func() (isr.Result, error) { return isr.Result{}, errors.New("down") } })
 	serve(t, e, j) // expired: waits, fails, gets the last good page
 	want := []string{
-		"served /r MISS", "regenerating /r /o", "stored /r /o",
-		"served /r HIT",
-		"served /r EXPIRED", "regenerating /r /o", "failed /r /o: down", "served /r STALE",
+		"served /o MISS", "regenerating /o /o", "stored /o /o",
+		"served /o HIT",
+		"served /o EXPIRED", "regenerating /o /o", "failed /o /o: down", "served /o STALE",
 	}
 	if d := cmp.Diff(want, rec.take()); d != "" {
 		t.Errorf("observer calls (-want +got):\n%s", d)

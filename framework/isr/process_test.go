@@ -13,6 +13,7 @@ import (
 
 	"github.com/goxweb/gox/framework/cache/sqlite"
 	"github.com/goxweb/gox/framework/isr"
+	"github.com/goxweb/gox/framework/route"
 )
 
 func exampleDir() string {
@@ -37,7 +38,7 @@ func TestHelperProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	render := func(ctx context.Context, key string) (isr.Result, error) {
+	render := func(ctx context.Context, key route.Key, _ map[string]string) (isr.Result, error) {
 		f, err := os.OpenFile(log, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 		if err != nil {
 			return isr.Result{}, err
@@ -47,7 +48,11 @@ func TestHelperProcess(t *testing.T) {
 		time.Sleep(300 * time.Millisecond) // long enough for the other process to try too
 		return isr.Result{Status: http.StatusOK, Body: []byte("new"), Revalidate: time.Hour}, nil
 	}
-	j := isr.Job{Key: "/shared", Route: e.Route("/shared"), Render: render}
+	shared, err := e.Register("/shared", render)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := isr.Job{Route: shared, Key: "/shared"}
 	var wg sync.WaitGroup
 	for range 100 {
 		wg.Go(func() { e.Serve(context.Background(), j) })
@@ -74,7 +79,7 @@ func TestTwoProcessesRegenerateAStaleKeyOnce(t *testing.T) {
 	st := openStore(t, db)
 	e := newEngine(t, st, isr.Options{})
 	p := &page{body: "old", fresh: time.Millisecond}
-	serve(t, e, isr.Job{Key: "/shared", Route: e.Route("/shared"), Render: p.render})
+	serve(t, e, job(e, "/shared", p))
 	e.Close()
 	time.Sleep(5 * time.Millisecond)
 

@@ -16,23 +16,23 @@ import (
 // error on prev (the last good entry, kept) and backs off further retries.
 func (e *Engine) regenerate(job Job, prev *cache.Entry) (*cache.Entry, error) {
 	start := time.Now()
-	e.obs.Regenerating(job.Route.Name, job.Key)
+	e.obs.Regenerating(job.Route.Name, string(job.Key))
 	res, err := e.render(job)
 	if err == nil {
 		err = res.storable()
 	}
 	if err != nil {
-		e.obs.Failed(job.Route.Name, job.Key, err)
-		e.fail(job.Key, prev, err)
-		return nil, fmt.Errorf("isr render %s: %w", job.Key, err)
+		e.obs.Failed(job.Route.Name, string(job.Key), err)
+		e.fail(string(job.Key), prev, err)
+		return nil, fmt.Errorf("isr render %s: %w", string(job.Key), err)
 	}
 	ent := e.entry(job, res, start, prev)
 	ctx := context.WithoutCancel(e.ctx)
 	if prev != nil && prev.Sum == ent.Sum && prev.Status == ent.Status && slices.Equal(prev.Tags, ent.Tags) {
 		// Same bytes: refresh the freshness only, never rewrite the body.
 		m := cache.Meta{GeneratedAt: ent.GeneratedAt, FreshUntil: ent.FreshUntil, BuildID: ent.BuildID}
-		if err := e.store.SetMeta(ctx, job.Key, m); err != nil {
-			e.log.Warn("isr store meta failed", "key", job.Key, "err", err)
+		if err := e.store.SetMeta(ctx, string(job.Key), m); err != nil {
+			e.log.Warn("isr store meta failed", "key", string(job.Key), "err", err)
 		}
 		return ent, nil
 	}
@@ -41,14 +41,14 @@ func (e *Engine) regenerate(job Job, prev *cache.Entry) (*cache.Entry, error) {
 	}
 	if err := e.store.Put(ctx, ent); err != nil {
 		// The page is good; serve it even though it could not be kept.
-		e.log.Error("isr store failed", "key", job.Key, "err", err)
+		e.log.Error("isr store failed", "key", string(job.Key), "err", err)
 		return ent, nil
 	}
-	e.obs.Stored(job.Route.Name, job.Key)
+	e.obs.Stored(job.Route.Name, string(job.Key))
 	return ent, nil
 }
 
-// render runs job.Render with the render timeout, turning a panic into an
+// render runs the route's Render with the render timeout, turning a panic into an
 // error. A render that ignores its context is abandoned at the timeout.
 func (e *Engine) render(job Job) (Result, error) {
 	ctx, cancel := context.WithTimeout(e.ctx, e.opts.RenderTimeout)
@@ -61,11 +61,11 @@ func (e *Engine) render(job Job) (Result, error) {
 	go func() {
 		defer func() {
 			if p := recover(); p != nil {
-				e.log.Error("isr render panicked", "key", job.Key, "panic", p, "stack", string(debug.Stack()))
+				e.log.Error("isr render panicked", "key", string(job.Key), "panic", p, "stack", string(debug.Stack()))
 				done <- outcome{err: fmt.Errorf("panic: %v", p)}
 			}
 		}()
-		res, err := job.Render(ctx, job.Key)
+		res, err := job.Route.render(ctx, job.Key, job.Params)
 		done <- outcome{res, err}
 	}()
 	select {
@@ -87,7 +87,7 @@ func (e *Engine) entry(job Job, res Result, start time.Time, prev *cache.Entry) 
 		revalidate = e.opts.NotFoundRevalidate
 	}
 	ent := &cache.Entry{
-		Key:         job.Key,
+		Key:         string(job.Key),
 		Route:       job.Route.Name,
 		Status:      res.Status,
 		Header:      res.Header,

@@ -78,30 +78,50 @@ func Canonical(escaped string) (path, redirect string, err error) {
 	return path, "", nil
 }
 
-// CheckKey refuses a cache key longer than MaxKeyLength with a 414
-// *httperr.Error. Check every key Key returns before using it.
-func CheckKey(key string) error {
-	if len(key) > MaxKeyLength {
-		return refuse(414, "cache key too long")
-	}
-	return nil
-}
+// Key is a page's cache key: its canonical path (as Canonical returns it)
+// and, after a "?", only the query parameters the page allowlists, sorted
+// by name, one value each: "/posts?page=2". NewKey builds it and its
+// methods take it apart; nothing else spells or parses a key.
+type Key string
 
-// Key returns the cache key of path with only the allowlisted query
-// parameters, sorted by name, one value each: "/posts?page=2". Pass it
-// to CheckKey: the query is not bounded by MaxPathLength.
-func Key(path string, query url.Values, allow []string) string {
-	if len(allow) == 0 || len(query) == 0 {
-		return path
-	}
-	kept := url.Values{}
-	for _, name := range allow {
-		if v, ok := query[name]; ok && len(v) > 0 {
-			kept[name] = v[:1]
+// NewKey returns the key of path with only the allow-listed values of
+// query. A key longer than MaxKeyLength is refused with a 414
+// *httperr.Error: the query is not bounded by MaxPathLength, and without a
+// bound one allowlisted parameter of any length would store one entry of
+// that size per distinct value.
+func NewKey(path string, query url.Values, allow []string) (Key, error) {
+	k := Key(path)
+	if len(allow) > 0 && len(query) > 0 {
+		kept := url.Values{}
+		for _, name := range allow {
+			if v, ok := query[name]; ok && len(v) > 0 {
+				kept[name] = v[:1]
+			}
+		}
+		if len(kept) > 0 {
+			k = Key(path + "?" + kept.Encode()) // Encode sorts by name
 		}
 	}
-	if len(kept) == 0 {
-		return path
+	if len(k) > MaxKeyLength {
+		return "", refuse(414, "cache key too long")
 	}
-	return path + "?" + kept.Encode() // Encode sorts by name
+	return k, nil
+}
+
+// Path returns the key's path.
+func (k Key) Path() string {
+	p, _, _ := strings.Cut(string(k), "?")
+	return p
+}
+
+// RawQuery returns the key's encoded query, without the "?".
+func (k Key) RawQuery() string {
+	_, q, _ := strings.Cut(string(k), "?")
+	return q
+}
+
+// Query returns the key's query values.
+func (k Key) Query() url.Values {
+	q, _ := url.ParseQuery(k.RawQuery())
+	return q
 }

@@ -176,50 +176,59 @@ func TestKey(t *testing.T) {
 	t.Parallel()
 	q := func(s string) url.Values { v, _ := url.ParseQuery(s); return v }
 	tests := []struct {
-		query string
-		allow []string
-		want  string
+		path, query string
+		allow       []string
+		want        route.Key
+		wantQuery   string
 	}{
-		{"page=2&utm=x", []string{"page"}, "/posts?page=2"},
-		{"utm=x", []string{"page"}, "/posts"},
-		{"b=2&a=1", []string{"b", "a"}, "/posts?a=1&b=2"},
-		{"page=2&page=3", []string{"page"}, "/posts?page=2"},
-		{"page=a%26b", []string{"page"}, "/posts?page=a%26b"},
-		{"page=2", nil, "/posts"},
+		{"/posts", "page=2&utm=x", []string{"page"}, "/posts?page=2", "page=2"},
+		{"/posts", "utm=x", []string{"page"}, "/posts", ""},
+		{"/posts", "b=2&a=1", []string{"b", "a"}, "/posts?a=1&b=2", "a=1&b=2"},
+		{"/posts", "page=2&page=3", []string{"page"}, "/posts?page=2", "page=2"},
+		{"/posts", "page=a%26b", []string{"page"}, "/posts?page=a%26b", "page=a%26b"},
+		{"/posts", "page=2", nil, "/posts", ""},
+		{"/a b", "", []string{"page"}, "/a b", ""},
 	}
 	for _, tt := range tests {
-		if got := route.Key("/posts", q(tt.query), tt.allow); got != tt.want {
-			t.Errorf("Key(%q, %v) = %q, want %q", tt.query, tt.allow, got, tt.want)
+		got, err := route.NewKey(tt.path, q(tt.query), tt.allow)
+		if err != nil || got != tt.want {
+			t.Errorf("NewKey(%q, %q, %v) = %q, %v; want %q", tt.path, tt.query, tt.allow, got, err, tt.want)
+			continue
+		}
+		if got.Path() != tt.path || got.RawQuery() != tt.wantQuery || got.Query().Encode() != tt.wantQuery {
+			t.Errorf("%q: Path %q, RawQuery %q, Query %q; want %q and %q", got, got.Path(), got.RawQuery(), got.Query().Encode(), tt.path, tt.wantQuery)
 		}
 	}
 }
 
-func TestCheckKey(t *testing.T) {
+func TestKeyTooLong(t *testing.T) {
 	t.Parallel()
 	long := url.Values{"page": {strings.Repeat("9", 60_000)}}
 	tests := []struct {
-		name string
-		key  string
-		code int
+		name  string
+		path  string
+		query url.Values
+		allow []string
+		code  int
 	}{
-		{"short", route.Key("/posts", url.Values{"page": {"2"}}, []string{"page"}), 0},
-		{"at the limit", "/" + strings.Repeat("a", route.MaxKeyLength-1), 0},
-		{"one over", "/" + strings.Repeat("a", route.MaxKeyLength), 414},
-		{"allowlisted 60 KB value", route.Key("/posts", long, []string{"page"}), 414},
-		{"dropped 60 KB value", route.Key("/posts", long, []string{"sort"}), 0},
+		{"short", "/posts", url.Values{"page": {"2"}}, []string{"page"}, 0},
+		{"at the limit", "/" + strings.Repeat("a", route.MaxKeyLength-1), nil, nil, 0},
+		{"one over", "/" + strings.Repeat("a", route.MaxKeyLength), nil, nil, 414},
+		{"allowlisted 60 KB value", "/posts", long, []string{"page"}, 414},
+		{"dropped 60 KB value", "/posts", long, []string{"sort"}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := route.CheckKey(tt.key)
+			_, err := route.NewKey(tt.path, tt.query, tt.allow)
 			got := 0
 			if se, ok := errors.AsType[*httperr.Error](err); ok {
 				got = se.Code
 			} else if err != nil {
-				t.Fatalf("CheckKey: %v is not an *httperr.Error", err)
+				t.Fatalf("NewKey: %v is not an *httperr.Error", err)
 			}
 			if got != tt.code {
-				t.Fatalf("CheckKey(%d bytes) = %v, want status %d", len(tt.key), err, tt.code)
+				t.Fatalf("NewKey = %v, want status %d", err, tt.code)
 			}
 		})
 	}

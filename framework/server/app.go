@@ -64,7 +64,7 @@ func New(routes page.Routes, cfg Config) (*App, error) {
 		return nil, err
 	}
 	eopts := cfg.Engine
-	eopts.Store, eopts.BuildID, eopts.Resolve, eopts.Logger = cfg.Store, a.cfg.BuildID, a.resolve, cfg.Logger
+	eopts.Store, eopts.BuildID, eopts.Logger = cfg.Store, a.cfg.BuildID, cfg.Logger
 	eopts.Encode = httpcache.Encode
 	if cs, ok := cfg.Store.(cache.CounterStore); ok && eopts.Observer == nil {
 		eopts.Observer = isr.NewCounter(cs, isr.CounterOptions{Logger: cfg.Logger})
@@ -87,7 +87,10 @@ func New(routes page.Routes, cfg Config) (*App, error) {
 		}
 		a.pages = append(a.pages, pr)
 	}
-	a.notFound = a.newNotFoundRoute(routes)
+	if a.notFound, err = a.newNotFoundRoute(routes); err != nil {
+		eng.Close()
+		return nil, err
+	}
 	if a.echo, err = a.newEcho(routes); err != nil {
 		eng.Close()
 		return nil, err

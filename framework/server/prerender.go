@@ -8,6 +8,8 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/goxweb/gox/framework/page"
+	"github.com/goxweb/gox/framework/route"
 	"github.com/goxweb/gox/internal/wire"
 )
 
@@ -37,7 +39,7 @@ func (a *App) Prerender(ctx context.Context, workers int, progress func(wire.Pre
 			list = append(list, todo{pr, p})
 		}
 	}
-	list = append(list, todo{a.notFound, notFoundKey})
+	list = append(list, todo{a.notFound, string(notFoundKey)})
 	out := make([]wire.Prerendered, len(list))
 	var mu sync.Mutex
 	done := 0
@@ -48,9 +50,11 @@ func (a *App) Prerender(ctx context.Context, workers int, progress func(wire.Pre
 			if gctx.Err() != nil {
 				return gctx.Err()
 			}
-			job := t.pr.job
-			job.Key = t.path
-			ent, err := a.engine.Regenerate(gctx, job)
+			var params page.Params
+			if t.pr != a.notFound {
+				_, params, _, _ = a.router.Match(t.path)
+			}
+			ent, err := a.engine.Regenerate(gctx, t.pr.job(route.Key(t.path), params))
 			if err != nil {
 				return fmt.Errorf("prerender %s: %w", t.path, err)
 			}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -16,12 +15,13 @@ import (
 	"github.com/goxweb/gox/framework/isr"
 	"github.com/goxweb/gox/framework/page"
 	"github.com/goxweb/gox/framework/render"
+	"github.com/goxweb/gox/framework/route"
 )
 
 // pageRoute is a Page prepared for serving.
 type pageRoute struct {
 	page   *page.Page
-	job    isr.Job // Route and Render; Key set per request
+	isr    *isr.Route // nil for a dynamic page, which is never cached
 	policy *httpcache.Policy
 }
 
@@ -30,53 +30,57 @@ func (a *App) newPageRoute(p *page.Page) (*pageRoute, error) {
 		return nil, fmt.Errorf("gox: route %s has no Render", p.Pattern)
 	}
 	pr := &pageRoute{page: p}
-	pr.job = isr.Job{Route: a.engine.Route(p.Pattern), Render: a.renderFunc(pr)}
+	if !p.Dynamic {
+		r, err := a.engine.Register(p.Pattern, a.renderFunc(pr))
+		if err != nil {
+			return nil, fmt.Errorf("gox: route %s: %w", p.Pattern, err)
+		}
+		pr.isr = r
+	}
 	pr.policy = httpcache.NewPolicy(p.Revalidate)
 	return pr, nil
 }
 
 // newNotFoundRoute returns the page that answers unmatched URLs: the root
 // not_found page, cached like any static page under a reserved key.
-func (a *App) newNotFoundRoute(routes page.Routes) *pageRoute {
+func (a *App) newNotFoundRoute(routes page.Routes) (*pageRoute, error) {
 	nf := routes.NotFound
 	if nf == nil {
 		nf = defaultNotFound
 	}
 	p := &page.Page{
-		Pattern: notFoundKey,
+		Pattern: string(notFoundKey),
 		Render:  func(*page.Ctx) (templ.Component, error) { return nil, page.NotFound },
 		Layouts: routes.Layouts, NotFound: nf,
 	}
-	pr, _ := a.newPageRoute(p)
-	return pr
+	return a.newPageRoute(p)
 }
 
 // notFoundKey is the cache key of the app's not-found page; /_gox/ is
 // reserved, so no page can have it.
-const notFoundKey = "/_gox/not-found"
+const notFoundKey route.Key = "/_gox/not-found"
+
+// job returns the engine's job for key of pr, whose path has params.
+func (pr *pageRoute) job(key route.Key, params page.Params) isr.Job {
+	return isr.Job{Route: pr.isr, Key: key, Params: params}
+}
 
 // renderTimeout bounds a dynamic render, which runs outside the engine.
 const renderTimeout = 30 * time.Second
 
 var htmlHeader = http.Header{"Content-Type": {"text/html; charset=utf-8"}}
 
-// renderFunc returns the function that renders a cache key of pr. It
-// rebuilds the params and query from the key, so the render sees nothing
-// but the key.
-func (a *App) renderFunc(pr *pageRoute) func(context.Context, string) (isr.Result, error) {
-	return func(ctx context.Context, key string) (isr.Result, error) {
-		path, rawQuery, _ := strings.Cut(key, "?")
-		var params page.Params
-		if pr != a.notFound {
-			_, params, _, _ = a.router.Match(path)
-		}
-		query, _ := url.ParseQuery(rawQuery)
+// renderFunc returns the function that renders a cache key of pr. The
+// render sees the key's params and query and a request built from them,
+// nothing of any visitor's.
+func (a *App) renderFunc(pr *pageRoute) isr.Render {
+	return func(ctx context.Context, key route.Key, params map[string]string) (isr.Result, error) {
 		ctx = context.WithValue(ctx, appKey{}, a)
 		req := (&http.Request{
 			Method: http.MethodGet, Host: a.host, Header: http.Header{},
-			URL: &url.URL{Path: path, RawQuery: rawQuery},
+			URL: &url.URL{Path: key.Path(), RawQuery: key.RawQuery()},
 		}).WithContext(ctx)
-		c := page.NewCtx(ctx, params, query, req)
+		c := page.NewCtx(ctx, params, key.Query(), req)
 		status, body, err := a.renderPage(c, pr)
 		if err != nil {
 			return isr.Result{}, err
@@ -122,21 +126,4 @@ func (a *App) notFoundComponent(p *page.Page) templ.Component {
 		return a.notFound.page.NotFound()
 	}
 	return defaultNotFound()
-}
-
-// resolve turns a cache key back into a job, for background regeneration.
-func (a *App) resolve(key string) (isr.Job, bool) {
-	path, _, _ := strings.Cut(key, "?")
-	if path == notFoundKey {
-		job := a.notFound.job
-		job.Key = key
-		return job, true
-	}
-	pr, _, _, ok := a.router.Match(path)
-	if !ok || pr.page.Dynamic {
-		return isr.Job{}, false
-	}
-	job := pr.job
-	job.Key = key
-	return job, true
 }

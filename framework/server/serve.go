@@ -57,39 +57,36 @@ func (a *App) servePage(c echo.Context) error {
 	}
 	pr, params, _, ok := a.router.Match(path)
 	if !ok || (pr.page.OnlyStaticParams && !a.isStaticKey(r.Context(), pr, path)) {
-		a.serveCached(w, r, a.notFound, notFoundKey)
+		a.serveCached(w, r, a.notFound, notFoundKey, nil)
 		return nil
 	}
 	if state := a.bypass(r, pr); state != "" {
 		a.serveUncached(w, r, pr, params, state)
 		return nil
 	}
-	key := path
+	key := route.Key(path)
 	if len(pr.page.Query) > 0 && r.URL.RawQuery != "" {
-		key = route.Key(path, r.URL.Query(), pr.page.Query)
-		if err := route.CheckKey(key); err != nil {
+		if key, err = route.NewKey(path, r.URL.Query(), pr.page.Query); err != nil {
 			a.writeStatus(w, r, httperr.StatusCode(err))
 			return nil
 		}
 	}
 	if a.cfg.RevalidateToken != "" && r.Header.Get(revalidate.PrerenderHeader) != "" {
-		a.servePrerender(w, r, pr, key)
+		a.servePrerender(w, r, pr, key, params)
 		return nil
 	}
-	a.serveCached(w, r, pr, key)
+	a.serveCached(w, r, pr, key, params)
 	return nil
 }
 
 // servePrerender answers a Vercel-style revalidation: GET or HEAD of a page
 // with x-prerender-revalidate: <token> renders it now and returns it.
-func (a *App) servePrerender(w http.ResponseWriter, r *http.Request, pr *pageRoute, key string) {
+func (a *App) servePrerender(w http.ResponseWriter, r *http.Request, pr *pageRoute, key route.Key, params page.Params) {
 	if err := revalidate.AuthorizePrerender(r, a.cfg.RevalidateToken); err != nil {
 		a.writeStatus(w, r, httperr.StatusCode(err))
 		return
 	}
-	job := pr.job
-	job.Key = key
-	ent, err := a.engine.Regenerate(r.Context(), job)
+	ent, err := a.engine.Regenerate(r.Context(), pr.job(key, params))
 	if err != nil {
 		a.writeError(w, r, pr, err)
 		return
@@ -110,9 +107,8 @@ func (a *App) bypass(r *http.Request, pr *pageRoute) string {
 }
 
 // serveCached answers key of pr through the ISR engine.
-func (a *App) serveCached(w http.ResponseWriter, r *http.Request, pr *pageRoute, key string) {
-	job := pr.job
-	job.Key = key
+func (a *App) serveCached(w http.ResponseWriter, r *http.Request, pr *pageRoute, key route.Key, params page.Params) {
+	job := pr.job(key, params)
 	job.NotBefore = a.rywNotBefore(r)
 	ent, state, err := a.engine.Serve(r.Context(), job)
 	if err != nil {
