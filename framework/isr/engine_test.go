@@ -468,8 +468,7 @@ func TestRevalidateRegeneratesRecentPagesEagerly(t *testing.T) {
 	t.Parallel()
 	st := openStore(t, "")
 	p := &page{body: "v1", tags: []string{"list"}}
-	var e *isr.Engine
-	e = newEngine(t, st, isr.Options{})
+	e := newEngine(t, st, isr.Options{})
 	for _, k := range []string{"/a", "/b"} {
 		serve(t, e, job(e, k, p))
 	}
