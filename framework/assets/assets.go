@@ -114,23 +114,7 @@ func Load(fsys fs.FS) (*Bundle, error) {
 // Dot files are skipped.
 func Raw(fsys fs.FS) (*Bundle, error) {
 	files, manifest, mutable := map[string][]byte{}, map[string]string{}, map[string]bool{}
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if strings.HasPrefix(d.Name(), ".") && p != "." {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			return nil
-		}
-		body, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
+	err := walkFiles(fsys, func(p string, body []byte) error {
 		if ext := path.Ext(p); !strings.Contains(p, "/") && (ext == ".js" || ext == ".css") {
 			hashed := strings.TrimSuffix(p, ext) + "-" + contentHash(body) + ext
 			files[hashed], manifest[p] = body, hashed

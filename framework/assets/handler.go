@@ -153,7 +153,18 @@ func isHash(s string) bool {
 // revalidated by browsers. Dot files are never served.
 func Static(fsys fs.FS) (map[string]http.Handler, error) {
 	out := map[string]http.Handler{}
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+	err := walkFiles(fsys, func(p string, body []byte) error {
+		f := newFile(p, body)
+		out["/"+p] = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.serve(w, r, revalidate) })
+		return nil
+	})
+	return out, err
+}
+
+// walkFiles calls fn with each regular file of fsys and its bytes, skipping
+// dot files and dot folders: they are never served.
+func walkFiles(fsys fs.FS, fn func(p string, body []byte) error) error {
+	return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -170,9 +181,6 @@ func Static(fsys fs.FS) (map[string]http.Handler, error) {
 		if err != nil {
 			return err
 		}
-		f := newFile(p, body)
-		out["/"+p] = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.serve(w, r, revalidate) })
-		return nil
+		return fn(p, body)
 	})
-	return out, err
 }
