@@ -89,7 +89,7 @@ func (a *App) serveAction(c echo.Context) error {
 			a.writeError(w, r, pr, rerr)
 			return nil
 		}
-		a.writeHTML(w, r, http.StatusUnprocessableEntity, body, "ACTION")
+		httpcache.WriteUncached(w, r, http.StatusUnprocessableEntity, body, "ACTION")
 	case he != nil && he.Location != "":
 		http.Redirect(w, r, he.Location, http.StatusSeeOther)
 	default:

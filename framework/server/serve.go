@@ -129,11 +129,6 @@ func (a *App) serveUncached(w http.ResponseWriter, r *http.Request, pr *pageRout
 		a.writeError(w, r, pr, err)
 		return
 	}
-	a.writeHTML(w, r, status, body, state)
-}
-
-// writeHTML writes an uncached page.
-func (a *App) writeHTML(w http.ResponseWriter, r *http.Request, status int, body []byte, state string) {
 	httpcache.WriteUncached(w, r, status, body, state)
 }
 
@@ -162,13 +157,13 @@ func (a *App) writeError(w http.ResponseWriter, r *http.Request, pr *pageRoute, 
 		a.writeStatus(w, r, code)
 		return
 	}
-	a.writeHTML(w, r, code, body, "ERROR")
+	httpcache.WriteUncached(w, r, code, body, "ERROR")
 }
 
 // writeStatus answers with a minimal page for code.
 func (a *App) writeStatus(w http.ResponseWriter, r *http.Request, code int) {
 	body, _ := render.Page(r.Context(), statusPage(code, http.StatusText(code)), nil)
-	a.writeHTML(w, r, code, body, "ERROR")
+	httpcache.WriteUncached(w, r, code, body, "ERROR")
 }
 
 // isStaticKey reports whether path is one of pr's StaticParams, for pages
