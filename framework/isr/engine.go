@@ -352,6 +352,41 @@ func (e *Engine) Close() error {
 	return nil
 }
 
+// Abandon cancels the renders in flight and the queued regenerations at
+// once, without waiting: a request waiting on an abandoned render gets the
+// last good page when there is one (Stale), else ErrClosed, and an
+// abandoned render records no failure. The server calls it near the end of
+// a graceful shutdown, so no request outlives the deadline waiting on a hung
+// render. Close must still be called.
+func (e *Engine) Abandon() { e.cancel() }
+
+// Drain waits until no background regeneration is queued or running, or
+// until ctx is done, and then abandons what is left (see Abandon). It
+// returns how many regenerations it abandoned.
+func (e *Engine) Drain(ctx context.Context) int {
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for e.queued() > 0 {
+		select {
+		case <-ctx.Done():
+			n := e.queued()
+			e.Abandon()
+			return n
+		case <-e.ctx.Done():
+			return e.queued()
+		case <-tick.C:
+		}
+	}
+	return 0
+}
+
+// queued counts the regenerations queued or running in the background.
+func (e *Engine) queued() int {
+	n := 0
+	e.pending.Range(func(any, any) bool { n++; return true })
+	return n
+}
+
 // Flush flushes the Observer when it has a Flush method (NewCounter's
 // persists the counters gathered since its last flush).
 func (e *Engine) Flush(ctx context.Context) error {

@@ -2,6 +2,7 @@ package isr
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"slices"
@@ -20,6 +21,10 @@ func (e *Engine) regenerate(job Job, prev *cache.Entry) (*cache.Entry, error) {
 	res, err := e.render(job)
 	if err == nil {
 		err = res.storable()
+	}
+	if errors.Is(err, ErrClosed) {
+		// Abandoned at shutdown: nothing is wrong with the page.
+		return nil, fmt.Errorf("isr render %s: %w", string(job.Key), err)
 	}
 	if err != nil {
 		e.obs.Failed(job.Route.Name, string(job.Key), err)

@@ -64,7 +64,7 @@ func (a *App) serveAction(c echo.Context) error {
 		a.writeStatus(w, r, httperr.StatusCode(err))
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), appKey{}, a), renderTimeout)
+	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), appKey{}, a), a.cfg.RenderTimeout)
 	defer cancel()
 	ac := page.NewActionCtx(ctx, params, r, form)
 	err = fn(ac)

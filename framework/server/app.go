@@ -6,6 +6,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -56,6 +57,12 @@ func New(routes page.Routes, cfg Config) (*App, error) {
 	if cfg.MaxActionBytes <= 0 {
 		cfg.MaxActionBytes = 10 << 20
 	}
+	if cfg.RenderTimeout <= 0 {
+		cfg.RenderTimeout = cmp.Or(cfg.Engine.RenderTimeout, 30*time.Second)
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 10 * time.Second
+	}
 	a := &App{cfg: cfg, log: cfg.Logger, router: route.NewRouter[*pageRoute](), host: "localhost", ryw: signed.NewKey()}
 	if cfg.Origin != "" {
 		a.host = strings.TrimPrefix(strings.TrimPrefix(cfg.Origin, "https://"), "http://")
@@ -65,7 +72,7 @@ func New(routes page.Routes, cfg Config) (*App, error) {
 	}
 	eopts := cfg.Engine
 	eopts.Store, eopts.BuildID, eopts.Logger = cfg.Store, a.cfg.BuildID, cfg.Logger
-	eopts.Encode = httpcache.Encode
+	eopts.Encode, eopts.RenderTimeout = httpcache.Encode, cfg.RenderTimeout
 	if cs, ok := cfg.Store.(cache.CounterStore); ok && eopts.Observer == nil {
 		eopts.Observer = isr.NewCounter(cs, isr.CounterOptions{Logger: cfg.Logger})
 	}

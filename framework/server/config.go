@@ -45,6 +45,13 @@ type Config struct {
 	// (default 30 s), so a client trickling a body cannot hold a
 	// connection open.
 	ReadTimeout time.Duration
+	// RenderTimeout bounds one render of a page, cached or not, and one
+	// action (default 30 s, or Engine.RenderTimeout when that is set).
+	RenderTimeout time.Duration
+	// ShutdownTimeout bounds a graceful shutdown in Serve (default 10 s):
+	// requests in flight finish within it, and a request still waiting on
+	// a render near its end gets the last good page when there is one.
+	ShutdownTimeout time.Duration
 	// Engine tunes the ISR engine; Store, BuildID and Logger are set by
 	// the App.
 	Engine isr.Options
@@ -67,9 +74,10 @@ var buildID string
 // ConfigFromEnv reads an App's configuration from the environment:
 // GOX_DEV, GOX_BUILD_ID, GOX_REVALIDATE_TOKEN, GOX_DRAFT_SECRET,
 // GOX_ORIGIN, GOX_ALLOWED_ORIGINS (comma-separated), GOX_TRUSTED_PROXIES
-// (comma-separated IP addresses or CIDR prefixes), GOX_READ_TIMEOUT (a
-// duration such as 30s), GOX_ASSETS_DIR and GOX_STATIC_DIR. Errors carry a
-// hint on their second line.
+// (comma-separated IP addresses or CIDR prefixes), GOX_READ_TIMEOUT,
+// GOX_RENDER_TIMEOUT and GOX_SHUTDOWN_TIMEOUT (durations such as 30s),
+// GOX_ASSETS_DIR and GOX_STATIC_DIR. Errors carry a hint on their second
+// line.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{
 		Dev:             getenv(wire.EnvDev) == "1",
@@ -95,9 +103,20 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if cfg.TrustedProxies, err = parsePrefixes(getenv(wire.EnvTrustedProxies)); err != nil {
 		return Config{}, fmt.Errorf("%s: %w\nhint: list your proxies' addresses, e.g. %s=10.0.0.0/8,127.0.0.1", wire.EnvTrustedProxies, err, wire.EnvTrustedProxies)
 	}
-	if v := getenv(wire.EnvReadTimeout); v != "" {
-		if cfg.ReadTimeout, err = time.ParseDuration(v); err != nil || cfg.ReadTimeout <= 0 {
-			return Config{}, fmt.Errorf("%s: %q is not a positive duration\nhint: write it like 30s or 2m", wire.EnvReadTimeout, v)
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{
+		{wire.EnvReadTimeout, &cfg.ReadTimeout},
+		{wire.EnvRenderTimeout, &cfg.RenderTimeout},
+		{wire.EnvShutdownTimeout, &cfg.ShutdownTimeout},
+	} {
+		v := getenv(d.name)
+		if v == "" {
+			continue
+		}
+		if *d.dst, err = time.ParseDuration(v); err != nil || *d.dst <= 0 {
+			return Config{}, fmt.Errorf("%s: %q is not a positive duration\nhint: write it like 30s or 2m", d.name, v)
 		}
 	}
 	return cfg, nil

@@ -25,7 +25,9 @@ func (a *App) ListenAndServe(ctx context.Context, addr string) error {
 // It installs no signal handlers: Main does, so a program that embeds an
 // App keeps its own.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	var conns activeConns
 	srv := &http.Server{
+		ConnState:         conns.track,
 		Handler:           a.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       cmp.Or(a.cfg.ReadTimeout, 30*time.Second),
@@ -42,15 +44,57 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	a.log.Info("gox shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	return a.shutdown(srv, &conns, errc)
+}
+
+// shutdown stops srv within cfg.ShutdownTimeout. Requests in flight run on
+// until a little before the deadline; then the renders still running are
+// abandoned, so a request waiting on a hung render answers with the last
+// good page (or an error page) while its connection is still open.
+// Background regenerations may finish until the deadline and are abandoned
+// at it. Only requests still running at the deadline are cut, and only they
+// make shutdown fail.
+func (a *App) shutdown(srv *http.Server, conns *activeConns, errc <-chan error) error {
+	d := a.cfg.ShutdownTimeout
+	a.log.Info("gox shutting down", "timeout", d)
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	grace := min(d/10, time.Second)
+	abandon := time.AfterFunc(d-grace, func() {
+		a.log.Warn("gox shutdown: abandoning renders still running", "after", d-grace)
+		a.engine.Abandon()
+	})
+	shut := make(chan error, 1)
+	go func() { shut <- srv.Shutdown(ctx) }()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	var err error
+wait:
+	for {
+		select {
+		case err = <-shut:
+			break wait
+		case <-tick.C:
+			if conns.idle() {
+				// Every response is written: the idle connections can go
+				// now, without waiting for Shutdown's next poll.
+				_ = srv.Close()
+				break wait
+			}
+		}
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	abandon.Stop() // background work alone may run on until the deadline
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
+		return serr
 	}
+	if err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("shutdown: requests still running after %s were cut: %w", d, err)
+	}
+	if n := a.engine.Drain(ctx); n > 0 {
+		a.log.Warn("gox shutdown: background regenerations abandoned at the deadline", "regenerations", n)
+	}
+	a.log.Info("gox stopped")
 	return nil
 }
 

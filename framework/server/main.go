@@ -73,7 +73,7 @@ func Main(ctx context.Context, routes page.Routes, args []string, stdout, stderr
 	}
 	addr := net.JoinHostPort(getenv(wire.EnvHost), envOr(getenv, wire.EnvPort, wire.DefaultPort))
 	if err := app.ListenAndServe(ctx, addr); err != nil {
-		fmt.Fprintf(stderr, "%v\n", err)
+		log.Error("gox stopped", "err", err)
 		return 1
 	}
 	return 0

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"time"
 
 	"github.com/a-h/templ"
 
@@ -64,9 +63,6 @@ const notFoundKey route.Key = "/_gox/not-found"
 func (pr *pageRoute) job(key route.Key, params page.Params) isr.Job {
 	return isr.Job{Route: pr.isr, Key: key, Params: params}
 }
-
-// renderTimeout bounds a dynamic render, which runs outside the engine.
-const renderTimeout = 30 * time.Second
 
 var htmlHeader = http.Header{"Content-Type": {"text/html; charset=utf-8"}}
 

@@ -121,7 +121,7 @@ func (a *App) serveCached(w http.ResponseWriter, r *http.Request, pr *pageRoute,
 // serveUncached renders pr for this request alone: dynamic pages, dev mode
 // and draft mode. The render sees the whole request.
 func (a *App) serveUncached(w http.ResponseWriter, r *http.Request, pr *pageRoute, params page.Params, state string) {
-	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), appKey{}, a), renderTimeout)
+	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), appKey{}, a), a.cfg.RenderTimeout)
 	defer cancel()
 	c := page.NewCtx(ctx, params, r.URL.Query(), r)
 	status, body, err := a.renderPage(c, pr)
@@ -141,7 +141,12 @@ func (a *App) writeError(w http.ResponseWriter, r *http.Request, pr *pageRoute, 
 		return
 	}
 	code := httperr.StatusCode(err)
-	if code < 400 {
+	switch {
+	case errors.Is(err, isr.ErrClosed):
+		// Shutting down with no page to give: another instance can answer.
+		code = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "1")
+	case code < 400:
 		code = http.StatusInternalServerError
 	}
 	if code >= 500 {

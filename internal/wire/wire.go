@@ -20,6 +20,8 @@ const (
 	EnvAllowedOrigins     = "GOX_ALLOWED_ORIGINS"
 	EnvTrustedProxies     = "GOX_TRUSTED_PROXIES"
 	EnvReadTimeout        = "GOX_READ_TIMEOUT"
+	EnvRenderTimeout      = "GOX_RENDER_TIMEOUT"
+	EnvShutdownTimeout    = "GOX_SHUTDOWN_TIMEOUT"
 	EnvAssetsDir          = "GOX_ASSETS_DIR"
 	EnvStaticDir          = "GOX_STATIC_DIR"
 	EnvLog                = "GOX_LOG"
