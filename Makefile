@@ -50,8 +50,8 @@ generate: ## Regenerate templ code, and each app's gox_routes.go and gox_bundle.
 
 check-generated: ## Fail if generated code is out of date.
 	@$(MAKE) -s generate
-	@git diff --exit-code --stat -- '*_templ.go' '*gox_routes.go' '*gox_bundle.go' || (echo "generated code is out of date: run make generate"; exit 1)
-	@new=$$(git ls-files --others --exclude-standard -- '*_templ.go' '*gox_routes.go' '*gox_bundle.go'); \
+	@git diff --exit-code --stat -- '*_templ.go' '*gox_routes.go' '*gox_bundle.go' '*gox_links.go' || (echo "generated code is out of date: run make generate"; exit 1)
+	@new=$$(git ls-files --others --exclude-standard -- '*_templ.go' '*gox_routes.go' '*gox_bundle.go' '*gox_links.go'); \
 		if [ -n "$$new" ]; then echo "$$new"; echo "generated code is not committed: git add it"; exit 1; fi
 
 BIGAPP := cli/buildcmd/testdata/bigapp

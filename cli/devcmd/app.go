@@ -104,6 +104,9 @@ func (s *server) build(ctx context.Context, bin string) error {
 	}
 	if _, err := os.Stat(filepath.Join(s.dir, gen.OutputFile)); err != nil || inputs != s.scanned {
 		s.scanned = [32]byte{}
+		if _, err := gen.WriteLinks(s.dir); err != nil {
+			return err
+		}
 		t, err := gen.Scan(s.dir)
 		if err != nil {
 			return err

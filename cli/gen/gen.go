@@ -36,11 +36,14 @@ const BundleDir = ".gox/bundle"
 // BundleTag is the build tag that compiles BundleFile in.
 const BundleTag = "gox_bundle"
 
-// Generate runs templ generation, scans dir/routes and writes
-// dir/gox_routes.go and dir/gox_bundle.go when their content changed. It
-// returns the table.
+// Generate runs templ generation, writes dir/links (WriteLinks), scans
+// dir/routes and writes dir/gox_routes.go and dir/gox_bundle.go when their
+// content changed. It returns the table.
 func Generate(ctx context.Context, dir string) (*Table, error) {
 	if err := Templ(ctx, dir); err != nil {
+		return nil, err
+	}
+	if _, err := WriteLinks(dir); err != nil {
 		return nil, err
 	}
 	t, err := Scan(dir)

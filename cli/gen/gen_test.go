@@ -54,6 +54,9 @@ func writeApp(t *testing.T, ar *txtar.Archive) string {
 	return dir
 }
 
+// linksFile is the generated links package's file, relative to the app.
+const linksFile = gen.LinksDir + "/" + gen.LinksFile
+
 func TestGolden(t *testing.T) {
 	// The app modules resolve every dependency from the module cache.
 	t.Setenv("GOFLAGS", "-mod=mod")
@@ -75,9 +78,9 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				got["want/error"] = strings.ReplaceAll(err.Error(), dir, "$APP") + "\n"
 			} else {
-				for _, name := range []string{gen.OutputFile, gen.BundleFile} {
+				for _, name := range []string{gen.OutputFile, gen.BundleFile, linksFile} {
 					b, err := os.ReadFile(filepath.Join(dir, name))
-					if os.IsNotExist(err) && name == gen.BundleFile {
+					if os.IsNotExist(err) && name != gen.OutputFile {
 						continue
 					}
 					if err != nil {
@@ -117,7 +120,7 @@ func TestGolden(t *testing.T) {
 						kept = append(kept, f)
 					}
 				}
-				for _, name := range []string{"want/error", "want/" + gen.OutputFile, "want/" + gen.BundleFile} {
+				for _, name := range []string{"want/error", "want/" + gen.OutputFile, "want/" + gen.BundleFile, "want/" + linksFile} {
 					if data, ok := got[name]; ok {
 						kept = append(kept, txtar.File{Name: name, Data: []byte(data)})
 					}

@@ -94,6 +94,11 @@ func run(ctx context.Context, env command.Env) error {
 	if err := gen.Templ(ctx, dir); err != nil {
 		return err
 	}
+	// The routes import links/: it must exist for go mod tidy to see it
+	// as the app's own package.
+	if _, err := gen.WriteLinks(dir); err != nil {
+		return err
+	}
 	if err := goCmd(ctx, dir, "mod", "tidy"); err != nil {
 		return command.WithHint(err, "go mod tidy needs the Go module proxy (or a warm module cache)")
 	}
