@@ -15,6 +15,13 @@ import (
 // context.Context.
 type Ctx = page.Ctx
 
+// Head is a page's <head> metadata: page.go exports it as a value, as
+// func Head(p T) gox.Head of what Load returned, or as func Head(p
+// gox.Params) gox.Head for a page without Load; layout.go exports a value
+// as the defaults of the pages below, TitleTemplate included. The root
+// layout writes it with @gox.HeadTags().
+type Head = page.Head
+
 // Params are a route's parameter values by name; see page.Params.
 type Params = page.Params
 

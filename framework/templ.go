@@ -8,6 +8,8 @@ import (
 
 	"github.com/goxweb/gox/framework/action"
 	"github.com/goxweb/gox/framework/assets"
+	"github.com/goxweb/gox/framework/head"
+	"github.com/goxweb/gox/framework/page"
 	"github.com/goxweb/gox/framework/server"
 )
 
@@ -41,6 +43,17 @@ func SubmittedValue(ctx context.Context, field, def string) string {
 		return s.Value(field)
 	}
 	return def
+}
+
+// HeadTags writes the page's head inside the root layout's <head>: its
+// title, description, canonical URL, robots, Open Graph and Twitter tags,
+// extra meta tags and JSON-LD, from the Head of the page and of the
+// layouts above it. Everything is escaped, and it is part of the cached
+// page.
+func HeadTags() templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		return head.Write(w, page.HeadOf(ctx))
+	})
 }
 
 // ClientScript is the optional script that submits action forms in the

@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"fmt"
 	"go/ast"
 	"go/constant"
 	"go/token"
@@ -19,6 +20,7 @@ import (
 
 const (
 	pagePath  = "github.com/goxweb/gox/framework/page"
+	headPath  = "github.com/goxweb/gox/framework/head"
 	templPath = "github.com/a-h/templ"
 	echoPath  = "github.com/labstack/echo/v4"
 )
@@ -141,6 +143,9 @@ func scanPage(dir string, d *routeDir) (*Page, error) {
 		return nil, fileErr(c.pos(pageObj), "Page takes %s but there is no Load to provide it; add func Load(c *gox.Ctx) (%s, error)",
 			typeString(pageParams[0], tp), typeString(pageParams[0], tp))
 	}
+	if err := c.head(p, pageParams); err != nil {
+		return nil, err
+	}
 	if err := c.revalidate(p); err != nil {
 		return nil, err
 	}
@@ -242,6 +247,59 @@ func (c *checker) components(d *routeDir) error {
 		}
 	}
 	return nil
+}
+
+// file returns the base name of the file that declares obj.
+func (c *checker) file(obj types.Object) string {
+	return filepath.Base(c.pkg.Fset.Position(obj.Pos()).Filename)
+}
+
+// isHead reports whether t is gox.Head.
+func isHead(t types.Type) bool { return isNamed(t, headPath, "Head") }
+
+// head reads the page's Head: a gox.Head variable, or a function of what
+// Load returns (of gox.Params without Load) returning one. A Head in
+// layout.go is the layout's (see layoutHead).
+func (c *checker) head(p *Page, pageParams []types.Type) error {
+	obj := object(c.pkg.Types, "Head")
+	if obj == nil || c.file(obj) == "layout.go" {
+		return nil
+	}
+	want := "func Head(p gox.Params) gox.Head (or a gox.Head variable)"
+	if p.Load {
+		want = fmt.Sprintf("func Head(p %s) gox.Head, of what Load returns (or a gox.Head variable)", typeString(pageParams[0], c.pkg.Types))
+	}
+	if v, ok := obj.(*types.Var); ok && isHead(v.Type()) {
+		p.Head = "value"
+		return nil
+	}
+	sig := funcSig(obj)
+	if sig == nil || sig.Params().Len() != 1 || sig.Results().Len() != 1 || !isHead(sig.Results().At(0).Type()) {
+		return fileErr(c.pos(obj), "Head must be %s", want)
+	}
+	arg := sig.Params().At(0).Type()
+	if p.Load && !types.AssignableTo(pageParams[0], arg) || !p.Load && !isNamed(arg, pagePath, "Params") {
+		return fileErr(c.pos(obj), "Head takes %s; write %s", typeString(arg, c.pkg.Types), want)
+	}
+	p.Head = "func"
+	return nil
+}
+
+// layoutHead returns the name of the layout's Head in a folder with
+// layout.templ: Head declared in layout.go, or LayoutHead (for a folder
+// whose page.go has its own Head), or "".
+func (c *checker) layoutHead() (string, error) {
+	for _, name := range []string{"LayoutHead", "Head"} {
+		obj := object(c.pkg.Types, name)
+		if obj == nil || (name == "Head" && c.file(obj) != "layout.go") {
+			continue
+		}
+		if v, ok := obj.(*types.Var); !ok || !isHead(v.Type()) {
+			return "", fileErr(c.pos(obj), `a layout's %s must be a gox.Head variable: var %s = gox.Head{TitleTemplate: "%%s | Shop"}`, name, name)
+		}
+		return name, nil
+	}
+	return "", nil
 }
 
 // revalidate reads the Revalidate constant.

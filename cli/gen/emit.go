@@ -54,6 +54,9 @@ func (t *Table) Source() ([]byte, error) {
 	if t.Layout {
 		b.WriteString("\tLayouts: []func() templ.Component{routes.Layout},\n")
 	}
+	if t.RootHead != "" {
+		fmt.Fprintf(&b, "\tLayoutHeads: []page.Head{%s},\n", t.RootHead)
+	}
 	if len(t.Pages) > 0 {
 		b.WriteString("\tPages: []page.Page{\n")
 		for _, p := range t.Pages {
@@ -123,10 +126,20 @@ func (p *Page) emit(b *bytes.Buffer) {
 	field := func(name, value string) { fmt.Fprintf(b, "\t\t\t%s: %s,\n", name, value) }
 	b.WriteString("\t\t{\n")
 	field("Pattern", fmt.Sprintf("%q", p.Pattern))
+	headFunc := ""
+	if p.Head == "func" {
+		headFunc = ", " + p.Alias + ".Head"
+	}
 	if p.Load {
-		field("Render", fmt.Sprintf("page.PageWithLoad(%s.Load, %s.Page)", p.Alias, p.Alias))
+		field("Render", fmt.Sprintf("page.PageWithLoad(%s.Load, %s.Page%s)", p.Alias, p.Alias, headFunc))
 	} else {
-		field("Render", fmt.Sprintf("page.PageWithoutLoad(%s.Page)", p.Alias))
+		field("Render", fmt.Sprintf("page.PageWithoutLoad(%s.Page%s)", p.Alias, headFunc))
+	}
+	if p.Head == "value" {
+		field("Head", p.Alias+".Head")
+	}
+	if len(p.LayoutHeads) > 0 {
+		field("LayoutHeads", "[]page.Head{"+strings.Join(p.LayoutHeads, ", ")+"}")
 	}
 	if len(p.Layouts) > 0 {
 		ls := make([]string, len(p.Layouts))

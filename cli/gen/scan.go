@@ -23,6 +23,7 @@ type routeDir struct {
 	files   map[string]bool
 	pkg     *packages.Package
 	alias   string // import alias in gox_routes.go
+	head    string // the layout's Head variable, or ""
 }
 
 // Scan reads dir/routes without writing anything. Templ files must have
@@ -54,8 +55,14 @@ func Scan(dir string) (*Table, error) {
 		if d.files["page.templ"] && d.files["route.go"] {
 			return nil, fmt.Errorf("routes/%s: page.templ and route.go in one folder; a folder is either a page or an endpoint", d.rel)
 		}
-		if err := (&checker{dir: dir, pkg: d.pkg}).components(d); err != nil {
+		c := &checker{dir: dir, pkg: d.pkg}
+		if err := c.components(d); err != nil {
 			return nil, err
+		}
+		if d.files["layout.templ"] {
+			if d.head, err = c.layoutHead(); err != nil {
+				return nil, err
+			}
 		}
 		switch {
 		case d.files["page.templ"]:
@@ -75,6 +82,9 @@ func Scan(dir string) (*Table, error) {
 	}
 	if root := byRel[""]; root != nil {
 		t.NotFound, t.Layout = root.files["not_found.templ"], root.files["layout.templ"]
+		if root.head != "" {
+			t.RootHead = root.alias + "." + root.head
+		}
 	}
 	sort.Slice(t.Pages, func(i, j int) bool { return t.Pages[i].Pattern < t.Pages[j].Pattern })
 	sort.Slice(t.Handlers, func(i, j int) bool { return t.Handlers[i].Pattern < t.Handlers[j].Pattern })
@@ -258,6 +268,9 @@ func resolveNearest(p *Page, rel string, byRel map[string]*routeDir) {
 		}
 		if d.files["layout.templ"] {
 			p.Layouts = append(p.Layouts, d.alias)
+			if d.head != "" {
+				p.LayoutHeads = append(p.LayoutHeads, d.alias+"."+d.head)
+			}
 		}
 		if d.files["not_found.templ"] {
 			p.NotFound = d.alias

@@ -16,6 +16,8 @@ type Table struct {
 	// NotFound and Layout name the root package when it has them.
 	NotFound bool
 	Layout   bool
+	// RootHead is the root layout's Head ("routes.Head"), or "".
+	RootHead string
 	// Assets and Static report assets/ and static/ folders with files,
 	// embedded into the binary.
 	Assets, Static bool
@@ -42,10 +44,15 @@ type Page struct {
 	DynamicParams *bool
 	Query         bool
 	Actions       bool
+	// Head is "", "value" or "func".
+	Head string
 	// Layouts, NotFound and Error are package aliases, resolved up the tree.
-	Layouts  []string
-	NotFound string
-	Error    string
+	Layouts []string
+	// LayoutHeads are the Heads of the layouts that declare one
+	// ("routes.Head"), outermost first.
+	LayoutHeads []string
+	NotFound    string
+	Error       string
 }
 
 // Kind is "static", "ISR" or "dynamic".

@@ -26,22 +26,25 @@ var goxStatic embed.FS
 
 // routeTable is the app's route table, generated from routes/.
 var routeTable = page.Routes{
-	Assets:   page.Sub(goxAssets, "assets"),
-	Static:   page.Sub(goxStatic, "static"),
-	NotFound: routes.NotFound,
-	Layouts:  []func() templ.Component{routes.Layout},
+	Assets:      page.Sub(goxAssets, "assets"),
+	Static:      page.Sub(goxStatic, "static"),
+	NotFound:    routes.NotFound,
+	Layouts:     []func() templ.Component{routes.Layout},
+	LayoutHeads: []page.Head{routes.Head},
 	Pages: []page.Page{
 		{
-			Pattern:    "/",
-			Render:     page.PageWithLoad(routes.Load, routes.Page),
-			Layouts:    []func() templ.Component{routes.Layout},
-			NotFound:   routes.NotFound,
-			Revalidate: routes.Revalidate,
-			Tags:       page.StaticTags(routes.Tags...),
+			Pattern:     "/",
+			Render:      page.PageWithLoad(routes.Load, routes.Page),
+			LayoutHeads: []page.Head{routes.Head},
+			Layouts:     []func() templ.Component{routes.Layout},
+			NotFound:    routes.NotFound,
+			Revalidate:  routes.Revalidate,
+			Tags:        page.StaticTags(routes.Tags...),
 		},
 		{
 			Pattern:      "/products/{id}",
-			Render:       page.PageWithLoad(routes_products_id.Load, routes_products_id.Page),
+			Render:       page.PageWithLoad(routes_products_id.Load, routes_products_id.Page, routes_products_id.Head),
+			LayoutHeads:  []page.Head{routes.Head},
 			Layouts:      []func() templ.Component{routes.Layout},
 			NotFound:     routes.NotFound,
 			Revalidate:   routes_products_id.Revalidate,

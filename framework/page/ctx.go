@@ -23,6 +23,7 @@ type Ctx struct {
 	req    *http.Request
 	tags   []string
 	action *actionState
+	head   heads
 }
 
 // actionState is what an action's Ctx carries besides a render's.

@@ -25,6 +25,8 @@ type Routes struct {
 	NotFound func() templ.Component
 	// Layouts wrap NotFound (the root layouts).
 	Layouts []func() templ.Component
+	// LayoutHeads are the root layouts' Heads, for NotFound.
+	LayoutHeads []Head
 	// Assets is the bundle gox build made of assets/ (files and manifest),
 	// or without it the assets/ folder served as is; nil when it has none.
 	Assets fs.FS
@@ -61,6 +63,12 @@ type Page struct {
 	Query []string
 	// Actions are the page's server actions.
 	Actions Actions
+	// Head is the page's head when page.go declares it as a value; a Head
+	// function is passed to PageWithLoad or PageWithoutLoad instead.
+	Head Head
+	// LayoutHeads are the defaults of the layouts that declare a Head,
+	// outermost first.
+	LayoutHeads []Head
 }
 
 // Handler is a plain endpoint from a route.go file.
@@ -74,20 +82,30 @@ type Handler struct {
 type RenderFunc func(c *Ctx) (templ.Component, error)
 
 // PageWithLoad adapts a Load function and the Page component that takes its
-// result into a RenderFunc.
-func PageWithLoad[T any](load func(*Ctx) (T, error), page func(T) templ.Component) RenderFunc {
+// result into a RenderFunc, with the page's Head function of that result
+// when it has one.
+func PageWithLoad[T any](load func(*Ctx) (T, error), page func(T) templ.Component, head ...func(T) Head) RenderFunc {
 	return func(c *Ctx) (templ.Component, error) {
 		v, err := load(c)
 		if err != nil {
 			return nil, err
 		}
+		for _, h := range head {
+			c.head.page = h(v)
+		}
 		return page(v), nil
 	}
 }
 
-// PageWithoutLoad adapts a Page component that takes no props.
-func PageWithoutLoad(page func() templ.Component) RenderFunc {
-	return func(*Ctx) (templ.Component, error) { return page(), nil }
+// PageWithoutLoad adapts a Page component that takes no props, and the
+// page's Head function when it has one.
+func PageWithoutLoad(page func() templ.Component, head ...func(Params) Head) RenderFunc {
+	return func(c *Ctx) (templ.Component, error) {
+		for _, h := range head {
+			c.head.page = h(c.params)
+		}
+		return page(), nil
+	}
 }
 
 // StaticTags returns a Tags function that always returns tags.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/goxweb/gox/framework/head"
 	"github.com/goxweb/gox/framework/httpcache"
 	"github.com/goxweb/gox/framework/isr"
 	"github.com/goxweb/gox/framework/page"
@@ -50,7 +51,7 @@ func (a *App) newNotFoundRoute(routes page.Routes) (*pageRoute, error) {
 	p := &page.Page{
 		Pattern: string(notFoundKey),
 		Render:  func(*page.Ctx) (templ.Component, error) { return nil, page.NotFound },
-		Layouts: routes.Layouts, NotFound: nf,
+		Layouts: routes.Layouts, LayoutHeads: routes.LayoutHeads, NotFound: nf,
 	}
 	return a.newPageRoute(p)
 }
@@ -107,11 +108,29 @@ func (a *App) renderPage(c *page.Ctx, pr *pageRoute) (int, []byte, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	page.SetHead(c, a.head(c, p, status))
 	body, err := render.Page(c, comp, p.Layouts)
 	if err != nil {
 		return 0, nil, err
 	}
 	return status, body, nil
+}
+
+// head merges the head of the page c renders with its layouts' and
+// resolves it against the site's origin: the canonical URL is the page's
+// cache key (path and allowlisted query), whoever asked. A not-found page
+// has no canonical URL.
+func (a *App) head(c *page.Ctx, p *page.Page, status int) page.Head {
+	h := head.Merge(append(slices.Clip(p.LayoutHeads), p.Head, page.PageHead(c))...)
+	if a.cfg.Origin == "" || status != http.StatusOK {
+		return h
+	}
+	u := c.Request().URL
+	canon := u.EscapedPath()
+	if key, err := route.NewKey(u.Path, u.Query(), p.Query); err == nil {
+		canon = (&url.URL{Path: key.Path(), RawQuery: key.RawQuery()}).String()
+	}
+	return head.Resolve(h, a.cfg.Origin, canon)
 }
 
 func (a *App) notFoundComponent(p *page.Page) templ.Component {

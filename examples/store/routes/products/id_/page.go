@@ -4,6 +4,7 @@ package product
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -34,6 +35,22 @@ func StaticParams(ctx context.Context) ([]gox.Params, error) {
 		params[i] = gox.Params{"id": strconv.Itoa(p.ID)}
 	}
 	return params, nil
+}
+
+// Head titles the page with the product and describes it for search
+// engines and link previews, with its offer as JSON-LD.
+func Head(p shop.Product) gox.Head {
+	return gox.Head{
+		Title:       p.Name,
+		Description: p.Description,
+		Type:        "product",
+		JSONLD: map[string]any{
+			"@context": "https://schema.org", "@type": "Product", "name": p.Name, "description": p.Description,
+			"offers": map[string]any{
+				"@type": "Offer", "priceCurrency": "USD", "price": fmt.Sprintf("%d.%02d", p.PriceCents/100, p.PriceCents%100),
+			},
+		},
+	}
 }
 
 // Load reads the product; an unknown or malformed id is a (cached) 404.

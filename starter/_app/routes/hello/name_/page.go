@@ -34,6 +34,11 @@ var (
 	waves = map[string]int{}
 )
 
+// Head titles the page with the name it greets.
+func Head(g Greeting) gox.Head {
+	return gox.Head{Title: "Hello, " + g.Name, Description: "A greeting for " + g.Name + "."}
+}
+
 // Load reads the greeting.
 func Load(c *gox.Ctx) (Greeting, error) {
 	mu.Lock()
