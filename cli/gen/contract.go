@@ -124,7 +124,7 @@ func scanPage(dir string, d *routeDir) (*Page, error) {
 		return nil, fileErr(c.pos(pageObj), "Page takes %d parameters; it takes at most one, the result of Load: return one struct from Load and write templ Page(p T)", len(pageParams))
 	}
 	p.PageParam = len(pageParams) == 1
-	if obj := object(tp, "Load"); obj != nil {
+	if obj := c.pageObject("Load"); obj != nil {
 		sig := funcSig(obj)
 		ok := sig != nil && sig.Params().Len() == 1 && isPointerTo(sig.Params().At(0).Type(), pagePath, "Ctx") &&
 			sig.Results().Len() == 2 && isError(sig.Results().At(1).Type())
@@ -213,14 +213,13 @@ func (c *checker) paramsContract(p *Page) error {
 	return nil
 }
 
-// components checks the Layout, NotFound and Error components of a routes
-// folder, page or not: the file that names one must declare it with the
+// components checks the NotFound and Error components of a routes folder,
+// page or not (layouts: see layout): the file that names one must declare it with the
 // signature gox_routes.go calls. An endpoint folder's own names are its
 // business unless it holds one of these files.
 func (c *checker) components(d *routeDir) error {
 	tp := c.pkg.Types
 	for _, comp := range []struct{ file, name, want string }{
-		{"layout.templ", "Layout", "templ Layout() { ... { children... } ... }"},
 		{"not_found.templ", "NotFound", "templ NotFound() { ... }"},
 		{"error.templ", "Error", "templ Error(err error) { ... }"},
 	} {
@@ -261,8 +260,8 @@ func isHead(t types.Type) bool { return isNamed(t, headPath, "Head") }
 // Load returns (of gox.Params without Load) returning one. A Head in
 // layout.go is the layout's (see layoutHead).
 func (c *checker) head(p *Page, pageParams []types.Type) error {
-	obj := object(c.pkg.Types, "Head")
-	if obj == nil || c.file(obj) == "layout.go" {
+	obj := c.pageObject("Head")
+	if obj == nil {
 		return nil
 	}
 	want := "func Head(p gox.Params) gox.Head (or a gox.Head variable)"
@@ -285,21 +284,77 @@ func (c *checker) head(p *Page, pageParams []types.Type) error {
 	return nil
 }
 
-// layoutHead returns the name of the layout's Head in a folder with
-// layout.templ: Head declared in layout.go, or LayoutHead (for a folder
-// whose page.go has its own Head), or "".
-func (c *checker) layoutHead() (string, error) {
-	for _, name := range []string{"LayoutHead", "Head"} {
-		obj := object(c.pkg.Types, name)
-		if obj == nil || (name == "Head" && c.file(obj) != "layout.go") {
-			continue
-		}
-		if v, ok := obj.(*types.Var); !ok || !isHead(v.Type()) {
-			return "", fileErr(c.pos(obj), `a layout's %s must be a gox.Head variable: var %s = gox.Head{TitleTemplate: "%%s | Shop"}`, name, name)
-		}
-		return name, nil
+// pageObject looks up a name of the page contract: one declared in
+// layout.go is the layout's.
+func (c *checker) pageObject(name string) types.Object {
+	obj := object(c.pkg.Types, name)
+	if obj == nil || c.file(obj) == "layout.go" {
+		return nil
 	}
-	return "", nil
+	return obj
+}
+
+// layoutObject looks up a name of a layout's contract: Layout<name>
+// anywhere in the package (for a folder whose page has its own <name>), or
+// <name> declared in layout.go.
+func (c *checker) layoutObject(name string) types.Object {
+	if obj := object(c.pkg.Types, "Layout"+name); obj != nil {
+		return obj
+	}
+	if obj := object(c.pkg.Types, name); obj != nil && c.file(obj) == "layout.go" {
+		return obj
+	}
+	return nil
+}
+
+// layout checks the Layout component of a folder with layout.templ and
+// what layout.go declares for it: Load (its parameter), Tags and Head.
+func (c *checker) layout(d *routeDir) error {
+	const want = "templ Layout() { ... { children... } ... }, or templ Layout(d T) with func Load(c *gox.Ctx) (T, error) in layout.go"
+	obj := object(c.pkg.Types, "Layout")
+	if obj == nil {
+		return fileErr(path.Join("routes", d.rel, "layout.templ")+":1", "no Layout component; write %s", want)
+	}
+	params, err := c.componentFunc(obj, want)
+	if err != nil {
+		return err
+	}
+	load := c.layoutObject("Load")
+	switch {
+	case load == nil && len(params) > 0:
+		t := typeString(params[0], c.pkg.Types)
+		return fileErr(c.pos(obj), "Layout takes %s but there is no Load to provide it; add func Load(c *gox.Ctx) (%s, error) to layout.go", t, t)
+	case load == nil:
+	case len(params) != 1:
+		return fileErr(c.pos(obj), "Layout takes %d parameters; with a Load in layout.go it takes one, what Load returns: templ Layout(d T)", len(params))
+	default:
+		sig := funcSig(load)
+		if sig == nil || sig.Params().Len() != 1 || !isPointerTo(sig.Params().At(0).Type(), pagePath, "Ctx") ||
+			sig.Results().Len() != 2 || !isError(sig.Results().At(1).Type()) {
+			return fileErr(c.pos(load), "a layout's %s must be func(*gox.Ctx) (T, error), where Layout takes T", load.Name())
+		}
+		if t := sig.Results().At(0).Type(); !types.AssignableTo(t, params[0]) {
+			return fileErr(c.pos(load), "%s returns %s but Layout takes %s", load.Name(), typeString(t, c.pkg.Types), typeString(params[0], c.pkg.Types))
+		}
+		d.layoutLoad = load.Name()
+	}
+	if tags := c.layoutObject("Tags"); tags != nil {
+		kind, err := c.tagsKind(tags)
+		if err != nil {
+			return err
+		}
+		d.layoutTags = d.alias + "." + tags.Name()
+		if kind == "slice" {
+			d.layoutTags = "page.StaticTags(" + d.layoutTags + "...)"
+		}
+	}
+	if h := c.layoutObject("Head"); h != nil {
+		if v, ok := h.(*types.Var); !ok || !isHead(v.Type()) {
+			return fileErr(c.pos(h), `a layout's %s must be a gox.Head variable: var %s = gox.Head{TitleTemplate: "%%s | Shop"}`, h.Name(), h.Name())
+		}
+		d.head = h.Name()
+	}
+	return nil
 }
 
 // revalidate reads the Revalidate constant.
@@ -332,24 +387,35 @@ func (c *checker) revalidate(p *Page) error {
 
 // tags reads Tags: a []string variable or func(gox.Params) []string.
 func (c *checker) tags(p *Page) error {
-	obj := object(c.pkg.Types, "Tags")
+	obj := c.pageObject("Tags")
 	if obj == nil {
 		return nil
 	}
+	kind, err := c.tagsKind(obj)
+	if err != nil {
+		return err
+	}
+	p.Tags = kind
+	if kind == "slice" {
+		p.StaticTags = c.literalStrings(obj)
+	}
+	return nil
+}
+
+// tagsKind checks a Tags declaration: "slice" for a []string variable,
+// "func" for func(gox.Params) []string.
+func (c *checker) tagsKind(obj types.Object) (string, error) {
 	if sig := funcSig(obj); sig != nil {
 		if sig.Params().Len() != 1 || !isNamed(sig.Params().At(0).Type(), pagePath, "Params") ||
 			sig.Results().Len() != 1 || !isStringSlice(sig.Results().At(0).Type()) {
-			return fileErr(c.pos(obj), "Tags must be a []string variable or func(gox.Params) []string")
+			return "", fileErr(c.pos(obj), "%s must be a []string variable or func(gox.Params) []string", obj.Name())
 		}
-		p.Tags = "func"
-		return nil
+		return "func", nil
 	}
 	if _, ok := obj.(*types.Var); !ok || !isStringSlice(obj.Type()) {
-		return fileErr(c.pos(obj), "Tags must be a []string variable or func(gox.Params) []string")
+		return "", fileErr(c.pos(obj), "%s must be a []string variable or func(gox.Params) []string", obj.Name())
 	}
-	p.Tags = "slice"
-	p.StaticTags = c.literalStrings(obj)
-	return nil
+	return "slice", nil
 }
 
 // literalStrings returns the strings of `var X = []string{"a", "b"}`, or nil

@@ -52,7 +52,10 @@ func (t *Table) Source() ([]byte, error) {
 		b.WriteString("\tNotFound: routes.NotFound,\n")
 	}
 	if t.Layout {
-		b.WriteString("\tLayouts: []func() templ.Component{routes.Layout},\n")
+		fmt.Fprintf(&b, "\tLayouts: []func() templ.Component{%s},\n", t.RootLayout)
+	}
+	if t.RootLayoutTags != "" {
+		fmt.Fprintf(&b, "\tLayoutTags: []func(page.Params) []string{%s},\n", t.RootLayoutTags)
 	}
 	if t.RootHead != "" {
 		fmt.Fprintf(&b, "\tLayoutHeads: []page.Head{%s},\n", t.RootHead)
@@ -141,12 +144,11 @@ func (p *Page) emit(b *bytes.Buffer) {
 	if len(p.LayoutHeads) > 0 {
 		field("LayoutHeads", "[]page.Head{"+strings.Join(p.LayoutHeads, ", ")+"}")
 	}
-	if len(p.Layouts) > 0 {
-		ls := make([]string, len(p.Layouts))
-		for i, l := range p.Layouts {
-			ls[i] = l + ".Layout"
-		}
-		field("Layouts", "[]func() templ.Component{"+strings.Join(ls, ", ")+"}")
+	if len(p.LayoutExprs) > 0 {
+		field("Layouts", "[]func() templ.Component{"+strings.Join(p.LayoutExprs, ", ")+"}")
+	}
+	if len(p.LayoutTags) > 0 {
+		field("LayoutTags", "[]func(page.Params) []string{"+strings.Join(p.LayoutTags, ", ")+"}")
 	}
 	if p.NotFound != "" {
 		field("NotFound", p.NotFound+".NotFound")

@@ -23,7 +23,16 @@ type routeDir struct {
 	files   map[string]bool
 	pkg     *packages.Package
 	alias   string // import alias in gox_routes.go
-	head    string // the layout's Head variable, or ""
+	// The layout's Head variable, Load function and Tags expression, or "".
+	head, layoutLoad, layoutTags string
+}
+
+// layoutExpr is the expression of the folder's layout in Page.Layouts.
+func (d *routeDir) layoutExpr() string {
+	if d.layoutLoad != "" {
+		return "page.LayoutWithLoad(" + d.alias + "." + d.layoutLoad + ", " + d.alias + ".Layout)"
+	}
+	return d.alias + ".Layout"
 }
 
 // Scan reads dir/routes without writing anything. Templ files must have
@@ -60,7 +69,7 @@ func Scan(dir string) (*Table, error) {
 			return nil, err
 		}
 		if d.files["layout.templ"] {
-			if d.head, err = c.layoutHead(); err != nil {
+			if err := c.layout(d); err != nil {
 				return nil, err
 			}
 		}
@@ -84,6 +93,9 @@ func Scan(dir string) (*Table, error) {
 		t.NotFound, t.Layout = root.files["not_found.templ"], root.files["layout.templ"]
 		if root.head != "" {
 			t.RootHead = root.alias + "." + root.head
+		}
+		if t.Layout {
+			t.RootLayout, t.RootLayoutTags = root.layoutExpr(), root.layoutTags
 		}
 	}
 	sort.Slice(t.Pages, func(i, j int) bool { return t.Pages[i].Pattern < t.Pages[j].Pattern })
@@ -268,8 +280,12 @@ func resolveNearest(p *Page, rel string, byRel map[string]*routeDir) {
 		}
 		if d.files["layout.templ"] {
 			p.Layouts = append(p.Layouts, d.alias)
+			p.LayoutExprs = append(p.LayoutExprs, d.layoutExpr())
 			if d.head != "" {
 				p.LayoutHeads = append(p.LayoutHeads, d.alias+"."+d.head)
+			}
+			if d.layoutTags != "" {
+				p.LayoutTags = append(p.LayoutTags, d.layoutTags)
 			}
 		}
 		if d.files["not_found.templ"] {

@@ -18,6 +18,9 @@ type Table struct {
 	Layout   bool
 	// RootHead is the root layout's Head ("routes.Head"), or "".
 	RootHead string
+	// RootLayout and RootLayoutTags are the root layout's expressions in
+	// the table, when it has one (see Page.LayoutExprs).
+	RootLayout, RootLayoutTags string
 	// Assets and Static report assets/ and static/ folders with files,
 	// embedded into the binary.
 	Assets, Static bool
@@ -48,6 +51,10 @@ type Page struct {
 	Head string
 	// Layouts, NotFound and Error are package aliases, resolved up the tree.
 	Layouts []string
+	// LayoutExprs are the layouts' expressions in Page.Layouts
+	// ("routes.Layout", or page.LayoutWithLoad of a layout with data), and
+	// LayoutTags those of the layouts' Tags, outermost first.
+	LayoutExprs, LayoutTags []string
 	// LayoutHeads are the Heads of the layouts that declare one
 	// ("routes.Head"), outermost first.
 	LayoutHeads []string

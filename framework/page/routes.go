@@ -27,6 +27,8 @@ type Routes struct {
 	Layouts []func() templ.Component
 	// LayoutHeads are the root layouts' Heads, for NotFound.
 	LayoutHeads []Head
+	// LayoutTags are the root layouts' Tags, for NotFound.
+	LayoutTags []func(Params) []string
 	// Assets is the bundle gox build made of assets/ (files and manifest),
 	// or without it the assets/ folder served as is; nil when it has none.
 	Assets fs.FS
@@ -69,6 +71,9 @@ type Page struct {
 	// LayoutHeads are the defaults of the layouts that declare a Head,
 	// outermost first.
 	LayoutHeads []Head
+	// LayoutTags are the Tags of the layouts that declare them: every page
+	// rendered inside a layout depends on what the layout shows.
+	LayoutTags []func(Params) []string
 }
 
 // Handler is a plain endpoint from a route.go file.

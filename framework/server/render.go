@@ -51,7 +51,7 @@ func (a *App) newNotFoundRoute(routes page.Routes) (*pageRoute, error) {
 	p := &page.Page{
 		Pattern: string(notFoundKey),
 		Render:  func(*page.Ctx) (templ.Component, error) { return nil, page.NotFound },
-		Layouts: routes.Layouts, LayoutHeads: routes.LayoutHeads, NotFound: nf,
+		Layouts: routes.Layouts, LayoutHeads: routes.LayoutHeads, LayoutTags: routes.LayoutTags, NotFound: nf,
 	}
 	return a.newPageRoute(p)
 }
@@ -85,6 +85,9 @@ func (a *App) renderFunc(pr *pageRoute) isr.Render {
 		var tags []string
 		if pr.page.Tags != nil {
 			tags = slices.Clone(pr.page.Tags(params))
+		}
+		for _, lt := range pr.page.LayoutTags {
+			tags = append(tags, lt(params)...)
 		}
 		tags = append(tags, page.Tags(c)...)
 		slices.Sort(tags)
