@@ -30,7 +30,7 @@ func TestNegotiate(t *testing.T) {
 		{[]string{"gzip, *;q=0"}, gzipCoding},
 		{[]string{"identity, *;q=0"}, identity},
 		{[]string{"identity;q=1, gzip;q=0.9"}, identity},
-		{[]string{"identity;q=0"}, identity}, // nothing acceptable: identity all the same
+		{[]string{"identity;q=0"}, identity},   // nothing acceptable: identity all the same
 		{[]string{"br;q=2, gzip"}, gzipCoding}, // malformed q: the entry is ignored
 		{[]string{"br;q=1.5, gzip"}, gzipCoding},
 		{[]string{"br;q=abc"}, identity},
