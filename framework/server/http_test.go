@@ -120,3 +120,71 @@ func TestDraftCookieSecure(t *testing.T) {
 		})
 	}
 }
+
+// TestHeadFillsLikeGet: a HEAD that finds nothing renders the page once
+// and stores it under the same key as a GET, so the GETs and HEADs after
+// it are HITs of that one entry and a flood of HEADs costs one render.
+func TestHeadFillsLikeGet(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, server.Config{})
+	steps := []struct {
+		method, state string
+		renders       int64
+	}{
+		{http.MethodHead, "MISS", 1},
+		{http.MethodHead, "HIT", 1},
+		{http.MethodGet, "HIT", 1},
+	}
+	var length string
+	for i, s := range steps {
+		resp, body := h.do(t, s.method, "/products/1")
+		if got := resp.Header.Get("X-Gox-Cache"); resp.StatusCode != 200 || got != s.state || h.fix.Renders.Load() != s.renders {
+			t.Fatalf("step %d %s: %d %s after %d renders, want 200 %s after %d", i, s.method, resp.StatusCode, got, h.fix.Renders.Load(), s.state, s.renders)
+		}
+		if s.method == http.MethodHead {
+			if body != "" {
+				t.Fatalf("HEAD answered with %d bytes", len(body))
+			}
+			length = resp.Header.Get("Content-Length")
+		} else if strconv.Itoa(len(body)) != length {
+			t.Fatalf("GET body %d bytes, HEAD said Content-Length %s", len(body), length)
+		}
+	}
+}
+
+// TestETagPerEncoding: each encoding of a page has its own ETag, and a
+// 304 is given only for the tag of the encoding that would be sent, with
+// that tag.
+func TestETagPerEncoding(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, server.Config{})
+	tags := map[string]string{}
+	for _, enc := range []string{"identity", "gzip", "br"} {
+		resp, _ := h.get(t, "/big", "Accept-Encoding: "+enc)
+		if ce := resp.Header.Get("Content-Encoding"); (enc == "identity" && ce != "") || (enc != "identity" && ce != enc) {
+			t.Fatalf("%s: Content-Encoding %q", enc, ce)
+		}
+		tags[enc] = resp.Header.Get("Etag")
+	}
+	if tags["identity"] == tags["gzip"] || tags["gzip"] == tags["br"] || tags["identity"] == tags["br"] {
+		t.Fatalf("ETags %v: want one per encoding", tags)
+	}
+	tests := []struct {
+		ae, inm string
+		status  int
+		etag    string
+	}{
+		{"gzip", tags["gzip"], 304, tags["gzip"]},
+		{"br;Q=0, gzip", "W/" + tags["gzip"], 304, tags["gzip"]},
+		{"gzip, br", tags["br"], 304, tags["br"]},
+		{"identity", tags["gzip"], 200, tags["identity"]},
+		{"gzip", tags["identity"], 200, tags["gzip"]},
+		{"br", tags["gzip"] + ", " + tags["identity"], 200, tags["br"]},
+	}
+	for _, tt := range tests {
+		resp, _ := h.get(t, "/big", "Accept-Encoding: "+tt.ae, "If-None-Match: "+tt.inm)
+		if resp.StatusCode != tt.status || resp.Header.Get("Etag") != tt.etag {
+			t.Errorf("Accept-Encoding %q, If-None-Match %q: %d %s, want %d %s", tt.ae, tt.inm, resp.StatusCode, resp.Header.Get("Etag"), tt.status, tt.etag)
+		}
+	}
+}
