@@ -38,3 +38,23 @@ func TestFramingScannerPieces(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFramingScanner checks that the scanner's verdict does not depend on
+// the pieces the bytes arrive in.
+func FuzzFramingScanner(f *testing.F) {
+	f.Add("GET / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", uint8(1))
+	f.Add("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nGET / HTTP/1.1\r\nContent-Length: 0\r\nTransfer-Encoding: chunked\r\n\r\n", uint8(7))
+	f.Fuzz(func(t *testing.T, raw string, piece uint8) {
+		var whole, split framingScanner
+		whole.startBlock()
+		split.startBlock()
+		whole.feed([]byte(raw))
+		n := int(piece) + 1
+		for b := []byte(raw); len(b) > 0; b = b[min(n, len(b)):] {
+			split.feed(b[:min(n, len(b))])
+		}
+		if w, s := whole.smuggled.Load(), split.smuggled.Load(); w != s || w > whole.requests {
+			t.Fatalf("%q: request %d flagged whole, %d in pieces of %d (of %d requests)", raw, w, s, n, whole.requests)
+		}
+	})
+}
