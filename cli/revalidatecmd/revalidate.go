@@ -96,6 +96,9 @@ func run(ctx context.Context, env command.Env) error {
 	}
 	fmt.Fprintf(env.Stdout, "revalidated %s and %s (%s): %s\n",
 		count(got.Paths, "path", "paths"), count(got.Tags, "tag", "tags"), got.Mode, count(got.Entries, "cached entry", "cached entries"))
+	for _, p := range got.Unmatched {
+		fmt.Fprintf(env.Stdout, "no route serves %s: not revalidated\n", p)
+	}
 	return nil
 }
 

@@ -117,6 +117,8 @@ func TestRevalidateAgainstRunningApp(t *testing.T) {
 			"revalidated 1 path and 0 tags (stale): 1 cached entry\n", "STALE", 10, "HIT"},
 		{"expire", []string{"--path", "/products/1", "--expire"},
 			"revalidated 1 path and 0 tags (expire): 1 cached entry\n", "EXPIRED", 9, "HIT"},
+		{"path no route serves", []string{"--path", "/products/1", "--path", "/no/such/route"},
+			"revalidated 1 path and 0 tags (stale): 1 cached entry\nno route serves /no/such/route: not revalidated\n", "STALE", 10, "HIT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -28,6 +28,17 @@ type Config struct {
 	Secret string
 	// TTL is how long draft mode lasts (default 1 h).
 	TTL time.Duration
+	// Secure reports whether the cookie set in answer to a request must be
+	// Secure (sent back over https only), as when the site is https behind
+	// a proxy. Nil: when the request came over TLS.
+	Secure func(*http.Request) bool
+}
+
+func (c Config) secure(r *http.Request) bool {
+	if c.Secure != nil {
+		return c.Secure(r)
+	}
+	return r.TLS != nil
 }
 
 // Errors of Enable and Disable, with their HTTP status; messages never
@@ -65,7 +76,7 @@ func Enable(w http.ResponseWriter, r *http.Request, cfg Config) error {
 	exp := time.Now().Add(cfg.ttl())
 	http.SetCookie(w, &http.Cookie{
 		Name: CookieName, Value: cfg.key().Seal(exp), Path: "/", Expires: exp,
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode,
+		HttpOnly: true, Secure: cfg.secure(r), SameSite: http.SameSiteLaxMode,
 	})
 	SetNoStore(w)
 	http.Redirect(w, r, to, http.StatusTemporaryRedirect)
@@ -81,7 +92,7 @@ func Disable(w http.ResponseWriter, r *http.Request, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: cfg.secure(r), SameSite: http.SameSiteLaxMode})
 	SetNoStore(w)
 	http.Redirect(w, r, to, http.StatusTemporaryRedirect)
 	return nil

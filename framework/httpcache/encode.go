@@ -11,6 +11,7 @@ import (
 	"compress/gzip"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/andybalholm/brotli"
@@ -36,19 +37,18 @@ var brotliPool = sync.Pool{New: func() any {
 }}
 
 // Encode prepares a new render's entry for the wire before it is stored:
-// a strong ETag from its checksum (e.Sum, which must be set), kept in its
-// header so that serving copies the header as is, and gzip and brotli
-// copies of the body unless they are set already or the body is too small
-// to gain from them. A variant that is not smaller is dropped. e.Header is
-// replaced by a copy, never modified in place.
+// gzip and brotli copies of the body unless they are set already or the
+// body is too small to gain from them (a variant that is not smaller is
+// dropped), and a strong ETag per representation from the body's checksum
+// (e.Sum, which must be set): "<sum>" for the body as is, "<sum>-gz" and
+// "<sum>-br" for the compressed copies. Each encoding is a representation
+// of its own (RFC 9110 8.8.3), so a cache holding the gzip bytes never
+// validates them against the identity tag. e.ETag is the identity tag;
+// the header's Etag lists the three in that order so that serving picks
+// one by slicing, without allocating. e.Header is replaced by a copy,
+// never modified in place.
 func Encode(e *cache.Entry) {
-	e.ETag = `"` + strconv.FormatUint(e.Sum, 36) + `"`
-	h := http.Header(e.Header).Clone()
-	if h == nil {
-		h = http.Header{}
-	}
-	h["Etag"] = []string{e.ETag}
-	e.Header = h
+	defer setETags(e)
 	if len(e.Body) < minCompress {
 		return
 	}
@@ -74,4 +74,44 @@ func Encode(e *cache.Entry) {
 			e.Brotli = b.Bytes()
 		}
 	}
+}
+
+// Positions of the tags in a stored Etag header (see Encode).
+const (
+	tagIdentity = iota
+	tagGzip
+	tagBrotli
+	tagCount
+)
+
+func setETags(e *cache.Entry) {
+	sum := strconv.FormatUint(e.Sum, 36)
+	e.ETag = `"` + sum + `"`
+	h := http.Header(e.Header).Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	tags := []string{e.ETag}
+	if e.Gzip != nil || e.Brotli != nil {
+		tags = append(tags, `"`+sum+`-gz"`, `"`+sum+`-br"`)
+	}
+	h["Etag"] = tags
+	e.Header = h
+}
+
+// variantTag returns the header value of the ETag of e's body in coding c.
+func variantTag(e *cache.Entry, c coding) []string {
+	tags := e.Header["Etag"]
+	if len(tags) == tagCount {
+		return tags[c : c+1]
+	}
+	// An entry encoded elsewhere, with one tag: derive the others.
+	if len(tags) == 0 || c == identity {
+		return tags
+	}
+	t := strings.TrimSuffix(tags[0], `"`)
+	if c == gzipCoding {
+		return []string{t + `-gz"`}
+	}
+	return []string{t + `-br"`}
 }

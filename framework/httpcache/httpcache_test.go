@@ -53,6 +53,9 @@ func TestEncode(t *testing.T) {
 	if small.Gzip != nil || small.Brotli != nil || small.ETag == "" {
 		t.Fatalf("small body: gzip %d, brotli %d bytes, ETag %q; want none, none, set", len(small.Gzip), len(small.Brotli), small.ETag)
 	}
+	if tags := http.Header(e.Header)["Etag"]; len(tags) != 3 || tags[1] != strings.TrimSuffix(e.ETag, `"`)+`-gz"` || tags[2] != strings.TrimSuffix(e.ETag, `"`)+`-br"` {
+		t.Fatalf("Etag header %q, want identity, gzip and brotli tags", tags)
+	}
 	again := entry(big, 200)
 	httpcache.Encode(again)
 	if again.ETag != e.ETag {
@@ -68,6 +71,17 @@ func TestPolicyWrite(t *testing.T) {
 	notFound := entry("<p>nothing here</p>", 404)
 	httpcache.Encode(notFound)
 	policy := httpcache.NewPolicy(10 * time.Minute)
+	tag := strings.TrimSuffix(page.ETag, `"`)
+	gzTag, brTag := tag+`-gz"`, tag+`-br"`
+	gz, br := http.Header{"Accept-Encoding": {"gzip, br;q=0"}}, http.Header{"Accept-Encoding": {"gzip, br"}}
+	with := func(h http.Header, inm string) http.Header {
+		h = h.Clone()
+		if h == nil {
+			h = http.Header{}
+		}
+		h.Set("If-None-Match", inm)
+		return h
+	}
 	tests := []struct {
 		name      string
 		e         *cache.Entry
@@ -76,14 +90,22 @@ func TestPolicyWrite(t *testing.T) {
 		status    int
 		encoding  string
 		bodyLen   int
+		etag      string
 		cacheCtrl string
 	}{
-		{"identity", page, "GET", nil, 200, "", len(big), "public, max-age=0, s-maxage=600, stale-while-revalidate=31536000"},
-		{"brotli", page, "GET", http.Header{"Accept-Encoding": {"gzip, br"}}, 200, "br", len(page.Brotli), ""},
-		{"gzip", page, "GET", http.Header{"Accept-Encoding": {"gzip, br;q=0"}}, 200, "gzip", len(page.Gzip), ""},
-		{"not modified", page, "GET", http.Header{"If-None-Match": {page.ETag}}, 304, "", 0, ""},
-		{"head", page, "HEAD", nil, 200, "", 0, ""},
-		{"not found", notFound, "GET", http.Header{"If-None-Match": {notFound.ETag}}, 404, "", len(notFound.Body), "public, max-age=0, s-maxage=60"},
+		{"identity", page, "GET", nil, 200, "", len(big), page.ETag, "public, max-age=0, s-maxage=600, stale-while-revalidate=31536000"},
+		{"brotli", page, "GET", br, 200, "br", len(page.Brotli), brTag, ""},
+		{"gzip", page, "GET", gz, 200, "gzip", len(page.Gzip), gzTag, ""},
+		{"gzip q case", page, "GET", http.Header{"Accept-Encoding": {"br;Q=0, gzip"}}, 200, "gzip", len(page.Gzip), gzTag, ""},
+		{"not modified", page, "GET", with(nil, page.ETag), 304, "", 0, page.ETag, ""},
+		{"not modified weak", page, "GET", with(nil, "W/"+page.ETag), 304, "", 0, page.ETag, ""},
+		{"not modified gzip", page, "GET", with(gz, gzTag), 304, "", 0, gzTag, ""},
+		{"not modified brotli", page, "GET", with(br, `"x", `+brTag), 304, "", 0, brTag, ""},
+		{"gzip tag, identity sent", page, "GET", with(nil, gzTag), 200, "", len(big), page.ETag, ""},
+		{"identity tag, gzip sent", page, "GET", with(gz, page.ETag), 200, "gzip", len(page.Gzip), gzTag, ""},
+		{"gzip tag, brotli sent", page, "GET", with(br, gzTag), 200, "br", len(page.Brotli), brTag, ""},
+		{"head", page, "HEAD", nil, 200, "", 0, page.ETag, ""},
+		{"not found", notFound, "GET", with(nil, notFound.ETag), 404, "", len(notFound.Body), notFound.ETag, "public, max-age=0, s-maxage=60"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,7 +120,7 @@ func TestPolicyWrite(t *testing.T) {
 			if got.StatusCode != tt.status || got.Header.Get("Content-Encoding") != tt.encoding || w.Body.Len() != tt.bodyLen {
 				t.Fatalf("got %d %q %d bytes, want %d %q %d bytes", got.StatusCode, got.Header.Get("Content-Encoding"), w.Body.Len(), tt.status, tt.encoding, tt.bodyLen)
 			}
-			for k, want := range map[string]string{"X-Gox-Cache": "HIT", "Vary": "Accept-Encoding", "Age": "90", "X-Content-Type-Options": "nosniff", "Etag": tt.e.ETag} {
+			for k, want := range map[string]string{"X-Gox-Cache": "HIT", "Vary": "Accept-Encoding", "Age": "90", "X-Content-Type-Options": "nosniff", "Etag": tt.etag} {
 				if got := got.Header.Get(k); got != want {
 					t.Errorf("%s = %q, want %q", k, got, want)
 				}

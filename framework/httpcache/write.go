@@ -48,9 +48,10 @@ func NewPolicy(revalidate time.Duration) *Policy {
 
 // Write answers r with the cached entry e: its stored headers, the
 // security headers, X-Gox-Cache: state, Age, and the body in the best
-// encoding the client accepts; or 304 when r's If-None-Match has e's ETag.
-// This is the one place a cached response's headers are made: CDN purge
-// keys derived from e.Tags belong here too.
+// encoding the client accepts with that encoding's ETag; or 304 when r's
+// If-None-Match holds the ETag of the representation it would get. This
+// is the one place a cached response's headers are made: CDN purge keys
+// derived from e.Tags belong here too.
 func (p *Policy) Write(w http.ResponseWriter, r *http.Request, e *cache.Entry, state []string) {
 	h := w.Header()
 	for k, v := range e.Header {
@@ -69,17 +70,19 @@ func (p *Policy) Write(w http.ResponseWriter, r *http.Request, e *cache.Entry, s
 	if age := time.Since(e.GeneratedAt); age >= time.Second {
 		h["Age"] = []string{strconv.FormatInt(int64(age/time.Second), 10)}
 	}
-	if e.Status == http.StatusOK && etagMatch(r.Header.Get("If-None-Match"), e.ETag) {
-		w.WriteHeader(http.StatusNotModified)
-		return
+	body, c := e.Body, negotiate(r.Header["Accept-Encoding"], e.Gzip != nil, e.Brotli != nil)
+	switch c {
+	case brotliCoding:
+		body, h["Content-Encoding"] = e.Brotli, encBrotli
+	case gzipCoding:
+		body, h["Content-Encoding"] = e.Gzip, encGzip
 	}
-	body := e.Body
-	if ae := r.Header.Get("Accept-Encoding"); ae != "" {
-		switch {
-		case e.Brotli != nil && acceptsEncoding(ae, "br"):
-			body, h["Content-Encoding"] = e.Brotli, encBrotli
-		case e.Gzip != nil && acceptsEncoding(ae, "gzip"):
-			body, h["Content-Encoding"] = e.Gzip, encGzip
+	if tag := variantTag(e, c); len(tag) == 1 {
+		h["Etag"] = tag
+		if e.Status == http.StatusOK && etagMatch(r.Header["If-None-Match"], tag[0]) {
+			delete(h, "Content-Encoding")
+			w.WriteHeader(http.StatusNotModified)
+			return
 		}
 	}
 	h["Content-Length"] = []string{strconv.Itoa(len(body))}
@@ -115,33 +118,130 @@ func WriteUncached(w http.ResponseWriter, r *http.Request, status int, body []by
 	}
 }
 
-// acceptsEncoding reports whether the Accept-Encoding value ae accepts enc
-// (present, and not with q=0).
-func acceptsEncoding(ae, enc string) bool {
-	for ae != "" {
-		var part string
-		part, ae, _ = strings.Cut(ae, ",")
-		name, params, _ := strings.Cut(part, ";")
-		if !strings.EqualFold(strings.TrimSpace(name), enc) {
-			continue
-		}
-		q := strings.ReplaceAll(params, " ", "")
-		return !strings.HasPrefix(q, "q=0") || strings.HasPrefix(q, "q=0.") && strings.Trim(q[4:], "0") != ""
+// coding is a content coding a cached body is stored in.
+type coding int
+
+// The codings, in the order the server prefers them when a client ranks
+// several equally.
+const (
+	identity     coding = tagIdentity
+	gzipCoding   coding = tagGzip
+	brotliCoding coding = tagBrotli
+)
+
+// negotiate picks the coding of the response to a request whose
+// Accept-Encoding field lines are ae, among identity and those available,
+// per RFC 9110 12.5.3: names and the q parameter are case-insensitive, q=0
+// refuses a coding, "*" stands for every coding not listed, and the
+// highest q wins (brotli, then gzip, then identity on a tie). identity is
+// acceptable unless refused by "identity;q=0" or by "*;q=0" without an
+// identity entry, and then ranks below every listed coding. No field at
+// all gives identity: a client that says nothing may not decode anything.
+// When every coding is refused, identity is sent all the same, as the RFC
+// advises (the alternative, 406, would give the visitor an error page
+// instead of the page).
+func negotiate(ae []string, gzipOK, brotliOK bool) coding {
+	if len(ae) == 0 {
+		return identity
 	}
-	return false
+	qBr, qGz, qID, qStar := -1, -1, -1, -1
+	for _, line := range ae {
+		for line != "" {
+			var part string
+			part, line, _ = strings.Cut(line, ",")
+			name, params, _ := strings.Cut(part, ";")
+			q, ok := parseQ(params)
+			if !ok {
+				continue
+			}
+			switch name = strings.TrimSpace(name); {
+			case strings.EqualFold(name, "br"):
+				qBr = firstQ(qBr, q)
+			case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
+				qGz = firstQ(qGz, q)
+			case strings.EqualFold(name, "identity"):
+				qID = firstQ(qID, q)
+			case name == "*":
+				qStar = firstQ(qStar, q)
+			}
+		}
+	}
+	if qBr < 0 {
+		qBr = max(qStar, 0)
+	}
+	if qGz < 0 {
+		qGz = max(qStar, 0)
+	}
+	if !brotliOK {
+		qBr = 0
+	}
+	if !gzipOK {
+		qGz = 0
+	}
+	if qID < 0 {
+		qID = qStar // unlisted: acceptable (-1 or more) unless "*;q=0", ranked last
+	}
+	switch {
+	case qBr > 0 && qBr >= qGz && qBr >= qID:
+		return brotliCoding
+	case qGz > 0 && qGz >= qID:
+		return gzipCoding
+	}
+	return identity
 }
 
-// etagMatch reports whether the If-None-Match value inm matches etag.
-func etagMatch(inm, etag string) bool {
-	if inm == "" {
-		return false
+// firstQ keeps the q of a coding's first entry: a repeated entry does not
+// override it.
+func firstQ(prev, q int) int {
+	if prev >= 0 {
+		return prev
 	}
-	for inm != "" {
-		var t string
-		t, inm, _ = strings.Cut(inm, ",")
-		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-		if t == "*" || t == etag {
-			return true
+	return q
+}
+
+// parseQ returns the weight of an Accept-Encoding entry from its
+// parameters, in thousandths (RFC 9110 12.4.2): 1000 when there is no q;
+// ok false when q is malformed, and the entry is then ignored.
+func parseQ(params string) (q int, ok bool) {
+	q = 1000
+	for params != "" {
+		var p string
+		p, params, _ = strings.Cut(params, ";")
+		k, v, _ := strings.Cut(p, "=")
+		if !strings.EqualFold(strings.TrimSpace(k), "q") {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		if v == "" || len(v) > 5 || (v[0] != '0' && v[0] != '1') || (len(v) > 1 && v[1] != '.') {
+			return 0, false
+		}
+		q = int(v[0]-'0') * 1000
+		for i, scale := 2, 100; i < len(v); i, scale = i+1, scale/10 {
+			if v[i] < '0' || v[i] > '9' {
+				return 0, false
+			}
+			q += int(v[i]-'0') * scale
+		}
+		if q > 1000 {
+			return 0, false
+		}
+	}
+	return q, true
+}
+
+// etagMatch reports whether the If-None-Match field lines inm match etag
+// by the weak comparison RFC 9110 13.1.2 prescribes: W/ is ignored on
+// either side.
+func etagMatch(inm []string, etag string) bool {
+	etag = strings.TrimPrefix(etag, "W/")
+	for _, line := range inm {
+		for line != "" {
+			var t string
+			t, line, _ = strings.Cut(line, ",")
+			t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+			if t == "*" || t == etag {
+				return true
+			}
 		}
 	}
 	return false

@@ -38,7 +38,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	a.log.Info("gox listening", "url", "http://"+displayAddr(ln.Addr().String()), "build", a.cfg.BuildID)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(guardFraming(srv, ln)) }()
 	select {
 	case err := <-errc:
 		return err

@@ -4,11 +4,13 @@ import (
 	_ "embed"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/draft"
+	"github.com/goxweb/gox/framework/isr"
 	"github.com/goxweb/gox/framework/revalidate"
 	"github.com/goxweb/gox/internal/httperr"
 	"github.com/goxweb/gox/internal/wire"
@@ -32,10 +34,11 @@ func (a *App) mountReserved(e *echo.Echo) {
 		return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", clientJS)
 	})
 	if a.cfg.RevalidateToken != "" {
-		e.POST(wire.RevalidatePath, a.serveRevalidate)
+		fails := revalidate.NewLimiter(0, 0, 0)
+		e.POST(wire.RevalidatePath, func(c echo.Context) error { return a.serveRevalidate(c, fails) })
 	}
 	if a.cfg.DraftSecret != "" {
-		dc := draft.Config{Secret: a.cfg.DraftSecret}
+		dc := draft.Config{Secret: a.cfg.DraftSecret, Secure: a.secureRequest}
 		e.GET("/_gox/draft", func(c echo.Context) error {
 			return a.draftResult(c, draft.Enable(c.Response(), c.Request(), dc))
 		})
@@ -57,10 +60,22 @@ func (a *App) draftResult(c echo.Context, err error) error {
 	return err
 }
 
-// serveRevalidate is POST /_gox/revalidate.
-func (a *App) serveRevalidate(c echo.Context) error {
+// serveRevalidate is POST /_gox/revalidate. A client that sent too many
+// wrong tokens gets 429 before its token is even looked at; a path that no
+// route serves is not stamped but listed as unmatched in the answer, so a
+// typo is seen while the rest of the request still applies.
+func (a *App) serveRevalidate(c echo.Context, fails *revalidate.Limiter) error {
 	r, w := c.Request(), c.Response()
+	client := a.clientAddr(r)
+	if wait := fails.Wait(client); wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(revalidate.RetryAfter(wait)))
+		return a.jsonError(c, httperr.New(http.StatusTooManyRequests, "too many wrong tokens from this client; retry later"))
+	}
 	if err := revalidate.Authorize(r, a.cfg.RevalidateToken); err != nil {
+		if httperr.StatusCode(err) == http.StatusUnauthorized {
+			fails.Failed(client)
+			a.log.Warn("revalidate: refused", "client", client, "err", err)
+		}
 		return a.jsonError(c, err)
 	}
 	req, err := revalidate.ParseBody(r, maxRevalidateBody)
@@ -71,12 +86,22 @@ func (a *App) serveRevalidate(c echo.Context) error {
 	if req.Mode == wire.ModeExpire {
 		mode = cache.Expire
 	}
-	inv, err := a.engine.Revalidate(r.Context(), req.Paths, req.Tags, mode)
-	if err != nil {
-		return err
+	var paths, unmatched []string
+	for _, p := range req.Paths {
+		if _, _, _, ok := a.router.Match(p); ok {
+			paths = append(paths, p)
+		} else {
+			unmatched = append(unmatched, p)
+		}
 	}
-	resp := wire.RevalidateResponse{Paths: len(req.Paths), Tags: len(req.Tags), Mode: req.Mode, Entries: inv.Entries}
-	a.log.Info("revalidated", "paths", resp.Paths, "tags", resp.Tags, "entries", resp.Entries, "mode", resp.Mode)
+	var inv isr.Invalidation
+	if len(paths)+len(req.Tags) > 0 {
+		if inv, err = a.engine.Revalidate(r.Context(), paths, req.Tags, mode); err != nil {
+			return err
+		}
+	}
+	resp := wire.RevalidateResponse{Paths: len(paths), Tags: len(req.Tags), Mode: req.Mode, Entries: inv.Entries, Unmatched: unmatched}
+	a.log.Info("revalidated", "paths", resp.Paths, "tags", resp.Tags, "entries", resp.Entries, "mode", resp.Mode, "unmatched", len(unmatched))
 	w.Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, resp)
 }

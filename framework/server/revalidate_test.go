@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -172,9 +173,9 @@ func TestRevalidateCountsEachEntryOnce(t *testing.T) {
 	h := newHarness(t, server.Config{RevalidateToken: "tok"})
 	h.get(t, "/products/1")
 	h.get(t, "/products/2")
-	// Keys sharing a prefix with /seeded that its path does not cover.
-	for _, k := range []string{"/seeded", "/seeded?page=2", "/seeded?page=3", "/seeded/x", "/seededx"} {
-		e := &cache.Entry{Key: k, Route: "/seeded", Status: http.StatusOK, Header: http.Header{}, Body: []byte("x"),
+	// Keys sharing a prefix with /posts that its path does not cover.
+	for _, k := range []string{"/posts", "/posts?page=2", "/posts?page=3", "/posts/x", "/postsx"} {
+		e := &cache.Entry{Key: k, Route: "/posts", Status: http.StatusOK, Header: http.Header{}, Body: []byte("x"),
 			GeneratedAt: time.Now(), Tags: []string{"seed", "seed-" + k[1:]}, BuildID: "dev"}
 		if err := h.store.Put(context.Background(), e); err != nil {
 			t.Fatal(err)
@@ -183,22 +184,25 @@ func TestRevalidateCountsEachEntryOnce(t *testing.T) {
 	tests := []struct {
 		name, body                   string
 		wantPaths, wantTags, entries int
+		unmatched                    []string
 	}{
-		{"tag and path of one page", `{"tags":["product-1"],"paths":["/products/1"]}`, 1, 1, 1},
-		{"tag of two pages and path of one", `{"tags":["product-list"],"paths":["/products/1"]}`, 1, 1, 2},
-		{"two tags of one page", `{"tags":["product-1","product-list"]}`, 0, 2, 2},
-		{"tags and paths of both", `{"tags":["product-1","product-2","product-list"],"paths":["/products/1","/products/2"]}`, 2, 3, 2},
-		{"one path twice", `{"paths":["/products/1","/products/1/"]}`, 1, 0, 1},
-		{"path with queries", `{"paths":["/seeded"]}`, 1, 0, 3},
-		{"path with queries and their tag", `{"paths":["/seeded"],"tags":["seed"]}`, 1, 1, 5},
-		{"path and the tag of one query", `{"paths":["/seeded"],"tags":["seed-seeded?page=2","seed-seededx"]}`, 1, 2, 4},
-		{"nothing cached", `{"paths":["/nowhere"],"tags":["none"]}`, 1, 1, 0},
+		{"tag and path of one page", `{"tags":["product-1"],"paths":["/products/1"]}`, 1, 1, 1, nil},
+		{"tag of two pages and path of one", `{"tags":["product-list"],"paths":["/products/1"]}`, 1, 1, 2, nil},
+		{"two tags of one page", `{"tags":["product-1","product-list"]}`, 0, 2, 2, nil},
+		{"tags and paths of both", `{"tags":["product-1","product-2","product-list"],"paths":["/products/1","/products/2"]}`, 2, 3, 2, nil},
+		{"one path twice", `{"paths":["/products/1","/products/1/"]}`, 1, 0, 1, nil},
+		{"path with queries", `{"paths":["/posts"]}`, 1, 0, 3, nil},
+		{"path with queries and their tag", `{"paths":["/posts"],"tags":["seed"]}`, 1, 1, 5, nil},
+		{"path and the tag of one query", `{"paths":["/posts"],"tags":["seed-posts?page=2","seed-postsx"]}`, 1, 2, 4, nil},
+		{"nothing cached", `{"paths":["/products/999"],"tags":["none"]}`, 1, 1, 0, nil},
+		{"no such route", `{"paths":["/no/such/route","/products/1"]}`, 1, 0, 1, []string{"/no/such/route"}},
+		{"only unmatched", `{"paths":["/nowhere/"]}`, 0, 0, 0, []string{"/nowhere"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := revalidateOK(t, h, tt.body)
-			want := wire.RevalidateResponse{Paths: tt.wantPaths, Tags: tt.wantTags, Entries: tt.entries, Mode: "stale"}
-			if got != want {
+			want := wire.RevalidateResponse{Paths: tt.wantPaths, Tags: tt.wantTags, Entries: tt.entries, Mode: "stale", Unmatched: tt.unmatched}
+			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("got %+v, want %+v", got, want)
 			}
 		})
@@ -326,7 +330,7 @@ func TestRevalidateExpireOverHTTP(t *testing.T) {
 	holdLease(t, h, "/products/1")
 	h.fix.SetProduct("1", testapp.Product{Name: "Gopher", Stock: 9})
 	got := revalidateOK(t, h, `{"paths":["/products/1"],"mode":"expire"}`)
-	if want := (wire.RevalidateResponse{Paths: 1, Entries: 1, Mode: "expire"}); got != want {
+	if want := (wire.RevalidateResponse{Paths: 1, Entries: 1, Mode: "expire"}); !reflect.DeepEqual(got, want) {
 		t.Fatalf("answer %+v, want %+v", got, want)
 	}
 	r, b := h.get(t, "/products/1")

@@ -55,12 +55,14 @@ type RevalidateRequest struct {
 }
 
 // RevalidateResponse answers a revalidation: how many paths and tags were
-// stamped and how many cached entries they cover.
+// stamped and how many cached entries they cover. Unmatched lists the
+// requested paths that no route serves: they were not stamped.
 type RevalidateResponse struct {
-	Paths   int    `json:"paths"`
-	Tags    int    `json:"tags"`
-	Entries int    `json:"entries"`
-	Mode    string `json:"mode"`
+	Paths     int      `json:"paths"`
+	Tags      int      `json:"tags"`
+	Entries   int      `json:"entries"`
+	Mode      string   `json:"mode"`
+	Unmatched []string `json:"unmatched,omitempty"`
 }
 
 // RevalidateRefusal is the JSON body of a refused revalidation.
