@@ -482,3 +482,20 @@ func scanHandler(dir string, d *routeDir) (*Handler, error) {
 func typeString(t types.Type, pkg *types.Package) string {
 	return types.TypeString(t, types.RelativeTo(pkg))
 }
+
+// middleware checks a middleware.go file's Middleware: the net/http shape
+// every Go middleware library has.
+func (c *checker) middleware(d *routeDir) (*Middleware, error) {
+	const want = "func Middleware(next http.Handler) http.Handler"
+	m := &Middleware{Pattern: d.pattern, Dir: path.Join("routes", d.rel), Alias: d.alias}
+	obj := object(c.pkg.Types, "Middleware")
+	if obj == nil {
+		return nil, fileErr(m.Dir+"/middleware.go:1", "middleware.go exports no Middleware; write %s", want)
+	}
+	sig := funcSig(obj)
+	if sig == nil || sig.Params().Len() != 1 || !isNamed(sig.Params().At(0).Type(), "net/http", "Handler") ||
+		sig.Results().Len() != 1 || !isNamed(sig.Results().At(0).Type(), "net/http", "Handler") {
+		return nil, fileErr(c.pos(obj), "Middleware must be %s", want)
+	}
+	return m, nil
+}

@@ -67,6 +67,13 @@ func (t *Table) Source() ([]byte, error) {
 		}
 		b.WriteString("\t},\n")
 	}
+	if len(t.Middleware) > 0 {
+		b.WriteString("\tMiddleware: []page.Middleware{\n")
+		for _, m := range t.Middleware {
+			fmt.Fprintf(&b, "\t\t{Pattern: %q, Func: %s.Middleware},\n", m.Pattern, m.Alias)
+		}
+		b.WriteString("\t},\n")
+	}
 	if len(t.Handlers) > 0 {
 		b.WriteString("\tHandlers: []page.Handler{\n")
 		for _, h := range t.Handlers {

@@ -38,7 +38,7 @@ func Inputs(dir string) ([sha256.Size]byte, error) {
 		case strings.HasSuffix(name, ".templ"):
 			fmt.Fprintf(h, "%s\x00", rel)
 			return nil
-		case strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") && rel != OutputFile && rel != BundleFile:
+		case strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") && rel != OutputFile && rel != BundleFile && rel != filepath.Join(LinksDir, LinksFile):
 		default:
 			return nil
 		}

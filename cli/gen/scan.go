@@ -73,6 +73,13 @@ func Scan(dir string) (*Table, error) {
 				return nil, err
 			}
 		}
+		if d.files["middleware.go"] {
+			m, err := c.middleware(d)
+			if err != nil {
+				return nil, err
+			}
+			t.Middleware = append(t.Middleware, m)
+		}
 		switch {
 		case d.files["page.templ"]:
 			p, err := scanPage(dir, d)
@@ -100,6 +107,7 @@ func Scan(dir string) (*Table, error) {
 	}
 	sort.Slice(t.Pages, func(i, j int) bool { return t.Pages[i].Pattern < t.Pages[j].Pattern })
 	sort.Slice(t.Handlers, func(i, j int) bool { return t.Handlers[i].Pattern < t.Handlers[j].Pattern })
+	sort.Slice(t.Middleware, func(i, j int) bool { return t.Middleware[i].Pattern < t.Middleware[j].Pattern })
 	if err := checkConflicts(t); err != nil {
 		return nil, err
 	}
@@ -156,7 +164,7 @@ func importPath(dir string) (string, error) {
 }
 
 // routeFiles are the files that make a folder part of the route table.
-var routeFiles = []string{"page.templ", "layout.templ", "not_found.templ", "error.templ", "route.go"}
+var routeFiles = []string{"page.templ", "layout.templ", "not_found.templ", "error.templ", "route.go", "middleware.go"}
 
 // walk lists the folders under dir/routes that hold route files, checking
 // every folder name on the way.
@@ -325,6 +333,9 @@ func (t *Table) pruneImports() {
 	}
 	for _, h := range t.Handlers {
 		used[h.Alias] = true
+	}
+	for _, m := range t.Middleware {
+		used[m.Alias] = true
 	}
 	if t.NotFound || t.Layout {
 		used["routes"] = true

@@ -13,6 +13,8 @@ type Table struct {
 	// Pages and Handlers are sorted by pattern.
 	Pages    []*Page
 	Handlers []*Handler
+	// Middleware are the middleware.go files, sorted by pattern.
+	Middleware []*Middleware
 	// NotFound and Layout name the root package when it has them.
 	NotFound bool
 	Layout   bool
@@ -117,6 +119,14 @@ type Handler struct {
 	Dir     string
 	Alias   string
 	Methods []string
+}
+
+// Middleware is a middleware.go file: its Middleware wraps the requests
+// under Pattern.
+type Middleware struct {
+	Pattern string
+	Dir     string
+	Alias   string
 }
 
 // fileErr is a contract error at a source position ("file:line").

@@ -3,6 +3,7 @@ package page
 import (
 	"context"
 	"io/fs"
+	"net/http"
 	"time"
 
 	"github.com/a-h/templ"
@@ -20,6 +21,9 @@ type Routes struct {
 	Pages []Page
 	// Handlers are plain endpoints (route.go files).
 	Handlers []Handler
+	// Middleware wraps the requests of folders' URL subtrees
+	// (middleware.go files).
+	Middleware []Middleware
 	// NotFound renders unmatched URLs (routes/not_found.templ); nil uses a
 	// plain built-in page.
 	NotFound func() templ.Component
@@ -74,6 +78,15 @@ type Page struct {
 	// LayoutTags are the Tags of the layouts that declare them: every page
 	// rendered inside a layout depends on what the layout shows.
 	LayoutTags []func(Params) []string
+}
+
+// Middleware is a middleware.go file's Middleware: it wraps every request
+// under Pattern (its folder's URL subtree), cache HITs included, outer
+// folders first. It never runs for background regenerations or
+// prerendering, and nothing it sees reaches a cached render.
+type Middleware struct {
+	Pattern string
+	Func    func(http.Handler) http.Handler
 }
 
 // Handler is a plain endpoint from a route.go file.

@@ -37,7 +37,8 @@ type App struct {
 	pages    []*pageRoute
 	notFound *pageRoute // renders unmatched URLs
 	echo     *echo.Echo
-	host     string // of cached renders
+	handler  http.Handler // echo inside the app's middleware
+	host     string       // of cached renders
 	static   staticKeySets
 	ryw      signed.Key     // signs read-your-writes cookies
 	assets   *assets.Bundle // nil without assets
@@ -102,11 +103,15 @@ func New(routes page.Routes, cfg Config) (*App, error) {
 		eng.Close()
 		return nil, err
 	}
+	if a.handler, err = a.withMiddleware(routes.Middleware, a.echo); err != nil {
+		eng.Close()
+		return nil, fmt.Errorf("gox: middleware: %w", err)
+	}
 	return a, nil
 }
 
 // Handler returns the app's HTTP handler.
-func (a *App) Handler() http.Handler { return a.echo }
+func (a *App) Handler() http.Handler { return a.handler }
 
 // Engine returns the app's ISR engine.
 func (a *App) Engine() *isr.Engine { return a.engine }
