@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/isr"
@@ -178,5 +179,43 @@ func TestFullQueueLogsOneLine(t *testing.T) {
 	out := logs.String()
 	if got := strings.Count(out, "queue full"); got != 1 || !strings.Contains(out, fmt.Sprintf("deferred=%d", inv.Deferred)) {
 		t.Fatalf("%d queue-full lines, want one with deferred=%d:\n%s", got, inv.Deferred, out)
+	}
+}
+
+// TestFullQueueOnStaleRequestsLogsOnce: stale requests that find the
+// queue full are reported in one line, not one per request.
+func TestFullQueueOnStaleRequestsLogsOnce(t *testing.T) {
+	t.Parallel()
+	const pages = 50
+	c := &catalog{known: map[string]bool{}}
+	for i := range pages {
+		c.known[fmt.Sprint(i)] = true
+	}
+	var logs logBuffer
+	e := newEngine(t, openStore(t, ""), isr.Options{Workers: 1, Queue: 1, EagerBudget: -1, Logger: logs.logger()})
+	r, err := e.Register("/products/{slug}", c.render)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range pages {
+		request(t, e, r, fmt.Sprint(i))
+	}
+	e.WaitWrites()
+	gate := make(chan struct{})
+	c.gate = gate // the worker holds its first job: the queue stays full
+	t.Cleanup(func() { close(gate) })
+	if _, err := e.RevalidateTags(context.Background(), []string{"product-list"}, cache.Stale); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for range 3 {
+		for i := range pages {
+			request(t, e, r, fmt.Sprint(i))
+		}
+	}
+	// At most one line a second, with the count of the deferred requests.
+	limit := 1 + int(time.Since(start)/time.Second)
+	if got := strings.Count(logs.String(), "queue full"); got < 1 || got > limit {
+		t.Fatalf("%d queue-full lines for %d stale requests, want 1 to %d:\n%s", got, 3*pages, limit, logs.String())
 	}
 }
