@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/maypok86/otter/v2"
@@ -43,11 +44,14 @@ type Options struct {
 	// regenerations of one key (defaults 1 s and 5 min).
 	RetryBase, RetryMax time.Duration
 	// EagerBudget bounds how many covered keys one invalidation queues for
-	// regeneration at once, most requested first (default Queue); the rest
-	// regenerate on their next request. Negative: none are queued.
+	// regeneration at once, most requested first (default 64): an
+	// invalidation of a tag that thousands of pages carry costs a bounded
+	// burst of renders, and the rest regenerate on their next request.
+	// Keys last served as a 404 are never queued. Negative: none are.
 	EagerBudget int
 	// RecentKeys bounds how many recently requested keys are remembered
-	// for eager regeneration (default 10,000).
+	// for eager regeneration, and how many keys that never rendered well
+	// have their failure remembered for the backoff (default 10,000 each).
 	RecentKeys int
 	// Encode prepares a new render's entry before it is stored, the first
 	// time its bytes are seen: the server's sets the ETag and the
@@ -61,9 +65,16 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// errBackoff tells a caller holding a last good page that the key's last
-// render failed and its retry is not due.
-var errBackoff = errors.New("isr: regeneration backing off after a failure")
+// ErrBackoff reports a key whose last render failed, with no good page to
+// serve, while its retry is not due: the error Serve returns wraps it and
+// the failure itself, which was logged once when it happened, so a caller
+// answers with the failure's error page and need not log it again.
+var ErrBackoff = errors.New("isr: backing off after a failed render")
+
+// maxPendingWrites bounds the store writes handed to their own goroutine;
+// past it a render writes before it returns, so a store that stalls slows
+// new renders down instead of piling up their entries in memory.
+const maxPendingWrites = 256
 
 // Engine serves keys from the cache, rendering and regenerating them as
 // their freshness requires. It is safe for concurrent use.
@@ -75,9 +86,20 @@ type Engine struct {
 	owner  string // lease owner id of this process
 	flight singleflight.Group
 
-	pending sync.Map // key -> struct{}: queued or running in the background
-	queue   chan Job
-	recent  *otter.Cache[string, *hitCount]
+	pending  sync.Map // key -> struct{}: queued or running in the background
+	queue    chan Job
+	recent   *otter.Cache[string, *hitCount]
+	failures *otter.Cache[string, *failure] // keys with no good entry whose render failed
+	full     fullLog
+
+	wmu     sync.Mutex
+	writes  map[string]*write // key -> its latest write not yet done
+	wslots  chan struct{}     // one per write running in its own goroutine
+	wclosed bool              // set by Close: writes run in place
+	wwg     sync.WaitGroup
+	// lastRevalidated and lastExpired are the latest invalidations, which
+	// a write registered after them may have missed.
+	lastRevalidated, lastExpired stamp
 
 	mu     sync.RWMutex
 	routes *route.Router[*Route]
@@ -111,7 +133,7 @@ func New(opts Options) (*Engine, error) {
 		opts.RetryMax = 5 * time.Minute
 	}
 	if opts.EagerBudget == 0 {
-		opts.EagerBudget = opts.Queue
+		opts.EagerBudget = 64
 	}
 	if opts.RecentKeys <= 0 {
 		opts.RecentKeys = 10_000
@@ -133,6 +155,10 @@ func New(opts Options) (*Engine, error) {
 		routes: route.NewRouter[*Route](),
 		ctx:    ctx,
 		cancel: cancel,
+
+		failures: otter.Must(&otter.Options[string, *failure]{MaximumSize: opts.RecentKeys}),
+		writes:   map[string]*write{},
+		wslots:   make(chan struct{}, maxPendingWrites),
 	}
 	if e.obs == nil {
 		e.obs = nopObserver{}
@@ -170,20 +196,26 @@ func (e *Engine) resolve(key string) (Job, bool) {
 // Serve answers job from the cache, rendering it when nothing usable is
 // stored. The entry it returns is shared and must not be modified. It
 // returns an error only when there is no entry to serve: the render
-// failed on a miss. An expired key whose render fails keeps its last good
-// page, served Stale without waiting until the retry backoff has passed.
+// failed on a miss, or (ErrBackoff) failed before and its retry is not
+// due. An expired key whose render fails keeps its last good page, served
+// Stale without waiting until the retry backoff has passed.
 func (e *Engine) Serve(ctx context.Context, job Job) (*cache.Entry, State, error) {
-	e.touch(string(job.Key))
-	l, err := e.store.Get(ctx, string(job.Key))
+	h := e.touch(string(job.Key))
+	l, err := e.lookup(ctx, string(job.Key), e.store.Get)
 	if err != nil {
 		if !errors.Is(err, cache.ErrNotFound) {
 			e.log.Warn("isr cache read failed; rendering", "key", string(job.Key), "err", err)
 		}
 		e.obs.Served(job.Route.Name, Miss)
+		if err := e.backingOff(string(job.Key), time.Now()); err != nil {
+			return nil, Miss, err
+		}
 		ent, err := e.renderShared(job, nil, false)
+		h.saw(ent)
 		return ent, Miss, err
 	}
 	ent := l.Entry
+	h.saw(ent)
 	now := time.Now()
 	if isExpired(l) || ent.GeneratedAt.Before(job.NotBefore) {
 		if now.Before(ent.RetryAt) {
@@ -200,12 +232,13 @@ func (e *Engine) Serve(ctx context.Context, job Job) (*cache.Entry, State, error
 			e.obs.Served(job.Route.Name, Stale)
 			return ent, Stale, nil
 		}
+		h.saw(fresh)
 		return fresh, Expired, nil
 	}
 	if e.isStale(l, now) {
 		e.obs.Served(job.Route.Name, Stale)
-		if !now.Before(ent.RetryAt) {
-			e.schedule(job)
+		if !now.Before(ent.RetryAt) && e.schedule(job) == queueFull {
+			e.full.note(e.log, 1)
 		}
 		return ent, Stale, nil
 	}
@@ -224,11 +257,13 @@ func (e *Engine) isStale(l cache.Lookup, now time.Time) bool {
 
 // renderShared renders job once for all concurrent callers of its key.
 // Unless force is set, a caller that arrives just after another's render
-// stored a newer entry than prev gets that entry instead of rendering again.
+// made a newer entry than prev gets that entry instead of rendering again,
+// and one that arrives just after another's render failed gets the
+// failure.
 func (e *Engine) renderShared(job Job, prev *cache.Entry, force bool) (*cache.Entry, error) {
 	v, err, _ := e.flight.Do(string(job.Key), func() (any, error) {
 		if !force {
-			l, err := e.store.Get(e.ctx, string(job.Key))
+			l, err := e.lookup(e.ctx, string(job.Key), e.store.Get)
 			if err == nil && !isExpired(l) && !l.Entry.GeneratedAt.Before(job.NotBefore) &&
 				(prev == nil || l.Entry.GeneratedAt.After(prev.GeneratedAt)) {
 				return l.Entry, nil
@@ -236,7 +271,12 @@ func (e *Engine) renderShared(job Job, prev *cache.Entry, force bool) (*cache.En
 			if err == nil && prev != nil && time.Now().Before(l.Entry.RetryAt) {
 				// A render failed since the caller read the entry: it keeps
 				// the last good page rather than render again at once.
-				return nil, errBackoff
+				return nil, ErrBackoff
+			}
+			if prev == nil {
+				if err := e.backingOff(string(job.Key), time.Now()); err != nil {
+					return nil, err
+				}
 			}
 		}
 		return e.regenerate(job, prev)
@@ -247,20 +287,45 @@ func (e *Engine) renderShared(job Job, prev *cache.Entry, force bool) (*cache.En
 	return v.(*cache.Entry), nil
 }
 
+// Outcomes of schedule.
+const (
+	queued = iota
+	queueBusy
+	queueFull
+)
+
 // schedule queues a background regeneration of job unless one is already
-// queued or running in this process.
-func (e *Engine) schedule(job Job) bool {
+// queued or running in this process (queueBusy) or the queue is full
+// (queueFull: the caller reports it, once for all the keys it deferred).
+func (e *Engine) schedule(job Job) int {
 	if _, busy := e.pending.LoadOrStore(string(job.Key), struct{}{}); busy {
-		return false
+		return queueBusy
 	}
 	select {
 	case e.queue <- job:
-		return true
+		return queued
 	default:
 		e.pending.Delete(string(job.Key))
-		e.log.Warn("isr queue full; regeneration deferred", "key", string(job.Key))
-		return false
+		return queueFull
 	}
+}
+
+// fullLog reports regenerations deferred by a full queue at most once a
+// second, with how many were deferred since the last report: a full
+// queue is a state worth a line, not one line per stale request.
+type fullLog struct {
+	last     atomic.Int64 // unix nanoseconds of the last report
+	deferred atomic.Int64 // deferred since it
+}
+
+func (f *fullLog) note(log *slog.Logger, n int64) {
+	f.deferred.Add(n)
+	now := time.Now().UnixNano()
+	last := f.last.Load()
+	if now-last < int64(time.Second) || !f.last.CompareAndSwap(last, now) {
+		return
+	}
+	log.Warn("isr queue full; regeneration deferred to the next request", "deferred", f.deferred.Swap(0))
 }
 
 func (e *Engine) work() {
@@ -299,7 +364,7 @@ func (e *Engine) background(job Job) {
 	}
 	_, _, _ = e.flight.Do(string(job.Key), func() (any, error) {
 		var prev *cache.Entry
-		l, err := e.reload(ctx, string(job.Key))
+		l, err := e.lookup(ctx, string(job.Key), e.reload)
 		if err == nil {
 			if e.isCurrent(l, time.Now()) {
 				return l.Entry, nil
@@ -334,18 +399,41 @@ func isExpired(l cache.Lookup) bool {
 // gox build prerenders with it.
 func (e *Engine) Regenerate(ctx context.Context, job Job) (*cache.Entry, error) {
 	var prev *cache.Entry
-	if l, err := e.store.Get(ctx, string(job.Key)); err == nil {
+	if l, err := e.lookup(ctx, string(job.Key), e.store.Get); err == nil {
 		prev = l.Entry
 	}
 	return e.renderShared(job, prev, true)
 }
 
-// Close stops the workers (renders in flight finish or time out) and
-// closes the Observer when it has a Close method, which persists the
-// counters of NewCounter's. It does not close the store.
+// WaitWrites waits until the store writes of the renders finished so far
+// have completed: Serve hands a render to its callers before it is
+// stored. Close waits for them as well.
+func (e *Engine) WaitWrites() {
+	for {
+		e.wmu.Lock()
+		var w *write
+		for _, w = range e.writes {
+			break
+		}
+		e.wmu.Unlock()
+		if w == nil {
+			return
+		}
+		<-w.done
+	}
+}
+
+// Close stops the workers (renders in flight finish or time out), waits
+// for the store writes of finished renders, and closes the Observer when
+// it has a Close method, which persists the counters of NewCounter's. It
+// does not close the store.
 func (e *Engine) Close() error {
 	e.cancel()
 	e.wg.Wait()
+	e.wmu.Lock()
+	e.wclosed = true
+	e.wmu.Unlock()
+	e.wwg.Wait()
 	if c, ok := e.obs.(io.Closer); ok {
 		return c.Close()
 	}

@@ -311,6 +311,7 @@ func TestSameBytesRewriteOnlyFreshness(t *testing.T) {
 	p := &page{body: "same", fresh: time.Millisecond}
 	j := job(e, "/same", p)
 	serve(t, e, j)
+	e.WaitWrites()
 	l1, _ := st.Get(context.Background(), "/same")
 	time.Sleep(2 * time.Millisecond)
 	serve(t, e, j) // stale: regenerates with the same bytes

@@ -53,6 +53,7 @@ func TestObserverSeesWhatTheEngineDoes(t *testing.T) {
 	j := job(e, "/o", p)
 
 	serve(t, e, j) // miss: renders and stores
+	e.WaitWrites()
 	serve(t, e, j) // hit
 	if _, err := e.RevalidateTags(ctx, []string{"t"}, cache.Expire); err != nil {
 		t.Fatal(err)

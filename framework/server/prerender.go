@@ -69,7 +69,10 @@ func (a *App) Prerender(ctx context.Context, workers int, progress func(wire.Pre
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
+	err := g.Wait()
+	// The pages are in the cache when Prerender returns, not on their way.
+	a.engine.WaitWrites()
+	if err != nil {
 		return nil, err
 	}
 	return out, nil

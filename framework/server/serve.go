@@ -149,7 +149,9 @@ func (a *App) writeError(w http.ResponseWriter, r *http.Request, pr *pageRoute, 
 	case code < 400:
 		code = http.StatusInternalServerError
 	}
-	if code >= 500 {
+	if code >= 500 && !errors.Is(err, isr.ErrBackoff) {
+		// A render backing off failed before and was logged then: once per
+		// try, not once per request.
 		a.log.Error("render failed", "path", r.URL.Path, "err", err)
 	}
 	if pr.page.Error == nil {

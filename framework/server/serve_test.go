@@ -110,6 +110,9 @@ func (h *harness) do(t *testing.T, method, path string, header ...string) (*http
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The response goes out before its render is stored: tests that read
+	// the store next need the write done.
+	h.app.WaitWrites()
 	return resp, string(b)
 }
 
@@ -428,7 +431,8 @@ func TestOnlyStaticParams(t *testing.T) {
 
 func TestRenderFailures(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, server.Config{})
+	// A retry due at once: the page renders again on the next request.
+	h := newHarness(t, server.Config{Engine: isr.Options{RetryBase: time.Nanosecond}})
 	h.fix.SetFail(testapp.ErrBroken)
 	r, b := h.get(t, "/fail")
 	if r.StatusCode != 500 || !strings.Contains(b, "Something broke") || strings.Contains(b, "broken on purpose") {
