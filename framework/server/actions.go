@@ -67,7 +67,7 @@ func (a *App) serveAction(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), appKey{}, a), renderTimeout)
 	defer cancel()
 	ac := page.NewActionCtx(ctx, params, r, form)
-	err = fn(ac)
+	err = runAction(fn, ac)
 	w.Header()["Cache-Control"] = httpcache.NoStore
 	if at := page.LastWrite(ac); !at.IsZero() {
 		http.SetCookie(w, a.rywCookie(at, r.TLS != nil))
@@ -84,7 +84,7 @@ func (a *App) serveAction(c echo.Context) error {
 	case errors.As(err, &ve):
 		sub := &action.Submission{Action: name, Values: form, Errors: ve.Errors}
 		uc := page.NewCtx(action.WithSubmission(ctx, sub), params, r.URL.Query(), r)
-		_, body, rerr := a.renderPage(uc, pr)
+		_, body, rerr := a.renderSafe(uc, pr)
 		if rerr != nil {
 			a.writeError(w, r, pr, rerr)
 			return nil

@@ -124,7 +124,7 @@ func (a *App) serveUncached(w http.ResponseWriter, r *http.Request, pr *pageRout
 	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), appKey{}, a), renderTimeout)
 	defer cancel()
 	c := page.NewCtx(ctx, params, r.URL.Query(), r)
-	status, body, err := a.renderPage(c, pr)
+	status, body, err := a.renderSafe(c, pr)
 	if err != nil {
 		a.writeError(w, r, pr, err)
 		return
