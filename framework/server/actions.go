@@ -59,6 +59,18 @@ func (a *App) serveAction(c echo.Context) error {
 		a.writeStatus(w, r, http.StatusForbidden)
 		return nil
 	}
+	if r.ContentLength > a.cfg.MaxActionBytes {
+		a.writeStatus(w, r, http.StatusRequestEntityTooLarge)
+		return nil
+	}
+	n := weight(r, a.cfg.MaxActionBytes)
+	if !a.bodies.acquire(n) {
+		a.log.Warn("action refused: too many action bytes in flight", "path", path, "action", name, "bytes", n)
+		a.refuseBusy(w, r)
+		return nil
+	}
+	// Held until the answer is written: the form lives until then.
+	defer a.bodies.release(n)
 	form, err := action.ParseForm(w, r, a.cfg.MaxActionBytes)
 	if err != nil {
 		a.writeStatus(w, r, httperr.StatusCode(err))
@@ -82,7 +94,7 @@ func (a *App) serveAction(c echo.Context) error {
 		}
 		http.Redirect(w, r, to, http.StatusSeeOther)
 	case errors.As(err, &ve):
-		sub := &action.Submission{Action: name, Values: form, Errors: ve.Errors}
+		sub := &action.Submission{Action: name, Values: action.EchoValues(form), Errors: ve.Errors}
 		uc := page.NewCtx(action.WithSubmission(ctx, sub), params, r.URL.Query(), r)
 		_, body, rerr := a.renderSafe(uc, pr)
 		if rerr != nil {

@@ -39,6 +39,7 @@ type App struct {
 	host     string // of cached renders
 	static   staticKeySets
 	ryw      signed.Key     // signs read-your-writes cookies
+	bodies   *bodyBudget    // bounds action bodies in flight
 	assets   *assets.Bundle // nil without assets
 	// devStatic finds a static file on disk in development.
 	devStatic func(path string) http.Handler
@@ -54,9 +55,14 @@ func New(routes page.Routes, cfg Config) (*App, error) {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.MaxActionBytes <= 0 {
-		cfg.MaxActionBytes = 10 << 20
+		cfg.MaxActionBytes = defaultMaxActionBytes
 	}
-	a := &App{cfg: cfg, log: cfg.Logger, router: route.NewRouter[*pageRoute](), host: "localhost", ryw: signed.NewKey()}
+	if cfg.ActionBytesInFlight <= 0 {
+		cfg.ActionBytesInFlight = defaultActionBytesInFlight
+	}
+	// One body of the largest size must always fit.
+	cfg.ActionBytesInFlight = max(cfg.ActionBytesInFlight, cfg.MaxActionBytes)
+	a := &App{cfg: cfg, log: cfg.Logger, router: route.NewRouter[*pageRoute](), host: "localhost", ryw: signed.NewKey(), bodies: newBodyBudget(cfg.ActionBytesInFlight)}
 	if cfg.Origin != "" {
 		a.host = strings.TrimPrefix(strings.TrimPrefix(cfg.Origin, "https://"), "http://")
 	}
