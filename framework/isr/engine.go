@@ -185,7 +185,8 @@ func (e *Engine) Serve(ctx context.Context, job Job) (*cache.Entry, State, error
 	}
 	ent := l.Entry
 	now := time.Now()
-	if isExpired(l) || ent.GeneratedAt.Before(job.NotBefore) {
+	if isExpired(l) || job.mustReadOwnWrite(ent) {
+		waited := waitState(l)
 		if now.Before(ent.RetryAt) {
 			// Its last render failed: waiting for another would cost every
 			// request a render, so the last good page goes out at once until
@@ -193,14 +194,14 @@ func (e *Engine) Serve(ctx context.Context, job Job) (*cache.Entry, State, error
 			e.obs.Served(job.Route.Name, Stale)
 			return ent, Stale, nil
 		}
-		e.obs.Served(job.Route.Name, Expired)
+		e.obs.Served(job.Route.Name, waited)
 		fresh, err := e.renderShared(job, ent, false)
 		if err != nil {
 			// The last good page beats an error page.
 			e.obs.Served(job.Route.Name, Stale)
 			return ent, Stale, nil
 		}
-		return fresh, Expired, nil
+		return fresh, waited, nil
 	}
 	if e.isStale(l, now) {
 		e.obs.Served(job.Route.Name, Stale)

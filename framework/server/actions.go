@@ -82,7 +82,8 @@ func (a *App) serveAction(c echo.Context) error {
 	err = runAction(fn, ac)
 	w.Header()["Cache-Control"] = httpcache.NoStore
 	if at := page.LastWrite(ac); !at.IsZero() {
-		http.SetCookie(w, a.rywCookie(at, r.TLS != nil))
+		paths, tags := page.Written(ac)
+		http.SetCookie(w, a.rywCookie(r, at, paths, tags))
 	}
 	var ve *action.ValidationError
 	he, _ := errors.AsType[*httperr.Error](err)

@@ -134,7 +134,7 @@ func (a *App) Revalidate(ctx context.Context, paths, tags []string, mode cache.M
 	at := time.Now()
 	inv, err := a.engine.Revalidate(ctx, canon, tags, mode)
 	if err == nil {
-		page.MarkWrite(ctx, at)
+		page.MarkWrite(ctx, at, canon, tags)
 	}
 	return inv, err
 }
