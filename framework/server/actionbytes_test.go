@@ -112,3 +112,30 @@ func TestActionBodyDefaults(t *testing.T) {
 		t.Fatal("422 page echoes invalid UTF-8")
 	}
 }
+
+func TestConfigFromEnvActionBytes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name               string
+		env                map[string]string
+		wantMax, wantTotal int64
+		wantErr            string
+	}{
+		{"unset", nil, 0, 0, ""},
+		{"both", map[string]string{"GOX_MAX_ACTION_BYTES": "65536", "GOX_ACTION_BYTES_IN_FLIGHT": "1048576"}, 65536, 1 << 20, ""},
+		{"not a number", map[string]string{"GOX_MAX_ACTION_BYTES": "1MiB"}, 0, 0, "GOX_MAX_ACTION_BYTES"},
+		{"zero", map[string]string{"GOX_ACTION_BYTES_IN_FLIGHT": "0"}, 0, 0, "GOX_ACTION_BYTES_IN_FLIGHT"},
+	}
+	for _, tt := range tests {
+		cfg, err := server.ConfigFromEnv(func(k string) string { return tt.env[k] })
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "hint: ") {
+				t.Errorf("%s: err = %v, want %q with a hint", tt.name, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || cfg.MaxActionBytes != tt.wantMax || cfg.ActionBytesInFlight != tt.wantTotal {
+			t.Errorf("%s: got %d %d %v, want %d %d", tt.name, cfg.MaxActionBytes, cfg.ActionBytesInFlight, err, tt.wantMax, tt.wantTotal)
+		}
+	}
+}
