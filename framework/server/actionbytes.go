@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/semaphore"
 )
@@ -25,6 +26,19 @@ type bodyBudget struct {
 	sem        *semaphore.Weighted
 	limit      int64
 	held, peak atomic.Int64 // for ActionBytesPeak
+	// refused counts refusals since the last log line, logged at most
+	// once a second so a flood of posts is not a flood of logs.
+	refused, loggedAt atomic.Int64
+}
+
+// noteRefused counts a refusal and returns how many to log now, or 0.
+func (b *bodyBudget) noteRefused() int64 {
+	b.refused.Add(1)
+	now, last := time.Now().UnixNano(), b.loggedAt.Load()
+	if now-last < int64(time.Second) || !b.loggedAt.CompareAndSwap(last, now) {
+		return 0
+	}
+	return b.refused.Swap(0)
 }
 
 func newBodyBudget(limit int64) *bodyBudget {

@@ -65,7 +65,9 @@ func (a *App) serveAction(c echo.Context) error {
 	}
 	n := weight(r, a.cfg.MaxActionBytes)
 	if !a.bodies.acquire(n) {
-		a.log.Warn("action refused: too many action bytes in flight", "path", path, "action", name, "bytes", n)
+		if refused := a.bodies.noteRefused(); refused > 0 {
+			a.log.Warn("actions refused: too many action bytes in flight", "refused", refused, "limit", a.bodies.limit)
+		}
 		a.refuseBusy(w, r)
 		return nil
 	}
