@@ -13,7 +13,8 @@ import (
 // starting at once with the most requested pages. ctx is an action's Ctx, a
 // request's or a render's context, or any context in a program started by
 // Run. In an action, the browser that posted it then sees its own write:
-// its next page loads wait for renders newer than the write.
+// for 30 s its loads of the pages carrying tags wait for renders newer
+// than the write (X-Gox-Cache: RYW); its other pages come from the cache.
 func RevalidateTag(ctx context.Context, tags ...string) error {
 	return revalidate(ctx, nil, tags, cache.Stale)
 }

@@ -85,7 +85,8 @@ func (c *Counter) of(route string) *routeCounts {
 	return r
 }
 
-// Served counts a hit, a stale serve or (Miss, Expired) a miss.
+// Served counts a hit, a stale serve or (Miss, Expired, ReadYourWrites) a
+// miss.
 func (c *Counter) Served(route string, s State) {
 	r := c.of(route)
 	switch s {
@@ -93,7 +94,7 @@ func (c *Counter) Served(route string, s State) {
 		r.hits.Add(1)
 	case Stale:
 		r.stale.Add(1)
-	case Miss, Expired:
+	case Miss, Expired, ReadYourWrites:
 		r.misses.Add(1)
 	}
 }

@@ -217,7 +217,8 @@ func (e *Engine) Serve(ctx context.Context, job Job) (*cache.Entry, State, error
 	ent := l.Entry
 	h.saw(ent)
 	now := time.Now()
-	if isExpired(l) || ent.GeneratedAt.Before(job.NotBefore) {
+	if isExpired(l) || job.mustReadOwnWrite(ent) {
+		waited := waitState(l)
 		if now.Before(ent.RetryAt) {
 			// Its last render failed: waiting for another would cost every
 			// request a render, so the last good page goes out at once until
@@ -225,7 +226,7 @@ func (e *Engine) Serve(ctx context.Context, job Job) (*cache.Entry, State, error
 			e.obs.Served(job.Route.Name, Stale)
 			return ent, Stale, nil
 		}
-		e.obs.Served(job.Route.Name, Expired)
+		e.obs.Served(job.Route.Name, waited)
 		fresh, err := e.renderShared(job, ent, false)
 		if err != nil {
 			// The last good page beats an error page.
@@ -233,7 +234,7 @@ func (e *Engine) Serve(ctx context.Context, job Job) (*cache.Entry, State, error
 			return ent, Stale, nil
 		}
 		h.saw(fresh)
-		return fresh, Expired, nil
+		return fresh, waited, nil
 	}
 	if e.isStale(l, now) {
 		e.obs.Served(job.Route.Name, Stale)

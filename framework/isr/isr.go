@@ -99,6 +99,9 @@ type Job struct {
 	// key's last render failed and its retry is not due, the last good
 	// entry is served instead.
 	NotBefore time.Time
+	// Writes, when not nil, limits NotBefore to the entries it covers:
+	// the pages the browser's action invalidated. Nil covers every page.
+	Writes *Writes
 }
 
 // storable reports why r may not be stored, or nil.

@@ -31,6 +31,8 @@ type actionState struct {
 	form     url.Values
 	redirect string
 	wrote    time.Time // when the action last revalidated something
+	paths    []string  // the paths it revalidated
+	tags     []string  // the tags it revalidated
 }
 
 // ctxKey finds the Ctx in its own context and in a templ render's.

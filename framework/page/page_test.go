@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -47,14 +48,18 @@ func TestActionState(t *testing.T) {
 	}
 	c.Redirect("/thanks")
 	at := time.Now()
-	page.MarkWrite(templ.WithChildren(c, nil), at) // from any context derived from it
+	page.MarkWrite(templ.WithChildren(c, nil), at, []string{"/p"}, []string{"t", "t"}) // from any context derived from it
 	if page.ActionRedirect(c) != "/thanks" || !page.LastWrite(c).Equal(at) {
 		t.Fatalf("redirect %q, write %v; want /thanks, %v", page.ActionRedirect(c), page.LastWrite(c), at)
+	}
+	page.MarkWrite(c, at, []string{"/p", "/q"}, []string{"u"})
+	if paths, tags := page.Written(c); !slices.Equal(paths, []string{"/p", "/q"}) || !slices.Equal(tags, []string{"t", "u"}) {
+		t.Fatalf("Written = %q, %q; want each path and tag once", paths, tags)
 	}
 	// A render's Ctx has no action: these are no-ops.
 	rc := page.NewCtx(context.Background(), nil, nil, nil)
 	rc.Redirect("/x")
-	page.MarkWrite(rc, at)
+	page.MarkWrite(rc, at, nil, []string{"t"})
 	if rc.Form() != nil || page.ActionRedirect(rc) != "" || !page.LastWrite(rc).IsZero() {
 		t.Fatal("a render's Ctx took action state")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 )
 
@@ -36,11 +37,24 @@ func ActionRedirect(c *Ctx) string {
 }
 
 // MarkWrite records on the action ctx belongs to, if any, that it
-// revalidated something at at; see LastWrite.
-func MarkWrite(ctx context.Context, at time.Time) {
+// revalidated paths and tags at at; see LastWrite and Written.
+func MarkWrite(ctx context.Context, at time.Time, paths, tags []string) {
 	if c := FromContext(ctx); c != nil && c.action != nil {
-		c.action.wrote = at
+		a := c.action
+		a.wrote = at
+		a.paths = appendNew(a.paths, paths)
+		a.tags = appendNew(a.tags, tags)
 	}
+}
+
+// appendNew appends the items of add that list lacks.
+func appendNew(list, add []string) []string {
+	for _, s := range add {
+		if !slices.Contains(list, s) {
+			list = append(list, s)
+		}
+	}
+	return list
 }
 
 // LastWrite returns when the action of c last revalidated something, or
@@ -50,4 +64,14 @@ func LastWrite(c *Ctx) time.Time {
 		return time.Time{}
 	}
 	return c.action.wrote
+}
+
+// Written returns the paths and tags the action of c revalidated, each
+// once, in the order first revalidated: the pages its browser must see
+// fresh.
+func Written(c *Ctx) (paths, tags []string) {
+	if c.action == nil {
+		return nil, nil
+	}
+	return c.action.paths, c.action.tags
 }

@@ -59,6 +59,20 @@ func (a *App) serveAction(c echo.Context) error {
 		a.writeStatus(w, r, http.StatusForbidden)
 		return nil
 	}
+	if r.ContentLength > a.cfg.MaxActionBytes {
+		a.writeStatus(w, r, http.StatusRequestEntityTooLarge)
+		return nil
+	}
+	n := weight(r, a.cfg.MaxActionBytes)
+	if !a.bodies.acquire(n) {
+		if refused := a.bodies.noteRefused(); refused > 0 {
+			a.log.Warn("actions refused: too many action bytes in flight", "refused", refused, "limit", a.bodies.limit)
+		}
+		a.refuseBusy(w, r)
+		return nil
+	}
+	// Held until the answer is written: the form lives until then.
+	defer a.bodies.release(n)
 	form, err := action.ParseForm(w, r, a.cfg.MaxActionBytes)
 	if err != nil {
 		a.writeStatus(w, r, httperr.StatusCode(err))
@@ -67,10 +81,11 @@ func (a *App) serveAction(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), appKey{}, a), a.cfg.RenderTimeout)
 	defer cancel()
 	ac := page.NewActionCtx(ctx, params, r, form)
-	err = fn(ac)
+	err = runAction(fn, ac)
 	w.Header()["Cache-Control"] = httpcache.NoStore
 	if at := page.LastWrite(ac); !at.IsZero() {
-		http.SetCookie(w, a.rywCookie(at, r.TLS != nil))
+		paths, tags := page.Written(ac)
+		http.SetCookie(w, a.rywCookie(r, at, paths, tags))
 	}
 	var ve *action.ValidationError
 	he, _ := errors.AsType[*httperr.Error](err)
@@ -82,9 +97,9 @@ func (a *App) serveAction(c echo.Context) error {
 		}
 		http.Redirect(w, r, to, http.StatusSeeOther)
 	case errors.As(err, &ve):
-		sub := &action.Submission{Action: name, Values: form, Errors: ve.Errors}
+		sub := &action.Submission{Action: name, Values: action.EchoValues(form), Errors: ve.Errors}
 		uc := page.NewCtx(action.WithSubmission(ctx, sub), params, r.URL.Query(), r)
-		_, body, rerr := a.renderPage(uc, pr)
+		_, body, rerr := a.renderSafe(uc, pr)
 		if rerr != nil {
 			a.writeError(w, r, pr, rerr)
 			return nil

@@ -41,6 +41,7 @@ type App struct {
 	host     string       // of cached renders
 	static   staticKeySets
 	ryw      signed.Key     // signs read-your-writes cookies
+	bodies   *bodyBudget    // bounds action bodies in flight
 	assets   *assets.Bundle // nil without assets
 	// devStatic finds a static file on disk in development.
 	devStatic func(path string) http.Handler
@@ -56,7 +57,7 @@ func New(routes page.Routes, cfg Config) (*App, error) {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.MaxActionBytes <= 0 {
-		cfg.MaxActionBytes = 10 << 20
+		cfg.MaxActionBytes = defaultMaxActionBytes
 	}
 	if cfg.RenderTimeout <= 0 {
 		cfg.RenderTimeout = cmp.Or(cfg.Engine.RenderTimeout, 30*time.Second)
@@ -64,7 +65,12 @@ func New(routes page.Routes, cfg Config) (*App, error) {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 10 * time.Second
 	}
-	a := &App{cfg: cfg, log: cfg.Logger, router: route.NewRouter[*pageRoute](), host: "localhost", ryw: signed.NewKey()}
+	if cfg.ActionBytesInFlight <= 0 {
+		cfg.ActionBytesInFlight = defaultActionBytesInFlight
+	}
+	// One body of the largest size must always fit.
+	cfg.ActionBytesInFlight = max(cfg.ActionBytesInFlight, cfg.MaxActionBytes)
+	a := &App{cfg: cfg, log: cfg.Logger, router: route.NewRouter[*pageRoute](), host: "localhost", ryw: signed.NewKey(), bodies: newBodyBudget(cfg.ActionBytesInFlight)}
 	if cfg.Origin != "" {
 		a.host = strings.TrimPrefix(strings.TrimPrefix(cfg.Origin, "https://"), "http://")
 	}
@@ -140,7 +146,7 @@ func (a *App) Revalidate(ctx context.Context, paths, tags []string, mode cache.M
 	at := time.Now()
 	inv, err := a.engine.Revalidate(ctx, canon, tags, mode)
 	if err == nil {
-		page.MarkWrite(ctx, at)
+		page.MarkWrite(ctx, at, canon, tags)
 	}
 	return inv, err
 }

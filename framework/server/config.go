@@ -62,8 +62,16 @@ type Config struct {
 	// StaticDir, in development, serves static files from this folder on
 	// disk instead of Routes.Static, so new and edited files show at once.
 	StaticDir string
-	// MaxActionBytes bounds an action's request body (default 10 MiB).
+	// MaxActionBytes bounds an action's request body (default 1 MiB);
+	// a larger one is refused with 413 before it is read.
 	MaxActionBytes int64
+	// ActionBytesInFlight bounds the bytes of action bodies held at once
+	// across all requests (default 64 MiB, at least MaxActionBytes). A body
+	// counts its Content-Length, or MaxActionBytes when it has none, from
+	// before it is read until its answer is written; a post that does not
+	// fit is refused at once with 503 and Retry-After, unread and without
+	// running its action.
+	ActionBytesInFlight int64
 	// Logger receives the app's logs (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -76,6 +84,7 @@ var buildID string
 // GOX_ORIGIN, GOX_ALLOWED_ORIGINS (comma-separated), GOX_TRUSTED_PROXIES
 // (comma-separated IP addresses or CIDR prefixes), GOX_READ_TIMEOUT,
 // GOX_RENDER_TIMEOUT and GOX_SHUTDOWN_TIMEOUT (durations such as 30s),
+// GOX_MAX_ACTION_BYTES, GOX_ACTION_BYTES_IN_FLIGHT (byte counts),
 // GOX_ASSETS_DIR and GOX_STATIC_DIR. Errors carry a hint on their second
 // line.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
@@ -117,6 +126,18 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		if *d.dst, err = time.ParseDuration(v); err != nil || *d.dst <= 0 {
 			return Config{}, fmt.Errorf("%s: %q is not a positive duration\nhint: write it like 30s or 2m", d.name, v)
+		}
+	}
+	for _, b := range []struct {
+		name string
+		dst  *int64
+	}{{wire.EnvMaxActionBytes, &cfg.MaxActionBytes}, {wire.EnvActionBytesInFlight, &cfg.ActionBytesInFlight}} {
+		if v := getenv(b.name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				return Config{}, fmt.Errorf("%s: %q is not a positive byte count\nhint: write it in bytes, e.g. %s=1048576", b.name, v, b.name)
+			}
+			*b.dst = n
 		}
 	}
 	return cfg, nil

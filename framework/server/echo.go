@@ -19,6 +19,7 @@ import (
 func (a *App) newEcho(routes page.Routes) (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	e.Use(a.recoverPanics)
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return

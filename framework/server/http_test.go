@@ -78,10 +78,10 @@ func TestRevalidateLimitsWrongTokens(t *testing.T) {
 	}
 }
 
-// TestDraftCookieSecure: the draft cookie is Secure when the site is
-// https: by GOX_ORIGIN, or by a trusted proxy's X-Forwarded-Proto; not
-// when an untrusted peer claims https.
-func TestDraftCookieSecure(t *testing.T) {
+// TestCookiesSecure: the draft and read-your-writes cookies are Secure when
+// the site is https: by GOX_ORIGIN, or by a trusted proxy's
+// X-Forwarded-Proto; not when an untrusted peer claims https.
+func TestCookiesSecure(t *testing.T) {
 	t.Parallel()
 	local := []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 	tests := []struct {
@@ -116,6 +116,23 @@ func TestDraftCookieSecure(t *testing.T) {
 				if resp.StatusCode != http.StatusTemporaryRedirect || len(cookies) != 1 || cookies[0].Secure != tt.secure {
 					t.Fatalf("%s: %d, Set-Cookie %q; want 307 and Secure %v", path, resp.StatusCode, resp.Header.Values("Set-Cookie"), tt.secure)
 				}
+			}
+			// The read-your-writes cookie of an action follows the same rule.
+			origin := h.url
+			switch {
+			case tt.cfg.Origin != "":
+				origin = tt.cfg.Origin
+			case tt.proto == "https" && tt.cfg.TrustedProxies != nil:
+				origin = "https://" + strings.TrimPrefix(h.url, "http://")
+			}
+			var header []string
+			if tt.proto != "" {
+				header = append(header, "X-Forwarded-Proto: "+tt.proto)
+			}
+			resp, body := h.post(t, nil, "/products/1?/buy", origin, "", "quantity=1", header...)
+			cookies := resp.Cookies()
+			if resp.StatusCode != http.StatusSeeOther || len(cookies) != 1 || cookies[0].Secure != tt.secure {
+				t.Fatalf("action: %d %q, Set-Cookie %q; want 303 and Secure %v", resp.StatusCode, body, resp.Header.Values("Set-Cookie"), tt.secure)
 			}
 		})
 	}

@@ -20,6 +20,7 @@ import (
 // and never appended to.
 var stateHeader = map[isr.State][]string{
 	isr.Hit: {"HIT"}, isr.Stale: {"STALE"}, isr.Miss: {"MISS"}, isr.Expired: {"EXPIRED"},
+	isr.ReadYourWrites: {"RYW"},
 }
 
 // revalidated is the X-Gox-Cache of a page rendered for x-prerender-revalidate.
@@ -109,7 +110,7 @@ func (a *App) bypass(r *http.Request, pr *pageRoute) string {
 // serveCached answers key of pr through the ISR engine.
 func (a *App) serveCached(w http.ResponseWriter, r *http.Request, pr *pageRoute, key route.Key, params page.Params) {
 	job := pr.job(key, params)
-	job.NotBefore = a.rywNotBefore(r)
+	job.NotBefore, job.Writes = a.rywNotBefore(r)
 	ent, state, err := a.engine.Serve(r.Context(), job)
 	if err != nil {
 		a.writeError(w, r, pr, err)
@@ -124,7 +125,7 @@ func (a *App) serveUncached(w http.ResponseWriter, r *http.Request, pr *pageRout
 	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), appKey{}, a), a.cfg.RenderTimeout)
 	defer cancel()
 	c := page.NewCtx(ctx, params, r.URL.Query(), r)
-	status, body, err := a.renderPage(c, pr)
+	status, body, err := a.renderSafe(c, pr)
 	if err != nil {
 		a.writeError(w, r, pr, err)
 		return

@@ -1,14 +1,12 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,24 +19,6 @@ import (
 	"github.com/goxweb/gox/framework/page"
 	"github.com/goxweb/gox/framework/server"
 )
-
-// lockedBuffer is a bytes.Buffer that a logger and a test share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // hanging is a one-page app whose first render succeeds and whose later
 // renders hang until the test ends, ignoring their context.
@@ -103,7 +83,7 @@ func serveHanging(t *testing.T, h *hanging, log io.Writer) (*server.App, cache.S
 func TestShutdownHungRenderGetsLastGoodPage(t *testing.T) {
 	t.Parallel()
 	h := newHanging(t)
-	var log lockedBuffer
+	var log syncBuffer
 	app, _, url, stop, done := serveHanging(t, h, &log)
 	if _, err := app.Revalidate(context.Background(), []string{"/news"}, nil, cache.Expire); err != nil {
 		t.Fatal(err)
@@ -138,7 +118,7 @@ func TestShutdownHungRenderGetsLastGoodPage(t *testing.T) {
 func TestShutdownMissWithoutPageIs503(t *testing.T) {
 	t.Parallel()
 	h := newHanging(t)
-	var log lockedBuffer
+	var log syncBuffer
 	_, st, url, stop, done := serveHanging(t, h, &log)
 	if err := st.Delete(context.Background(), "/news"); err != nil {
 		t.Fatal(err)
@@ -171,7 +151,7 @@ func TestShutdownMissWithoutPageIs503(t *testing.T) {
 func TestShutdownAbandonsBackgroundWork(t *testing.T) {
 	t.Parallel()
 	h := newHanging(t)
-	var log lockedBuffer
+	var log syncBuffer
 	app, st, url, stop, done := serveHanging(t, h, &log)
 	if _, err := app.Revalidate(context.Background(), []string{"/news"}, nil, cache.Stale); err != nil {
 		t.Fatal(err)
@@ -203,7 +183,7 @@ func TestMainStopsCleanly(t *testing.T) {
 	t.Setenv("GOX_SHUTDOWN_TIMEOUT", "2s")
 	h := newHanging(t)
 	ctx, stop := context.WithCancel(context.Background())
-	var stdout, stderr lockedBuffer
+	var stdout, stderr syncBuffer
 	code := make(chan int, 1)
 	go func() { code <- server.Main(ctx, h.routes(), nil, &stdout, &stderr) }()
 	for !strings.Contains(stderr.String(), "gox listening") {

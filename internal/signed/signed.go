@@ -1,6 +1,7 @@
-// Package signed seals a time into a short cookie value with HMAC-SHA256,
-// so a client can carry it but not forge or alter it. gox's draft-mode
-// cookie (an expiry) and read-your-writes cookie (a write time) both use it.
+// Package signed seals a time, or a few bytes, into a short cookie value
+// with HMAC-SHA256, so a client can carry it but not forge or alter it.
+// gox's draft-mode cookie (an expiry) and read-your-writes cookie (a write
+// time and what it touched) both use it.
 package signed
 
 import (

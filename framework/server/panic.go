@@ -1,0 +1,93 @@
+package server
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/goxweb/gox/framework/page"
+)
+
+// panicError is a panic caught while serving, turned into an error so it
+// takes the path of any other failure: a 500 with the nearest error page.
+// It logs as its value and the stack where it happened, so the one log
+// line of the failure carries the stack.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (p *panicError) Error() string { return fmt.Sprintf("panic: %v", p.value) }
+
+// LogValue makes slog print the panic's value and stack rather than Error
+// alone.
+func (p *panicError) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("panic", fmt.Sprint(p.value)), slog.String("stack", string(p.stack)))
+}
+
+// catch turns a panic in f into a *panicError. http.ErrAbortHandler is
+// passed on: it asks net/http to drop the connection, and that is what
+// must happen.
+func catch[T any](f func() (T, error)) (v T, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			err = &panicError{value: p, stack: debug.Stack()}
+		}
+	}()
+	return f()
+}
+
+// renderSafe is renderPage with a panic in the page, its Load or a layout
+// returned as an error, so the caller answers with the page's error page.
+func (a *App) renderSafe(c *page.Ctx, pr *pageRoute) (int, []byte, error) {
+	type out struct {
+		status int
+		body   []byte
+	}
+	o, err := catch(func() (out, error) {
+		status, body, err := a.renderPage(c, pr)
+		return out{status, body}, err
+	})
+	return o.status, o.body, err
+}
+
+// runAction runs an action, a panic in it returned as an error.
+func runAction(fn page.Action, c *page.Ctx) error {
+	_, err := catch(func() (struct{}, error) { return struct{}{}, fn(c) })
+	return err
+}
+
+// recoverPanics is the outermost middleware: a panic nothing nearer caught
+// (a plain handler, an error page, gox itself) is logged once with its
+// stack and answered 500, never with an empty reply. Once the response is
+// committed a status can no longer be sent: the connection is aborted
+// instead, so the client sees a broken response rather than a truncated
+// one that looks complete.
+func (a *App) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		defer func() {
+			p := recover()
+			if p == nil {
+				return
+			}
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			r := c.Request()
+			committed := c.Response().Committed
+			a.log.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(p),
+				"committed", committed, "stack", string(debug.Stack()))
+			if committed {
+				panic(http.ErrAbortHandler)
+			}
+			a.writeStatus(c.Response(), r, http.StatusInternalServerError)
+		}()
+		return next(c)
+	}
+}
