@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/cespare/xxhash/v2"
@@ -112,7 +113,7 @@ func (s *Store) Put(ctx context.Context, e *cache.Entry) error {
 		if err := s.logChange(ctx, tx, changeEntry, e.Key); err != nil {
 			return err
 		}
-		evicted, err = s.evict(ctx, tx, e.Key, e.Route)
+		evicted, err = s.evict(ctx, tx, e.Key, e.Route, e.Status == http.StatusNotFound)
 		return err
 	})
 	if err != nil {
@@ -132,7 +133,7 @@ func (s *Store) writeEntry(ctx context.Context, tx *sql.Tx, e *cache.Entry, enc 
 	if err != nil {
 		return err
 	}
-	if _, err := tx.StmtContext(ctx, s.stmts.access).ExecContext(ctx, e.Key, e.Route, accessed); err != nil {
+	if _, err := tx.StmtContext(ctx, s.stmts.access).ExecContext(ctx, e.Key, e.Route, accessed, e.Status == http.StatusNotFound); err != nil {
 		return err
 	}
 	if _, err := tx.StmtContext(ctx, s.stmts.deleteTags).ExecContext(ctx, e.Key); err != nil {

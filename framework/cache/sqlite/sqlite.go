@@ -68,6 +68,13 @@ type Options struct {
 	// MaxBytes; a negative value means no bound.
 	MaxEntriesPerRoute int
 	MaxBytesPerRoute   int64
+	// MaxNotFoundPerRoute bounds the cached not-found entries (status
+	// 404) of one route, below its other bounds, so that unknown slugs
+	// never push out the route's real pages: a route's 404s are also
+	// evicted before its other entries whichever bound is exceeded. 0
+	// means a tenth of MaxEntriesPerRoute (at least 1); a negative value
+	// means no bound of their own.
+	MaxNotFoundPerRoute int
 	// PollInterval is how often the store looks for writes of other
 	// processes; 0 means 100 ms.
 	PollInterval time.Duration
@@ -98,6 +105,12 @@ func (o Options) withDefaults() Options {
 		o.MaxEntriesPerRoute = -1
 		if o.MaxEntries > 0 {
 			o.MaxEntriesPerRoute = max(o.MaxEntries/2, 1)
+		}
+	}
+	if o.MaxNotFoundPerRoute == 0 {
+		o.MaxNotFoundPerRoute = -1
+		if o.MaxEntriesPerRoute > 0 {
+			o.MaxNotFoundPerRoute = max(o.MaxEntriesPerRoute/10, 1)
 		}
 	}
 	if o.MaxBytesPerRoute == 0 {
