@@ -181,12 +181,24 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("sqlite open %s: %w", path, err)
 	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
-		return nil, fmt.Errorf("sqlite open %s: %w", path, err)
+		return nil, fmt.Errorf("sqlite open %s: %w", path, unwritable(err))
 	}
 	s := &Store{path: path, opts: opts, log: opts.Logger, origin: rand.Int64N(1<<62) + 1}
 	if err := s.open(abs); err != nil {
 		s.closeDBs()
-		return nil, fmt.Errorf("sqlite open %s: %w", path, err)
+		if !isDamaged(err) {
+			return nil, fmt.Errorf("sqlite open %s: %w", path, unwritable(err))
+		}
+		// A damaged file holds only pages that can be rendered again:
+		// keep it aside for inspection and start on a new one.
+		if _, aerr := setAside(abs, opts.Logger, err); aerr != nil {
+			return nil, fmt.Errorf("sqlite open %s: %w", path, errors.Join(err, unwritable(aerr)))
+		}
+		s = &Store{path: path, opts: opts, log: opts.Logger, origin: s.origin}
+		if err := s.open(abs); err != nil {
+			s.closeDBs()
+			return nil, fmt.Errorf("sqlite open %s: %w", path, unwritable(err))
+		}
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	s.stop = stop
@@ -238,6 +250,15 @@ func (s *Store) open(abs string) error {
 		return err
 	}
 	return s.stamps.reload(ctx, s.pollConn, nil)
+}
+
+// unwritable wraps err with ErrUnwritable when it says the file or its
+// folder cannot be written.
+func unwritable(err error) error {
+	if isUnwritable(err) {
+		return fmt.Errorf("%w: %w", ErrUnwritable, err)
+	}
+	return err
 }
 
 // dsn returns the go-sqlite3 data source name for the file abs.

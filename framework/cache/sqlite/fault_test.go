@@ -1,0 +1,184 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// logBuffer is a slog destination tests read back, safe for the store's
+// background goroutines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func newLog() (*slog.Logger, *logBuffer) {
+	b := &logBuffer{}
+	return slog.New(slog.NewTextHandler(b, nil)), b
+}
+
+// mount mounts a tmpfs with the mount options opts on a new folder and
+// unmounts it when t ends. The tests run as root (as CI does), for whom
+// chmod does not make a folder read-only: a read-only or full file system
+// is the real fault.
+func mount(t *testing.T, opts string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", opts, "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Fatalf("mount tmpfs -o %s: %v: %s", opts, err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v: %s", dir, err, out)
+		}
+	})
+	return dir
+}
+
+// remount changes the mount options of a folder mount made.
+func remount(t *testing.T, dir, opts string) {
+	t.Helper()
+	if out, err := exec.Command("mount", "-o", "remount,"+opts, dir).CombinedOutput(); err != nil {
+		t.Fatalf("remount %s %s: %v: %s", dir, opts, err, out)
+	}
+}
+
+func TestOpenSetsAsideDamagedFile(t *testing.T) {
+	tests := []struct {
+		name   string
+		damage func(t *testing.T, path string)
+	}{
+		{"not a database", func(t *testing.T, path string) {
+			if err := os.WriteFile(path, bytes.Repeat([]byte("garbage!"), 1024), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"header overwritten", func(t *testing.T, path string) {
+			st, err := Open(path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Put(context.Background(), page("/a", "<h1>a</h1>")); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Close(); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if _, err := f.WriteAt(bytes.Repeat([]byte{0xff}, 100), 0); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			path := filepath.Join(t.TempDir(), "cache.db")
+			tt.damage(t, path)
+			damaged, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			log, logs := newLog()
+			st, err := Open(path, Options{Logger: log})
+			if err != nil {
+				t.Fatalf("Open of a damaged file: %v", err)
+			}
+			defer st.Close()
+			if err := st.Put(ctx, page("/b", "<h1>b</h1>")); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.Get(ctx, "/b"); err != nil {
+				t.Errorf("Get on the new file: %v", err)
+			}
+			aside, err := filepath.Glob(path + ".corrupt-*")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kept []string
+			for _, a := range aside {
+				if !strings.HasSuffix(a, "-wal") && !strings.HasSuffix(a, "-shm") {
+					kept = append(kept, a)
+				}
+			}
+			if len(kept) != 1 {
+				t.Fatalf("files set aside = %q, want one", aside)
+			}
+			if got, _ := os.ReadFile(kept[0]); !bytes.Equal(got, damaged) {
+				t.Errorf("%s does not hold the damaged file", kept[0])
+			}
+			out := logs.String()
+			if !strings.Contains(out, "level=WARN") || !strings.Contains(out, kept[0]) {
+				t.Errorf("log does not name the file set aside at WARN:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestOpenUnwritable(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(t *testing.T) string // returns the cache path
+	}{
+		{"read-only folder, no file", func(t *testing.T) string {
+			return filepath.Join(mount(t, "ro,size=1m"), "cache.db")
+		}},
+		{"read-only folder, no parent", func(t *testing.T) string {
+			return filepath.Join(mount(t, "ro,size=1m"), ".gox", "cache.db")
+		}},
+		{"existing file on a read-only file system", func(t *testing.T) string {
+			dir := mount(t, "size=4m")
+			path := filepath.Join(dir, "cache.db")
+			st, err := Open(path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Put(context.Background(), page("/a", "<h1>a</h1>")); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Close(); err != nil {
+				t.Fatal(err)
+			}
+			remount(t, dir, "ro")
+			return path
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := tt.setup(t)
+			st, err := Open(path, Options{})
+			if err == nil {
+				st.Close()
+				t.Fatal("Open on a read-only file system succeeded")
+			}
+			if !errors.Is(err, ErrUnwritable) {
+				t.Errorf("Open error = %v, want ErrUnwritable", err)
+			}
+		})
+	}
+}
