@@ -44,7 +44,8 @@ func (s *Store) load(ctx context.Context, key string, reload bool) (cache.Lookup
 	if !reload {
 		return cache.LookupOf(e, s.stamps.of(e)), nil
 	}
-	return cache.LookupOf(e, st.times()), nil
+	// The file does not hold invalidations whose write failed yet.
+	return cache.LookupOf(e, st.times().Max(s.stamps.pendingOf(e))), nil
 }
 
 // readEntry runs stmt (getSQL or, with stamps, reloadSQL) and verifies the

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 
@@ -62,4 +63,36 @@ func setAside(abs string, log *slog.Logger, cause error) (string, error) {
 	log.Warn("gox cache: the cache file is damaged; it was set aside and a new one started",
 		"path", abs, "set_aside", dst, "err", cause)
 	return dst, nil
+}
+
+// faultLog logs a run of failed writes once, when it starts, and once
+// more when writes work again, so that a read-only or full disk costs two
+// log lines rather than one per request or per second.
+type faultLog struct {
+	mu      sync.Mutex
+	failing bool
+	log     *slog.Logger
+	path    string
+}
+
+// failed records a failed write; what says what the store does about it.
+func (f *faultLog) failed(what string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failing {
+		return
+	}
+	f.failing = true
+	f.log.Warn("gox cache: a write to the cache file failed; pages are served all the same, "+what,
+		"path", f.path, "err", err)
+}
+
+// ok records a write that landed.
+func (f *faultLog) ok() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failing {
+		f.failing = false
+		f.log.Info("gox cache: writes to the cache file work again", "path", f.path)
+	}
 }

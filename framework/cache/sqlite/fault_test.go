@@ -10,7 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/goxweb/gox/framework/cache"
 )
 
 // logBuffer is a slog destination tests read back, safe for the store's
@@ -178,6 +182,147 @@ func TestOpenUnwritable(t *testing.T) {
 			}
 			if !errors.Is(err, ErrUnwritable) {
 				t.Errorf("Open error = %v, want ErrUnwritable", err)
+			}
+		})
+	}
+}
+
+// fill writes a file into dir until its file system is full.
+func fill(t *testing.T, dir string) string {
+	t.Helper()
+	name := filepath.Join(dir, "filler")
+	f, err := os.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("filling %s: %v", dir, err)
+			}
+			break
+		}
+	}
+	// The last partial blocks.
+	for {
+		if _, err := f.Write(chunk[:512]); err != nil {
+			break
+		}
+	}
+	return name
+}
+
+// TestInvalidationOnAFullDisk invalidates a tag while the cache's file
+// system is full (a real small tmpfs, filled): the invalidation does not
+// fail, reads see it at once, a reload of the stamps from the file does
+// not lose it, one WARN says so, and once there is room again it reaches
+// the file, where other processes read it.
+func TestInvalidationOnAFullDisk(t *testing.T) {
+	tests := []struct {
+		name       string
+		invalidate func(st *Store, at time.Time) ([]string, error)
+		mode       cache.Mode
+	}{
+		{"tags, stale", func(st *Store, at time.Time) ([]string, error) {
+			return st.InvalidateTags(context.Background(), []string{"product-list"}, at, cache.Stale)
+		}, cache.Stale},
+		{"paths, expire", func(st *Store, at time.Time) ([]string, error) {
+			return st.InvalidatePaths(context.Background(), []string{"/a"}, at, cache.Expire)
+		}, cache.Expire},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := mount(t, "size=2m")
+			path := filepath.Join(dir, "cache.db")
+			log, logs := newLog()
+			st, err := Open(path, Options{Logger: log})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			for _, e := range []*cache.Entry{page("/a", "<h1>a</h1>", "product-list"), page("/b", "<h1>b</h1>", "other")} {
+				if err := st.Put(ctx, e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// An empty WAL: the next commit must allocate.
+			if err := st.checkpoint(ctx); err != nil {
+				t.Fatal(err)
+			}
+			filler := fill(t, dir)
+			if err := st.Put(ctx, page("/c", strings.Repeat("c", 64<<10))); err == nil {
+				t.Fatal("a Put on a full disk succeeded: the fault is not real")
+			}
+
+			at := time.Now()
+			keys, err := tt.invalidate(st, at)
+			if err != nil {
+				t.Fatalf("invalidation on a full disk: %v", err)
+			}
+			if len(keys) != 1 || keys[0] != "/a" {
+				t.Errorf("covered keys = %q, want [/a]", keys)
+			}
+			if len(st.stamps.pendingCopy()) != 1 {
+				t.Fatalf("pending stamps = %v, want the one whose write failed", st.stamps.pendingCopy())
+			}
+			check := func(when string) {
+				t.Helper()
+				for name, read := range map[string]func(context.Context, string) (cache.Lookup, error){"Get": st.Get, "Reload": st.Reload} {
+					l, err := read(ctx, "/a")
+					if err != nil {
+						t.Fatalf("%s %s(/a): %v", when, name, err)
+					}
+					got := l.RevalidatedAt
+					if tt.mode == cache.Expire {
+						got = l.ExpiredAt
+					}
+					if !got.Equal(at) {
+						t.Errorf("%s %s(/a) stamp = %v, want the invalidation's %v", when, name, got, at)
+					}
+					if l, err := read(ctx, "/b"); err != nil || !l.RevalidatedAt.IsZero() || !l.ExpiredAt.IsZero() {
+						t.Errorf("%s %s(/b) = %+v, %v; want it untouched", when, name, l, err)
+					}
+				}
+			}
+			check("on a full disk")
+			if err := st.resync(ctx); err != nil {
+				t.Fatal(err)
+			}
+			check("after reloading the stamps")
+			if n := strings.Count(logs.String(), "level=WARN"); n != 1 {
+				t.Errorf("%d WARN lines, want 1:\n%s", n, logs.String())
+			}
+
+			if err := os.Remove(filler); err != nil {
+				t.Fatal(err)
+			}
+			for deadline := time.Now().Add(30 * time.Second); st.stamps.pendingCopy() != nil; time.Sleep(20 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("the kept invalidation never reached the file")
+				}
+			}
+			other, err := Open(path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer other.Close()
+			l, err := other.Get(ctx, "/a")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := l.RevalidatedAt
+			if tt.mode == cache.Expire {
+				got = l.ExpiredAt
+			}
+			if !got.Equal(at) {
+				t.Errorf("another process reads the stamp %v, want %v", got, at)
+			}
+			check("after the write landed")
+			if !strings.Contains(logs.String(), "work again") {
+				t.Errorf("no log line says writes work again:\n%s", logs.String())
 			}
 		})
 	}

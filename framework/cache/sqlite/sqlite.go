@@ -36,7 +36,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+	"github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 
 	"github.com/goxweb/gox/framework/cache"
 )
@@ -140,6 +140,21 @@ const (
 	// pruneInterval is how often old change rows and expired leases are
 	// deleted.
 	pruneInterval = 30 * time.Second
+	// checkpointInterval is how often the WAL is copied into the file and
+	// truncated. SQLite's own checkpoint after walAutocheckpoint pages
+	// cannot restart the WAL while readers use it, so under steady reads
+	// it would only grow (each write appends a dozen pages).
+	checkpointInterval = 5 * time.Second
+	// walAutocheckpoint is the WAL length in pages after which a commit
+	// checkpoints; walSizeLimit is what a WAL is truncated to after a
+	// checkpoint restarts it.
+	walAutocheckpoint = 1000
+	walSizeLimit      = 8 << 20
+	// checkpointEvery commits the background loop checkpoints without
+	// waiting for its interval: a write appends about a dozen pages (the
+	// row, its indexes, the change log, the totals), so this bounds the
+	// WAL near walSizeLimit under a burst of writes.
+	checkpointEvery = 100
 )
 
 // Store is the SQLite cache.Store. It is safe for concurrent use by many
@@ -154,6 +169,11 @@ type Store struct {
 	// queue in Go rather than in SQLite's sleeping busy handler.
 	write *sql.DB
 	read  *sql.DB
+	// ckpt is the checkpoint connection. Its busy timeout is short: a
+	// truncating checkpoint holds the write lock while it waits for
+	// readers, and a long read elsewhere must not stall this process's
+	// writes for long; the next checkpoint tries again.
+	ckpt *sql.DB
 	// pollConn is the connection whose data_version reveals commits by
 	// any other connection.
 	pollConn *sql.Conn
@@ -162,6 +182,13 @@ type Store struct {
 	stamps stampSet
 	access accessLog
 	feed   feed
+	faults faultLog
+	leases localLeases
+
+	// commits counts this store's commits; every checkpointEvery of them
+	// a token on kick makes the background loop checkpoint.
+	commits atomic.Int64
+	kick    chan struct{}
 
 	closed atomic.Bool
 	stop   context.CancelFunc
@@ -183,7 +210,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
 		return nil, fmt.Errorf("sqlite open %s: %w", path, unwritable(err))
 	}
-	s := &Store{path: path, opts: opts, log: opts.Logger, origin: rand.Int64N(1<<62) + 1}
+	s := newStore(path, opts, rand.Int64N(1<<62)+1)
 	if err := s.open(abs); err != nil {
 		s.closeDBs()
 		if !isDamaged(err) {
@@ -194,7 +221,7 @@ func Open(path string, opts Options) (*Store, error) {
 		if _, aerr := setAside(abs, opts.Logger, err); aerr != nil {
 			return nil, fmt.Errorf("sqlite open %s: %w", path, errors.Join(err, unwritable(aerr)))
 		}
-		s = &Store{path: path, opts: opts, log: opts.Logger, origin: s.origin}
+		s = newStore(path, opts, s.origin)
 		if err := s.open(abs); err != nil {
 			s.closeDBs()
 			return nil, fmt.Errorf("sqlite open %s: %w", path, unwritable(err))
@@ -206,6 +233,11 @@ func Open(path string, opts Options) (*Store, error) {
 	go s.watch(ctx)
 	go s.maintain(ctx)
 	return s, nil
+}
+
+func newStore(path string, opts Options, origin int64) *Store {
+	return &Store{path: path, opts: opts, log: opts.Logger, origin: origin,
+		faults: faultLog{log: opts.Logger, path: path}, kick: make(chan struct{}, 1)}
 }
 
 // open connects, migrates and loads what the store keeps in memory.
@@ -226,6 +258,13 @@ func (s *Store) open(abs string) error {
 	if err := migrate(ctx, s.write); err != nil {
 		return err
 	}
+	if err := walLimits(ctx, s.write); err != nil {
+		return err
+	}
+	if s.ckpt, err = sql.Open("sqlite3", dsn(abs, "_busy_timeout=250")); err != nil {
+		return err
+	}
+	s.ckpt.SetMaxOpenConns(1)
 	s.read, err = sql.Open("sqlite3", dsn(abs, "_busy_timeout=10000&_query_only=1"))
 	if err != nil {
 		return err
@@ -286,7 +325,7 @@ func (s *Store) closeDBs() error {
 	if s.pollConn != nil {
 		errs = append(errs, s.pollConn.Close())
 	}
-	for _, db := range []*sql.DB{s.read, s.write} {
+	for _, db := range []*sql.DB{s.read, s.ckpt, s.write} {
 		if db != nil {
 			errs = append(errs, db.Close())
 		}
@@ -306,7 +345,47 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := fn(tx); err != nil {
 		return errors.Join(err, tx.Rollback())
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.faults.ok()
+	if s.commits.Add(1)%checkpointEvery == 0 {
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+
+// walLimits sets the WAL bounds of db's connection. They are
+// per-connection settings, so each checkpoint sets them again in case
+// database/sql replaced the connection.
+func walLimits(ctx context.Context, db *sql.DB) error {
+	_, err := db.ExecContext(ctx, fmt.Sprintf("PRAGMA journal_size_limit = %d; PRAGMA wal_autocheckpoint = %d",
+		walSizeLimit, walAutocheckpoint))
+	if err != nil {
+		return fmt.Errorf("wal limits: %w", err)
+	}
+	return nil
+}
+
+// checkpoint copies the WAL into the file and truncates it. A reader
+// still using the WAL makes it partial (busy), which the next one
+// completes.
+func (s *Store) checkpoint(ctx context.Context) error {
+	if err := walLimits(ctx, s.ckpt); err != nil {
+		return err
+	}
+	var busy, walPages, done int
+	err := s.ckpt.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &walPages, &done)
+	if c := sqliteCode(err); c == sqlite3.ErrBusy || c == sqlite3.ErrLocked {
+		return nil // a writer or reader of another process: next time
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite checkpoint: %w", err)
+	}
+	return nil
 }
 
 // maintain flushes access times and prunes old change rows and expired
@@ -317,17 +396,30 @@ func (s *Store) maintain(ctx context.Context) {
 	defer flush.Stop()
 	prune := time.NewTicker(pruneInterval)
 	defer prune.Stop()
+	checkpoint := time.NewTicker(checkpointInterval)
+	defer checkpoint.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-flush.C:
+			if err := s.writePending(ctx); err != nil && ctx.Err() == nil {
+				s.faults.failed("invalidations are kept in memory and written again until the write lands", err)
+			}
 			if err := s.flushAccess(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("gox cache: flushing access times", "path", s.path, "err", err)
+				s.faults.failed("read times are kept in memory", err)
+			}
+		case <-checkpoint.C:
+			if err := s.checkpoint(ctx); err != nil && ctx.Err() == nil {
+				s.faults.failed("the WAL is checkpointed again later", err)
+			}
+		case <-s.kick:
+			if err := s.checkpoint(ctx); err != nil && ctx.Err() == nil {
+				s.faults.failed("the WAL is checkpointed again later", err)
 			}
 		case <-prune.C:
 			if err := s.prune(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("gox cache: pruning the change log", "path", s.path, "err", err)
+				s.faults.failed("old change rows are pruned later", err)
 			}
 		}
 	}
