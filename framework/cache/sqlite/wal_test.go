@@ -62,9 +62,10 @@ func TestWALStaysBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Bound: the size limit the WAL is truncated to, plus what the writes
-	// between two checkpoints add, twice over for a checkpoint that a
-	// reader made partial.
-	const bound = walSizeLimit + 2*checkpointEvery*64<<10
+	// between two checkpoints add, with room for a loaded machine on which
+	// the background checkpoint runs late or a reader makes it partial.
+	// Without checkpoints these writes grow the WAL past 30 MiB.
+	const bound = walSizeLimit + 16<<20
 	t.Logf("peak WAL %d bytes over %d writes; after a checkpoint %d", peak, writes, walSize())
 	if peak > bound {
 		t.Errorf("the WAL reached %d bytes, want at most %d", peak, bound)
