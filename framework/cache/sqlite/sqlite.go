@@ -155,6 +155,10 @@ const (
 	// row, its indexes, the change log, the totals), so this bounds the
 	// WAL near walSizeLimit under a burst of writes.
 	checkpointEvery = 100
+	// checkpointWait bounds how long a checkpoint waits for readers;
+	// busyTimeout is how long a write waits for another process's.
+	checkpointWait = time.Second
+	busyTimeout    = 10 * time.Second
 )
 
 // Store is the SQLite cache.Store. It is safe for concurrent use by many
@@ -169,11 +173,6 @@ type Store struct {
 	// queue in Go rather than in SQLite's sleeping busy handler.
 	write *sql.DB
 	read  *sql.DB
-	// ckpt is the checkpoint connection. Its busy timeout is short: a
-	// truncating checkpoint holds the write lock while it waits for
-	// readers, and a long read elsewhere must not stall this process's
-	// writes for long; the next checkpoint tries again.
-	ckpt *sql.DB
 	// pollConn is the connection whose data_version reveals commits by
 	// any other connection.
 	pollConn *sql.Conn
@@ -261,10 +260,6 @@ func (s *Store) open(abs string) error {
 	if err := walLimits(ctx, s.write); err != nil {
 		return err
 	}
-	if s.ckpt, err = sql.Open("sqlite3", dsn(abs, "_busy_timeout=250")); err != nil {
-		return err
-	}
-	s.ckpt.SetMaxOpenConns(1)
 	s.read, err = sql.Open("sqlite3", dsn(abs, "_busy_timeout=10000&_query_only=1"))
 	if err != nil {
 		return err
@@ -325,7 +320,7 @@ func (s *Store) closeDBs() error {
 	if s.pollConn != nil {
 		errs = append(errs, s.pollConn.Close())
 	}
-	for _, db := range []*sql.DB{s.read, s.ckpt, s.write} {
+	for _, db := range []*sql.DB{s.read, s.write} {
 		if db != nil {
 			errs = append(errs, db.Close())
 		}
@@ -358,11 +353,13 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
-// walLimits sets the WAL bounds of db's connection. They are
+// walLimits sets the WAL bounds of the write connection c. They are
 // per-connection settings, so each checkpoint sets them again in case
 // database/sql replaced the connection.
-func walLimits(ctx context.Context, db *sql.DB) error {
-	_, err := db.ExecContext(ctx, fmt.Sprintf("PRAGMA journal_size_limit = %d; PRAGMA wal_autocheckpoint = %d",
+func walLimits(ctx context.Context, c interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}) error {
+	_, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA journal_size_limit = %d; PRAGMA wal_autocheckpoint = %d",
 		walSizeLimit, walAutocheckpoint))
 	if err != nil {
 		return fmt.Errorf("wal limits: %w", err)
@@ -370,17 +367,28 @@ func walLimits(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// checkpoint copies the WAL into the file and truncates it. A reader
-// still using the WAL makes it partial (busy), which the next one
-// completes.
+// checkpoint copies the WAL into the file and truncates it. It runs on
+// the write connection, between this process's writes, so that it never
+// waits for them; it waits for readers at most checkpointWait (the writes
+// queued meanwhile wait as long), and a checkpoint that readers kept
+// busy is completed by the next one.
 func (s *Store) checkpoint(ctx context.Context) error {
-	if err := walLimits(ctx, s.ckpt); err != nil {
+	c, err := s.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite checkpoint: %w", err)
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", checkpointWait.Milliseconds())); err != nil {
+		return fmt.Errorf("sqlite checkpoint: %w", err)
+	}
+	defer c.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA busy_timeout = %d", busyTimeout.Milliseconds()))
+	if err := walLimits(ctx, c); err != nil {
 		return err
 	}
 	var busy, walPages, done int
-	err := s.ckpt.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &walPages, &done)
-	if c := sqliteCode(err); c == sqlite3.ErrBusy || c == sqlite3.ErrLocked {
-		return nil // a writer or reader of another process: next time
+	err = c.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &walPages, &done)
+	if code := sqliteCode(err); code == sqlite3.ErrBusy || code == sqlite3.ErrLocked {
+		return nil // another process's writer or reader: next time
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite checkpoint: %w", err)

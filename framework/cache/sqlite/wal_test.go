@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestWALStaysBounded writes thousands of 1.3 KB pages while readers keep
@@ -22,7 +23,7 @@ func TestWALStaysBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	const writes = 2000
+	const writes = 3000
 	body := strings.Repeat("x", 1300)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -58,14 +59,22 @@ func TestWALStaysBounded(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
-	if err := st.checkpoint(ctx); err != nil {
-		t.Fatal(err)
+	// With the readers gone a checkpoint completes; the background one
+	// may hold the checkpoint lock for a moment, hence a few tries.
+	for range 20 {
+		if err := st.checkpoint(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if walSize() <= walSizeLimit {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	// Bound: the size limit the WAL is truncated to, plus what the writes
 	// between two checkpoints add, with room for a loaded machine on which
 	// the background checkpoint runs late or a reader makes it partial.
-	// Without checkpoints these writes grow the WAL past 30 MiB.
-	const bound = walSizeLimit + 16<<20
+	// Without checkpoints these writes grow the WAL past 50 MiB.
+	const bound = walSizeLimit + 8<<20
 	t.Logf("peak WAL %d bytes over %d writes; after a checkpoint %d", peak, writes, walSize())
 	if peak > bound {
 		t.Errorf("the WAL reached %d bytes, want at most %d", peak, bound)
