@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/mattn/go-sqlite3"
+
+	"github.com/goxweb/gox/framework/cache"
 )
 
 // ErrUnwritable reports that Open found the cache file, or its folder,
@@ -95,4 +98,81 @@ func (f *faultLog) ok() {
 		f.failing = false
 		f.log.Info("gox cache: writes to the cache file work again", "path", f.path)
 	}
+}
+
+// errReplacing is what calls get while the store cannot use any file: a
+// damaged one was set aside and no new one could be opened.
+var errReplacing = errors.New("sqlite: no usable cache file (a damaged one was set aside)")
+
+// enter takes the connections for one call: done gives them back.
+func (s *Store) enter() (done func(), err error) {
+	s.mu.RLock()
+	if s.closed.Load() {
+		s.mu.RUnlock()
+		return nil, cache.ErrClosed
+	}
+	if s.write == nil {
+		s.mu.RUnlock()
+		s.damage(errReplacing) // try again
+		return nil, errReplacing
+	}
+	return s.mu.RUnlock, nil
+}
+
+// locked runs a background step with the connections, unless there are
+// none (closed, or a replacement that failed).
+func (s *Store) locked(ctx context.Context, step func(context.Context) error) error {
+	done, err := s.enter()
+	if err != nil {
+		return nil
+	}
+	defer done()
+	return step(ctx)
+}
+
+// damage returns err, first starting the replacement of the file when err
+// says the file is damaged ("database disk image is malformed", "not a
+// database": a disk fault, or the -wal and -shm files deleted under a
+// process that had them open). The caller holds mu for reading, hence
+// the replacement runs in its own goroutine and waits for the lock.
+func (s *Store) damage(err error) error {
+	if (isDamaged(err) || errors.Is(err, errReplacing)) && s.recovering.CompareAndSwap(false, true) {
+		go s.recover(err)
+	}
+	return err
+}
+
+// recover replaces the damaged file as Open does: it sets the file aside
+// (unless another process sharing it already did) and opens a new one at
+// the same path. Calls wait on the lock meanwhile; the pages that were
+// cached render again, the change feed tells the memory tier to drop
+// everything, and invalidations kept in memory are written to the new
+// file.
+func (s *Store) recover(cause error) {
+	defer s.recovering.Store(false)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed.Load() {
+		return
+	}
+	if s.write != nil {
+		if err := s.closeDBs(); err != nil {
+			s.log.Warn("gox cache: closing the damaged cache file", "path", s.path, "err", err)
+		}
+		if cur, err := os.Stat(s.abs); err == nil && s.file != nil && os.SameFile(cur, s.file) {
+			if _, err := setAside(s.abs, s.log, cause); err != nil {
+				s.log.Error("gox cache: the cache file is damaged and cannot be set aside; serving uncached",
+					"path", s.path, "err", err)
+				return
+			}
+		}
+	}
+	s.access.reset()
+	if err := s.open(s.abs); err != nil {
+		s.closeDBs()
+		s.log.Error("gox cache: cannot open a new cache file; serving uncached until it can", "path", s.path, "err", err)
+		return
+	}
+	s.feed.send([]cache.Change{{Kind: cache.ChangeAll}})
+	s.log.Warn("gox cache: continuing on a new cache file", "path", s.path)
 }

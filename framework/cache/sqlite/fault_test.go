@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -325,5 +326,91 @@ func TestInvalidationOnAFullDisk(t *testing.T) {
 				t.Errorf("no log line says writes work again:\n%s", logs.String())
 			}
 		})
+	}
+}
+
+// TestDamageWhileRunning overwrites the pages of a running store's file
+// with garbage, as a failing disk would: the first read that meets them
+// fails ("database disk image is malformed"), and the store then sets the
+// file aside, as Open does, and continues on a new one, telling its
+// subscribers to drop everything.
+func TestDamageWhileRunning(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cache.db")
+	log, logs := newLog()
+	st, err := Open(path, Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var mu sync.Mutex
+	var all int
+	cancel := st.Subscribe(func(cs []cache.Change) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range cs {
+			if c.Kind == cache.ChangeAll {
+				all++
+			}
+		}
+	})
+	defer cancel()
+	for i := range 50 {
+		if err := st.Put(ctx, page(fmt.Sprintf("/p/%d", i), strings.Repeat("y", 3000), "t")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	garbage := bytes.Repeat([]byte{0xde, 0xad, 0xbe, 0xef}, 1024)
+	for off := int64(4096); off < fi.Size(); off += 4096 {
+		if _, err := f.WriteAt(garbage, off); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Get(ctx, "/p/3"); err == nil || !strings.Contains(err.Error(), "malformed") {
+		t.Fatalf("Get on a damaged page: %v, want malformed", err)
+	}
+	// The store is usable again once the new file is open.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if aside, _ := filepath.Glob(path + ".corrupt-*"); len(aside) > 0 && !st.recovering.Load() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the store never replaced the damaged file")
+		}
+	}
+	if err := st.Put(ctx, page("/after", "<h1>after</h1>", "t")); err != nil {
+		t.Fatalf("Put on the new file: %v", err)
+	}
+	if l, err := st.Get(ctx, "/after"); err != nil || string(l.Entry.Body) != "<h1>after</h1>" {
+		t.Errorf("Get(/after) on the new file = %v, %v", l.Entry, err)
+	}
+	if _, err := st.Get(ctx, "/p/3"); !errors.Is(err, cache.ErrNotFound) {
+		t.Errorf("Get(/p/3) on the new file: %v, want ErrNotFound", err)
+	}
+	aside, _ := filepath.Glob(path + ".corrupt-*")
+	if len(aside) == 0 {
+		t.Fatal("the damaged file was not set aside")
+	}
+	if !strings.Contains(logs.String(), aside[0]) {
+		t.Errorf("the log does not name %s:\n%s", aside[0], logs.String())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if all == 0 {
+		t.Error("subscribers were not told to drop everything")
 	}
 }

@@ -21,12 +21,15 @@ const leaseSQL = `INSERT INTO leases (key, owner, until) VALUES (?1, ?2, ?3)
 // reports whether owner holds it now. Processes sharing the file contend
 // for the same leases.
 func (s *Store) Lease(ctx context.Context, key, owner string, ttl time.Duration) (bool, error) {
-	if s.closed.Load() {
-		return false, cache.ErrClosed
+	done, cerr := s.enter()
+	if cerr != nil {
+		return false, cerr
 	}
+	defer done()
 	now := time.Now()
 	res, err := s.write.ExecContext(ctx, leaseSQL, key, owner, now.Add(ttl).UnixNano(), now.UnixNano())
 	if err != nil {
+		s.damage(err)
 		if ctx.Err() != nil || s.closed.Load() {
 			return false, fmt.Errorf("sqlite lease %s: %w", key, err)
 		}
@@ -42,9 +45,11 @@ func (s *Store) Lease(ctx context.Context, key, owner string, ttl time.Duration)
 
 // Release gives up owner's lease on key; another owner's lease is kept.
 func (s *Store) Release(ctx context.Context, key, owner string) error {
-	if s.closed.Load() {
-		return cache.ErrClosed
+	done, cerr := s.enter()
+	if cerr != nil {
+		return cerr
 	}
+	defer done()
 	local := s.leases.release(key, owner)
 	if _, err := s.write.ExecContext(ctx, "DELETE FROM leases WHERE key = ? AND owner = ?", key, owner); err != nil && !local {
 		return fmt.Errorf("sqlite release %s: %w", key, err)
@@ -54,9 +59,11 @@ func (s *Store) Release(ctx context.Context, key, owner string) error {
 
 // AddCounters adds byRoute to the stored counters in one transaction.
 func (s *Store) AddCounters(ctx context.Context, byRoute map[string]cache.Counters) error {
-	if s.closed.Load() {
-		return cache.ErrClosed
+	done, cerr := s.enter()
+	if cerr != nil {
+		return cerr
 	}
+	defer done()
 	if len(byRoute) == 0 {
 		return nil
 	}
@@ -81,9 +88,11 @@ func (s *Store) AddCounters(ctx context.Context, byRoute map[string]cache.Counte
 
 // Counters returns the stored counters by route.
 func (s *Store) Counters(ctx context.Context) (map[string]cache.Counters, error) {
-	if s.closed.Load() {
-		return nil, cache.ErrClosed
+	done, cerr := s.enter()
+	if cerr != nil {
+		return nil, cerr
 	}
+	defer done()
 	rows, err := s.read.QueryContext(ctx, "SELECT route, hits, misses, stale, regenerations, writes, failures FROM counters")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite counters: %w", err)

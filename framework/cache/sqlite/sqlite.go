@@ -168,9 +168,16 @@ type Store struct {
 	opts   Options
 	log    *slog.Logger
 	origin int64 // tags this process's change log rows
+	// recovering is set while a damaged file is being replaced.
+	recovering atomic.Bool
 
 	// write has a single connection, so that this process's writers
 	// queue in Go rather than in SQLite's sleeping busy handler.
+	// mu is held for reading by every use of the connections below and
+	// for writing while a damaged file is replaced (see recover).
+	mu    sync.RWMutex
+	abs   string
+	file  os.FileInfo // the file open now, to tell it from a replacement
 	write *sql.DB
 	read  *sql.DB
 	// pollConn is the connection whose data_version reveals commits by
@@ -243,6 +250,7 @@ func newStore(path string, opts Options, origin int64) *Store {
 func (s *Store) open(abs string) error {
 	ctx := context.Background()
 	var err error
+	s.abs = abs
 	// synchronous=NORMAL in WAL mode syncs at checkpoints, not commits: a
 	// killed process loses nothing committed, a power cut may lose the
 	// last commits but never tears one.
@@ -258,6 +266,9 @@ func (s *Store) open(abs string) error {
 		return err
 	}
 	if err := walLimits(ctx, s.write); err != nil {
+		return err
+	}
+	if s.file, err = os.Stat(abs); err != nil {
 		return err
 	}
 	s.read, err = sql.Open("sqlite3", dsn(abs, "_busy_timeout=10000&_query_only=1"))
@@ -309,6 +320,12 @@ func (s *Store) Close() error {
 	}
 	s.stop()
 	s.wg.Wait()
+	// The lock waits for a replacement of a damaged file in progress.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.write == nil {
+		return nil // a replacement failed and left nothing open
+	}
 	err := s.flushAccess(context.Background())
 	return errors.Join(err, s.closeDBs())
 }
@@ -325,6 +342,7 @@ func (s *Store) closeDBs() error {
 			errs = append(errs, db.Close())
 		}
 	}
+	s.stmts, s.pollConn, s.read, s.write = statements{}, nil, nil, nil
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("sqlite close %s: %w", s.path, err)
 	}
@@ -335,13 +353,13 @@ func (s *Store) closeDBs() error {
 func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return s.damage(err)
 	}
 	if err := fn(tx); err != nil {
-		return errors.Join(err, tx.Rollback())
+		return s.damage(errors.Join(err, tx.Rollback()))
 	}
 	if err := tx.Commit(); err != nil {
-		return err
+		return s.damage(err)
 	}
 	s.faults.ok()
 	if s.commits.Add(1)%checkpointEvery == 0 {
@@ -411,22 +429,22 @@ func (s *Store) maintain(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-flush.C:
-			if err := s.writePending(ctx); err != nil && ctx.Err() == nil {
+			if err := s.locked(ctx, s.writePending); err != nil && ctx.Err() == nil {
 				s.faults.failed("invalidations are kept in memory and written again until the write lands", err)
 			}
-			if err := s.flushAccess(ctx); err != nil && ctx.Err() == nil {
+			if err := s.locked(ctx, s.flushAccess); err != nil && ctx.Err() == nil {
 				s.faults.failed("read times are kept in memory", err)
 			}
 		case <-checkpoint.C:
-			if err := s.checkpoint(ctx); err != nil && ctx.Err() == nil {
+			if err := s.locked(ctx, s.checkpoint); err != nil && ctx.Err() == nil {
 				s.faults.failed("the WAL is checkpointed again later", err)
 			}
 		case <-s.kick:
-			if err := s.checkpoint(ctx); err != nil && ctx.Err() == nil {
+			if err := s.locked(ctx, s.checkpoint); err != nil && ctx.Err() == nil {
 				s.faults.failed("the WAL is checkpointed again later", err)
 			}
 		case <-prune.C:
-			if err := s.prune(ctx); err != nil && ctx.Err() == nil {
+			if err := s.locked(ctx, s.prune); err != nil && ctx.Err() == nil {
 				s.faults.failed("old change rows are pruned later", err)
 			}
 		}

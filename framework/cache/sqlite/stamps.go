@@ -243,9 +243,11 @@ func (s *Store) InvalidatePaths(ctx context.Context, paths []string, at time.Tim
 // read outside the failed transaction.
 func (s *Store) invalidate(ctx context.Context, kind int, names []string, at time.Time, m cache.Mode,
 	covered func(q querier, name string) (*sql.Rows, error)) ([]string, error) {
-	if s.closed.Load() {
-		return nil, cache.ErrClosed
+	done, cerr := s.enter()
+	if cerr != nil {
+		return nil, cerr
 	}
+	defer done()
 	names = slices.Compact(slices.Sorted(slices.Values(names)))
 	if len(names) == 0 {
 		return nil, nil
