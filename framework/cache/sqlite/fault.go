@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -72,8 +73,9 @@ func setAside(abs string, log *slog.Logger, cause error) (string, error) {
 // more when writes work again, so that a read-only or full disk costs two
 // log lines rather than one per request or per second.
 type faultLog struct {
-	mu      sync.Mutex
-	failing bool
+	mu sync.Mutex
+	// failing is read without mu by ok, which every commit calls.
+	failing atomic.Bool
 	log     *slog.Logger
 	path    string
 }
@@ -82,20 +84,23 @@ type faultLog struct {
 func (f *faultLog) failed(what string, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.failing {
+	if f.failing.Load() {
 		return
 	}
-	f.failing = true
+	f.failing.Store(true)
 	f.log.Warn("gox cache: a write to the cache file failed; pages are served all the same, "+what,
 		"path", f.path, "err", err)
 }
 
 // ok records a write that landed.
 func (f *faultLog) ok() {
+	if !f.failing.Load() {
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.failing {
-		f.failing = false
+	if f.failing.Load() {
+		f.failing.Store(false)
 		f.log.Info("gox cache: writes to the cache file work again", "path", f.path)
 	}
 }
@@ -136,8 +141,17 @@ func (s *Store) locked(ctx context.Context, step func(context.Context) error) er
 // process that had them open). The caller holds mu for reading, hence
 // the replacement runs in its own goroutine and waits for the lock.
 func (s *Store) damage(err error) error {
-	if (isDamaged(err) || errors.Is(err, errReplacing)) && s.recovering.CompareAndSwap(false, true) {
-		go s.recover(err)
+	if isDamaged(err) || errors.Is(err, errReplacing) {
+		// A replacement that failed is tried again at most once a
+		// second, however many calls find the store without a file.
+		now := time.Now().UnixNano()
+		if last := s.lastRecovery.Load(); now-last < int64(time.Second) && last != 0 && errors.Is(err, errReplacing) {
+			return err
+		}
+		if s.recovering.CompareAndSwap(false, true) {
+			s.lastRecovery.Store(now)
+			go s.recover(err)
+		}
 	}
 	return err
 }

@@ -168,8 +168,10 @@ type Store struct {
 	opts   Options
 	log    *slog.Logger
 	origin int64 // tags this process's change log rows
-	// recovering is set while a damaged file is being replaced.
-	recovering atomic.Bool
+	// recovering is set while a damaged file is being replaced;
+	// lastRecovery is when the last replacement started (Unix ns).
+	recovering   atomic.Bool
+	lastRecovery atomic.Int64
 
 	// write has a single connection, so that this process's writers
 	// queue in Go rather than in SQLite's sleeping busy handler.
@@ -207,6 +209,12 @@ type Store struct {
 
 // Open opens (creating if needed) the cache file at path, and its parent
 // directory, and starts the background poller. Close the store when done.
+//
+// A file that is damaged (not a database, or malformed) is renamed to
+// path.corrupt-<UTC time>, with its -wal and -shm files, logged at WARN,
+// and a new file is started in its place; the store does the same when it
+// meets damage while running. A file or folder that cannot be written
+// makes Open fail with an error wrapping ErrUnwritable.
 func Open(path string, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
 	abs, err := filepath.Abs(path)
