@@ -414,3 +414,45 @@ func TestDamageWhileRunning(t *testing.T) {
 		t.Error("subscribers were not told to drop everything")
 	}
 }
+
+// TestLeaseOnAFullDisk: while the file cannot be written, leases are
+// taken in memory, exclusive as in the file, so a stale page still
+// regenerates once rather than never.
+func TestLeaseOnAFullDisk(t *testing.T) {
+	ctx := context.Background()
+	dir := mount(t, "size=2m")
+	st, err := Open(filepath.Join(dir, "cache.db"), Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fill(t, dir)
+	if _, err := st.write.ExecContext(ctx, leaseSQL, "/probe", "x", 1, 0); err == nil {
+		t.Fatal("a lease write on a full disk succeeded: the fault is not real")
+	}
+	steps := []struct {
+		op, owner string
+		want      bool
+	}{
+		{"lease", "a", true},
+		{"lease", "b", false},
+		{"lease", "a", true},
+		{"release", "a", false},
+		{"lease", "b", true},
+	}
+	for i, s := range steps {
+		if s.op == "release" {
+			if err := st.Release(ctx, "/p", s.owner); err != nil {
+				t.Fatalf("step %d: Release: %v", i, err)
+			}
+			continue
+		}
+		got, err := st.Lease(ctx, "/p", s.owner, time.Minute)
+		if err != nil || got != s.want {
+			t.Fatalf("step %d: Lease(%s) = %v, %v; want %v", i, s.owner, got, err, s.want)
+		}
+	}
+}
