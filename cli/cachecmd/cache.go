@@ -11,6 +11,7 @@ package cachecmd
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -111,6 +112,10 @@ func open(path string) (*sqlite.Store, error) {
 			"run it in the app's folder, after gox build or a first request, or pass --db PATH")
 	}
 	st, err := sqlite.Open(path, sqlite.Options{})
+	if errors.Is(err, sqlite.ErrUnwritable) {
+		return nil, command.WithHint(fmt.Errorf("cache %s cannot be written, so an app on it serves uncached, storing nothing: %w", path, err),
+			"make the folder and the file writable by the app's user, then restart the app")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open cache %s: %w", path, err)
 	}

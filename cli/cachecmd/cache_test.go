@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -147,5 +148,31 @@ func TestPurgeReachesARunningProcess(t *testing.T) {
 			t.Fatal("the running store still serves the purged entry after a second")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestStatsOnReadOnlyCache: on a cache file that cannot be written (a real
+// read-only file system; chmod does not stop root, who runs the tests),
+// stats says the app serves uncached.
+func TestStatsOnReadOnlyCache(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Fatalf("mount: %v: %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", dir).Run() })
+	db := filepath.Join(dir, "cache.db")
+	st, err := sqlite.Open(db, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-o", "remount,ro", dir).CombinedOutput(); err != nil {
+		t.Fatalf("remount ro: %v: %s", err, out)
+	}
+	code, _, stderr := gox(t, "cache", "stats", "--db", db)
+	if code == 0 || !strings.Contains(stderr, "serves uncached") || !strings.Contains(stderr, "hint:") {
+		t.Errorf("exit %d, stderr %q; want a failure saying the app serves uncached, with a hint", code, stderr)
 	}
 }

@@ -173,13 +173,14 @@ func envOr(getenv func(string) string, name, def string) string {
 }
 
 // StoreOptionsFromEnv reads the cache's bounds: GOX_CACHE_MAX_ENTRIES,
-// GOX_CACHE_MAX_BYTES, their _PER_ROUTE forms and GOX_CACHE_MEMORY_BYTES.
+// GOX_CACHE_MAX_BYTES, their _PER_ROUTE forms,
+// GOX_CACHE_MAX_NOT_FOUND_PER_ROUTE and GOX_CACHE_MEMORY_BYTES.
 // Unset reads as 0, which sqlite.Open and tiered.New turn into their
 // defaults; -1 means no bound (for the memory tier: none).
 func StoreOptionsFromEnv(getenv func(string) string) (sqlite.Options, tiered.Options, error) {
 	var o sqlite.Options
 	var m tiered.Options
-	var entries, routeEntries int64
+	var entries, routeEntries, routeNotFound int64
 	for _, v := range []struct {
 		name string
 		dst  *int64
@@ -188,6 +189,7 @@ func StoreOptionsFromEnv(getenv func(string) string) (sqlite.Options, tiered.Opt
 		{wire.EnvCacheMaxBytes, &o.MaxBytes},
 		{wire.EnvCacheRouteEntries, &routeEntries},
 		{wire.EnvCacheRouteBytes, &o.MaxBytesPerRoute},
+		{wire.EnvCacheRouteNotFound, &routeNotFound},
 		{wire.EnvCacheMemoryBytes, &m.MemoryBytes},
 	} {
 		s := getenv(v.name)
@@ -201,6 +203,7 @@ func StoreOptionsFromEnv(getenv func(string) string) (sqlite.Options, tiered.Opt
 		*v.dst = n
 	}
 	o.MaxEntries, o.MaxEntriesPerRoute = int(entries), int(routeEntries)
+	o.MaxNotFoundPerRoute = int(routeNotFound)
 	return o, m, nil
 }
 

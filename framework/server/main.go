@@ -10,8 +10,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/goxweb/gox/framework/cache/sqlite"
-	"github.com/goxweb/gox/framework/cache/tiered"
 	"github.com/goxweb/gox/framework/page"
 	"github.com/goxweb/gox/internal/wire"
 )
@@ -48,18 +46,12 @@ func Main(ctx context.Context, routes page.Routes, args []string, stdout, stderr
 		return 64
 	}
 	opts.Logger, memOpts.Logger = log, log
-	file, err := sqlite.Open(path, opts)
+	store, err := openStore(path, opts, memOpts, log)
 	if err != nil {
-		fmt.Fprintf(stderr, "open cache %s: %v\nhint: is another program holding the file, or is the folder read-only?\n", path, err)
+		fmt.Fprintf(stderr, "%v\n", err)
 		return 1
 	}
-	store, err := tiered.New(file, memOpts)
-	if err != nil {
-		file.Close()
-		fmt.Fprintf(stderr, "open cache %s: %v\n", path, err)
-		return 1
-	}
-	defer store.Close() // closes file too
+	defer store.Close() // closes the file too
 	cfg.Store = store
 	app, err := New(routes, cfg)
 	if err != nil {

@@ -19,6 +19,7 @@ func TestMainRefusesBadCacheBounds(t *testing.T) {
 		{"GOX_CACHE_MAX_BYTES", "1.5"},
 		{"GOX_CACHE_MAX_ENTRIES_PER_ROUTE", "-2"},
 		{"GOX_CACHE_MAX_BYTES_PER_ROUTE", "1GiB"},
+		{"GOX_CACHE_MAX_NOT_FOUND_PER_ROUTE", "a tenth"},
 		{"GOX_CACHE_MEMORY_BYTES", "99999999999999999999"},
 	}
 	for _, tt := range tests {

@@ -11,6 +11,7 @@ const (
 	EnvCacheMaxBytes       = "GOX_CACHE_MAX_BYTES"
 	EnvCacheRouteEntries   = "GOX_CACHE_MAX_ENTRIES_PER_ROUTE"
 	EnvCacheRouteBytes     = "GOX_CACHE_MAX_BYTES_PER_ROUTE"
+	EnvCacheRouteNotFound  = "GOX_CACHE_MAX_NOT_FOUND_PER_ROUTE"
 	EnvCacheMemoryBytes    = "GOX_CACHE_MEMORY_BYTES"
 	EnvDev                 = "GOX_DEV"
 	EnvBuildID             = "GOX_BUILD_ID"

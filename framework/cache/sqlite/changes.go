@@ -41,7 +41,7 @@ func (s *Store) watch(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		if err := s.poll(ctx); err != nil && ctx.Err() == nil {
+		if err := s.locked(ctx, s.poll); err != nil && ctx.Err() == nil {
 			s.log.Warn("gox cache: checking for changes by other processes", "path", s.path, "err", err)
 		}
 	}
@@ -60,7 +60,7 @@ type change struct {
 func (s *Store) poll(ctx context.Context) error {
 	var version int64
 	if err := s.pollConn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&version); err != nil {
-		return fmt.Errorf("data version: %w", err)
+		return fmt.Errorf("data version: %w", s.damage(err))
 	}
 	if version == s.dataVersion {
 		return nil

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/cespare/xxhash/v2"
@@ -28,22 +29,25 @@ func (s *Store) Reload(ctx context.Context, key string) (cache.Lookup, error) {
 
 // load reads key from the file; reload selects Reload's behavior.
 func (s *Store) load(ctx context.Context, key string, reload bool) (cache.Lookup, error) {
-	if s.closed.Load() {
-		return cache.Lookup{}, cache.ErrClosed
+	done, cerr := s.enter()
+	if cerr != nil {
+		return cache.Lookup{}, cerr
 	}
+	defer done()
 	op, stmt, args := "get", s.stmts.get, []any{key}
 	if reload {
 		op, stmt, args = "reload", s.stmts.reload, []any{key, cache.KeyPath(key)}
 	}
 	e, st, err := readEntry(ctx, stmt, args, reload)
 	if err != nil {
-		return cache.Lookup{}, fmt.Errorf("sqlite %s %s: %w", op, key, err)
+		return cache.Lookup{}, fmt.Errorf("sqlite %s %s: %w", op, key, s.damage(err))
 	}
 	s.access.touch(key, time.Now().UnixNano())
 	if !reload {
 		return cache.LookupOf(e, s.stamps.of(e)), nil
 	}
-	return cache.LookupOf(e, st.times()), nil
+	// The file does not hold invalidations whose write failed yet.
+	return cache.LookupOf(e, st.times().Max(s.stamps.pendingOf(e))), nil
 }
 
 // readEntry runs stmt (getSQL or, with stamps, reloadSQL) and verifies the
@@ -95,9 +99,11 @@ func readEntry(ctx context.Context, stmt *sql.Stmt, args []any, withStamps bool)
 // feed's subscribers before Put returns. A zero Sum is filled in; a Sum
 // that does not match Body is refused with cache.ErrCorrupt.
 func (s *Store) Put(ctx context.Context, e *cache.Entry) error {
-	if s.closed.Load() {
-		return cache.ErrClosed
+	done, cerr := s.enter()
+	if cerr != nil {
+		return cerr
 	}
+	defer done()
 	e, err := cache.Checked(e)
 	if err != nil {
 		return fmt.Errorf("sqlite put: %w", err)
@@ -112,7 +118,7 @@ func (s *Store) Put(ctx context.Context, e *cache.Entry) error {
 		if err := s.logChange(ctx, tx, changeEntry, e.Key); err != nil {
 			return err
 		}
-		evicted, err = s.evict(ctx, tx, e.Key, e.Route)
+		evicted, err = s.evict(ctx, tx, e.Key, e.Route, e.Status == http.StatusNotFound)
 		return err
 	})
 	if err != nil {
@@ -132,7 +138,7 @@ func (s *Store) writeEntry(ctx context.Context, tx *sql.Tx, e *cache.Entry, enc 
 	if err != nil {
 		return err
 	}
-	if _, err := tx.StmtContext(ctx, s.stmts.access).ExecContext(ctx, e.Key, e.Route, accessed); err != nil {
+	if _, err := tx.StmtContext(ctx, s.stmts.access).ExecContext(ctx, e.Key, e.Route, accessed, e.Status == http.StatusNotFound); err != nil {
 		return err
 	}
 	if _, err := tx.StmtContext(ctx, s.stmts.deleteTags).ExecContext(ctx, e.Key); err != nil {
@@ -152,9 +158,11 @@ func (s *Store) writeEntry(ctx context.Context, tx *sql.Tx, e *cache.Entry, enc 
 
 // SetMeta updates the freshness and failure columns of key's row.
 func (s *Store) SetMeta(ctx context.Context, key string, m cache.Meta) error {
-	if s.closed.Load() {
-		return cache.ErrClosed
+	done, cerr := s.enter()
+	if cerr != nil {
+		return cerr
 	}
+	defer done()
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE entries SET generated_at = ?, fresh_until = ?, build_id = ?,
 			last_error = ?, failures = ?, retry_at = ? WHERE key = ?`,
@@ -176,9 +184,11 @@ func (s *Store) SetMeta(ctx context.Context, key string, m cache.Meta) error {
 // Delete removes the entries for keys and their tag index rows in one
 // transaction.
 func (s *Store) Delete(ctx context.Context, keys ...string) error {
-	if s.closed.Load() {
-		return cache.ErrClosed
+	done, cerr := s.enter()
+	if cerr != nil {
+		return cerr
 	}
+	defer done()
 	if len(keys) == 0 {
 		return nil
 	}
@@ -211,9 +221,11 @@ func (s *Store) deleteEntries(ctx context.Context, tx *sql.Tx, keys []string) er
 
 // Clear removes every entry, stamp, lease and counter in one transaction.
 func (s *Store) Clear(ctx context.Context) error {
-	if s.closed.Load() {
-		return cache.ErrClosed
+	done, cerr := s.enter()
+	if cerr != nil {
+		return cerr
 	}
+	defer done()
 	s.stamps.writeMu.Lock()
 	defer s.stamps.writeMu.Unlock()
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {

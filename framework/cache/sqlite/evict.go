@@ -17,27 +17,37 @@ func (u usage) over(b usage) bool {
 }
 
 const (
-	totalsSQL = `SELECT t.entries, t.bytes, coalesce(r.entries, 0), coalesce(r.bytes, 0)
+	totalsSQL = `SELECT t.entries, t.bytes, coalesce(r.entries, 0), coalesce(r.bytes, 0), coalesce(r.notfound, 0)
 	FROM totals t LEFT JOIN route_totals r ON r.route = ?`
-	lruSQL      = `SELECT a.key, e.size FROM access a JOIN entries e ON e.key = a.key ORDER BY a.at, a.key`
+	// The orders below follow the LRU indexes: not-found entries first,
+	// then by access time, so that a crawl of unknown slugs evicts its
+	// own 404s before any real page.
+	lruSQL = `SELECT a.key, e.size FROM access a JOIN entries e ON e.key = a.key
+	ORDER BY a.notfound DESC, a.at, a.key`
 	routeLRUSQL = `SELECT a.key, e.size FROM access a JOIN entries e ON e.key = a.key
-	WHERE a.route = ? ORDER BY a.route, a.at, a.key`
+	WHERE a.route = ? ORDER BY a.route, a.notfound DESC, a.at, a.key`
+	notFoundLRUSQL = `SELECT a.key, 0 FROM access a
+	WHERE a.route = ? AND a.notfound = 1 ORDER BY a.route, a.notfound DESC, a.at, a.key`
 )
 
 // evict deletes least recently accessed entries, with their tag index
-// rows: of route while it is over its bound, then of the whole store
-// while it is over its bound. It runs inside the transaction of the Put
+// rows: the route's not-found entries while they are over their own
+// bound (checked when the entry written, keep, is one: notFound), then
+// entries of route while it is over its bound, then of the whole store
+// while it is over its bound; not-found entries go first each time. It runs inside the transaction of the Put
 // that went over, so the bounds hold when Put returns and the eviction
 // commits or rolls back with the write. keep, the key just written, is
 // never a victim.
-func (s *Store) evict(ctx context.Context, tx *sql.Tx, keep, route string) ([]string, error) {
-	total, inRoute, err := s.usage(ctx, tx, route)
+func (s *Store) evict(ctx context.Context, tx *sql.Tx, keep, route string, notFound bool) ([]string, error) {
+	total, inRoute, nf, err := s.usage(ctx, tx, route)
 	if err != nil {
 		return nil, err
 	}
 	totalBound := usage{int64(s.opts.MaxEntries), s.opts.MaxBytes}
 	routeBound := usage{int64(s.opts.MaxEntriesPerRoute), s.opts.MaxBytesPerRoute}
-	if !total.over(totalBound) && !inRoute.over(routeBound) {
+	nfBound := usage{entries: int64(s.opts.MaxNotFoundPerRoute)}
+	nfOver := notFound && nf.over(nfBound)
+	if !total.over(totalBound) && !inRoute.over(routeBound) && !nfOver {
 		return nil, nil
 	}
 	// Reads recorded in memory decide the order too. If the transaction
@@ -46,14 +56,27 @@ func (s *Store) evict(ctx context.Context, tx *sql.Tx, keep, route string) ([]st
 		return nil, err
 	}
 	var victims []string
-	if inRoute.over(routeBound) {
-		if victims, err = s.lru(ctx, tx, keep, &inRoute, routeBound, routeLRUSQL, route); err != nil {
+	if nfOver {
+		if victims, err = s.lru(ctx, tx, keep, &nf, nfBound, notFoundLRUSQL, route); err != nil {
 			return nil, err
 		}
 		if err := s.deleteEntries(ctx, tx, victims); err != nil {
 			return nil, err
 		}
-		if total, _, err = s.usage(ctx, tx, route); err != nil {
+		if total, inRoute, _, err = s.usage(ctx, tx, route); err != nil {
+			return nil, err
+		}
+	}
+	if inRoute.over(routeBound) {
+		more, err := s.lru(ctx, tx, keep, &inRoute, routeBound, routeLRUSQL, route)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.deleteEntries(ctx, tx, more); err != nil {
+			return nil, err
+		}
+		victims = append(victims, more...)
+		if total, _, _, err = s.usage(ctx, tx, route); err != nil {
 			return nil, err
 		}
 	}
@@ -70,11 +93,11 @@ func (s *Store) evict(ctx context.Context, tx *sql.Tx, keep, route string) ([]st
 	return victims, nil
 }
 
-// usage returns what the store and route hold, from the trigger-kept
-// totals.
-func (s *Store) usage(ctx context.Context, tx *sql.Tx, route string) (total, inRoute usage, err error) {
-	err = tx.QueryRowContext(ctx, totalsSQL, route).Scan(&total.entries, &total.bytes, &inRoute.entries, &inRoute.bytes)
-	return total, inRoute, err
+// usage returns what the store and route hold, and the route's
+// not-found entries (counted, not weighed), from the trigger-kept totals.
+func (s *Store) usage(ctx context.Context, tx *sql.Tx, route string) (total, inRoute, notFound usage, err error) {
+	err = tx.QueryRowContext(ctx, totalsSQL, route).Scan(&total.entries, &total.bytes, &inRoute.entries, &inRoute.bytes, &notFound.entries)
+	return total, inRoute, notFound, err
 }
 
 // lru returns the least recently accessed keys of query's (key, size)

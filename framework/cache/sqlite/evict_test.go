@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -271,4 +273,65 @@ func TestEvictPerRoute(t *testing.T) {
 func routeOf(key string) string {
 	first, _, _ := strings.Cut(strings.TrimPrefix(key, "/"), "/")
 	return "/" + first + "/{x}"
+}
+
+// TestNotFoundNeverEvictsRealPages crawls 20,000 unknown slugs of the
+// route of six real pages, with the store bound to 10,000 entries: each
+// unknown slug is a cached 404, and they must push out only each other.
+func TestNotFoundNeverEvictsRealPages(t *testing.T) {
+	tests := []struct {
+		name       string
+		opts       Options
+		wantNFMax  int64 // bound on the route's 404s left
+		crawl, hot int
+	}{
+		{"default bound of 404s", Options{MaxEntries: 10_000}, 500, 20_000, 6},
+		{"404 bound set", Options{MaxEntries: 1_000, MaxNotFoundPerRoute: 50}, 50, 2_000, 6},
+		{"no 404 bound, route bound", Options{MaxEntries: 1_000, MaxNotFoundPerRoute: -1}, 500, 2_000, 6},
+		{"no 404 bound, store bound", Options{MaxEntries: 1_000, MaxEntriesPerRoute: -1, MaxNotFoundPerRoute: -1}, 994, 2_000, 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			st := open(t, tt.opts)
+			var real []string
+			for i := range tt.hot {
+				k := fmt.Sprintf("/products/real-%d", i)
+				e := page(k, "product "+k, "product-list")
+				e.Route = "/products/{slug}"
+				if err := st.Put(ctx, e); err != nil {
+					t.Fatal(err)
+				}
+				real = append(real, k)
+			}
+			for i := range tt.crawl {
+				k := fmt.Sprintf("/products/unknown-%d", i)
+				e := page(k, "not found", "product-list")
+				e.Route, e.Status, e.Gzip = "/products/{slug}", http.StatusNotFound, nil
+				if err := st.Put(ctx, e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, k := range real {
+				if _, err := st.Get(ctx, k); err != nil {
+					t.Errorf("Get(%s) after the crawl: %v", k, err)
+				}
+			}
+			var notFound, rowsNF int64
+			db := rawDB(t, st)
+			if err := db.QueryRowContext(ctx, "SELECT count(*) FROM entries WHERE status = 404").Scan(&notFound); err != nil {
+				t.Fatal(err)
+			}
+			if notFound > tt.wantNFMax || notFound == 0 {
+				t.Errorf("%d cached 404s left, want 1 to %d", notFound, tt.wantNFMax)
+			}
+			if err := db.QueryRowContext(ctx, "SELECT notfound FROM route_totals WHERE route = '/products/{slug}'").Scan(&rowsNF); err != nil {
+				t.Fatal(err)
+			}
+			if rowsNF != notFound {
+				t.Errorf("route_totals counts %d 404s, the entries %d", rowsNF, notFound)
+			}
+		})
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/goxweb/gox/framework/cache"
@@ -20,13 +21,20 @@ const leaseSQL = `INSERT INTO leases (key, owner, until) VALUES (?1, ?2, ?3)
 // reports whether owner holds it now. Processes sharing the file contend
 // for the same leases.
 func (s *Store) Lease(ctx context.Context, key, owner string, ttl time.Duration) (bool, error) {
-	if s.closed.Load() {
-		return false, cache.ErrClosed
+	done, cerr := s.enter()
+	if cerr != nil {
+		return false, cerr
 	}
+	defer done()
 	now := time.Now()
 	res, err := s.write.ExecContext(ctx, leaseSQL, key, owner, now.Add(ttl).UnixNano(), now.UnixNano())
 	if err != nil {
-		return false, fmt.Errorf("sqlite lease %s: %w", key, err)
+		s.damage(err)
+		if ctx.Err() != nil || s.closed.Load() {
+			return false, fmt.Errorf("sqlite lease %s: %w", key, err)
+		}
+		s.faults.failed("regeneration leases are taken in memory", err)
+		return s.leases.lease(key, owner, now, ttl), nil
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
@@ -37,10 +45,13 @@ func (s *Store) Lease(ctx context.Context, key, owner string, ttl time.Duration)
 
 // Release gives up owner's lease on key; another owner's lease is kept.
 func (s *Store) Release(ctx context.Context, key, owner string) error {
-	if s.closed.Load() {
-		return cache.ErrClosed
+	done, cerr := s.enter()
+	if cerr != nil {
+		return cerr
 	}
-	if _, err := s.write.ExecContext(ctx, "DELETE FROM leases WHERE key = ? AND owner = ?", key, owner); err != nil {
+	defer done()
+	local := s.leases.release(key, owner)
+	if _, err := s.write.ExecContext(ctx, "DELETE FROM leases WHERE key = ? AND owner = ?", key, owner); err != nil && !local {
 		return fmt.Errorf("sqlite release %s: %w", key, err)
 	}
 	return nil
@@ -48,9 +59,11 @@ func (s *Store) Release(ctx context.Context, key, owner string) error {
 
 // AddCounters adds byRoute to the stored counters in one transaction.
 func (s *Store) AddCounters(ctx context.Context, byRoute map[string]cache.Counters) error {
-	if s.closed.Load() {
-		return cache.ErrClosed
+	done, cerr := s.enter()
+	if cerr != nil {
+		return cerr
 	}
+	defer done()
 	if len(byRoute) == 0 {
 		return nil
 	}
@@ -75,9 +88,11 @@ func (s *Store) AddCounters(ctx context.Context, byRoute map[string]cache.Counte
 
 // Counters returns the stored counters by route.
 func (s *Store) Counters(ctx context.Context) (map[string]cache.Counters, error) {
-	if s.closed.Load() {
-		return nil, cache.ErrClosed
+	done, cerr := s.enter()
+	if cerr != nil {
+		return nil, cerr
 	}
+	defer done()
 	rows, err := s.read.QueryContext(ctx, "SELECT route, hits, misses, stale, regenerations, writes, failures FROM counters")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite counters: %w", err)
@@ -96,4 +111,42 @@ func (s *Store) Counters(ctx context.Context) (map[string]cache.Counters, error)
 		return nil, fmt.Errorf("sqlite counters: %w", err)
 	}
 	return byRoute, nil
+}
+
+// localLeases stand in for the file's leases while it cannot be written,
+// so that a stale page still regenerates once in this process rather than
+// never; no other process can take a lease in the file meanwhile either.
+type localLeases struct {
+	mu     sync.Mutex
+	owners map[string]localLease
+}
+
+type localLease struct {
+	owner string
+	until time.Time
+}
+
+// lease takes or renews owner's lease on key, as leaseSQL does.
+func (l *localLeases) lease(key, owner string, now time.Time, ttl time.Duration) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if cur, ok := l.owners[key]; ok && cur.owner != owner && cur.until.After(now) {
+		return false
+	}
+	if l.owners == nil {
+		l.owners = make(map[string]localLease)
+	}
+	l.owners[key] = localLease{owner, now.Add(ttl)}
+	return true
+}
+
+// release gives up owner's lease on key and reports whether it held one.
+func (l *localLeases) release(key, owner string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if cur, ok := l.owners[key]; ok && cur.owner == owner {
+		delete(l.owners, key)
+		return true
+	}
+	return false
 }

@@ -12,9 +12,11 @@ import (
 // It flushes recorded reads first (its own and those a memory tier passed
 // to Touch), so that AccessedAt is current.
 func (s *Store) List(ctx context.Context, f cache.Filter) ([]cache.Info, error) {
-	if s.closed.Load() {
-		return nil, cache.ErrClosed
+	done, cerr := s.enter()
+	if cerr != nil {
+		return nil, cerr
 	}
+	defer done()
 	if err := s.flushAccess(ctx); err != nil {
 		return nil, fmt.Errorf("sqlite list: %w", err)
 	}
@@ -88,9 +90,11 @@ func prefixEnd(prefix string) (string, bool) {
 
 // Stats returns the number of entries, their bytes and distinct tags.
 func (s *Store) Stats(ctx context.Context) (cache.Stats, error) {
-	if s.closed.Load() {
-		return cache.Stats{}, cache.ErrClosed
+	done, cerr := s.enter()
+	if cerr != nil {
+		return cache.Stats{}, cerr
 	}
+	defer done()
 	var st cache.Stats
 	err := s.read.QueryRowContext(ctx, `SELECT entries, bytes, (SELECT count(DISTINCT tag) FROM entry_tags) FROM totals`).
 		Scan(&st.Entries, &st.Bytes, &st.Tags)

@@ -10,7 +10,7 @@ import (
 // stored in PRAGMA user_version. A gox that finds a smaller version
 // migrates the file; one that finds a larger version refuses it rather
 // than misread it.
-var migrations = []string{schemaV1, schemaV2}
+var migrations = []string{schemaV1, schemaV2, schemaV3}
 
 // schemaVersion is the version this gox writes.
 var schemaVersion = len(migrations)
@@ -143,6 +143,44 @@ ALTER TABLE access ADD COLUMN route TEXT NOT NULL DEFAULT '';
 UPDATE access SET route = (SELECT e.route FROM entries e WHERE e.key = access.key)
 	WHERE key IN (SELECT key FROM entries);
 CREATE INDEX access_route_lru ON access (route, at, key);
+`
+
+// schemaV3 counts each route's cached not-found entries (status 404) in
+// route_totals and marks them in access, so that they have a bound of
+// their own and go before the route's real pages: both LRU indexes put
+// not-found rows first.
+const schemaV3 = `
+ALTER TABLE route_totals ADD COLUMN notfound INTEGER NOT NULL DEFAULT 0;
+UPDATE route_totals SET notfound =
+	(SELECT count(*) FROM entries e WHERE e.route = route_totals.route AND e.status = 404);
+DROP TRIGGER route_totals_insert;
+DROP TRIGGER route_totals_delete;
+DROP TRIGGER route_totals_update;
+CREATE TRIGGER route_totals_insert AFTER INSERT ON entries BEGIN
+	INSERT INTO route_totals VALUES (new.route, 1, new.size, new.status = 404)
+	ON CONFLICT (route) DO UPDATE SET entries = entries + 1, bytes = bytes + new.size,
+		notfound = notfound + (new.status = 404);
+END;
+CREATE TRIGGER route_totals_delete AFTER DELETE ON entries BEGIN
+	UPDATE route_totals SET entries = entries - 1, bytes = bytes - old.size,
+		notfound = notfound - (old.status = 404) WHERE route = old.route;
+	DELETE FROM route_totals WHERE route = old.route AND entries = 0;
+END;
+CREATE TRIGGER route_totals_update AFTER UPDATE OF route, size, status ON entries BEGIN
+	UPDATE route_totals SET entries = entries - 1, bytes = bytes - old.size,
+		notfound = notfound - (old.status = 404) WHERE route = old.route;
+	INSERT INTO route_totals VALUES (new.route, 1, new.size, new.status = 404)
+	ON CONFLICT (route) DO UPDATE SET entries = entries + 1, bytes = bytes + new.size,
+		notfound = notfound + (new.status = 404);
+	DELETE FROM route_totals WHERE route = old.route AND entries = 0;
+END;
+
+ALTER TABLE access ADD COLUMN notfound INTEGER NOT NULL DEFAULT 0;
+UPDATE access SET notfound = 1 WHERE key IN (SELECT key FROM entries WHERE status = 404);
+DROP INDEX access_lru;
+DROP INDEX access_route_lru;
+CREATE INDEX access_lru ON access (notfound DESC, at, key);
+CREATE INDEX access_route_lru ON access (route, notfound DESC, at, key);
 `
 
 // Kinds of stamps rows.

@@ -30,7 +30,8 @@ func TestMigrateFromVersion1(t *testing.T) {
 	db := rawDB(t, st)
 	if _, err := db.ExecContext(ctx, `DROP TRIGGER route_totals_insert; DROP TRIGGER route_totals_delete;
 		DROP TRIGGER route_totals_update; DROP TABLE route_totals; DROP INDEX access_route_lru;
-		ALTER TABLE access DROP COLUMN route; PRAGMA user_version = 1`); err != nil {
+		DROP INDEX access_lru; ALTER TABLE access DROP COLUMN route; ALTER TABLE access DROP COLUMN notfound;
+		CREATE INDEX access_lru ON access (at, key); PRAGMA user_version = 1`); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {

@@ -36,7 +36,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+	"github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 
 	"github.com/goxweb/gox/framework/cache"
 )
@@ -68,6 +68,13 @@ type Options struct {
 	// MaxBytes; a negative value means no bound.
 	MaxEntriesPerRoute int
 	MaxBytesPerRoute   int64
+	// MaxNotFoundPerRoute bounds the cached not-found entries (status
+	// 404) of one route, below its other bounds, so that unknown slugs
+	// never push out the route's real pages: a route's 404s are also
+	// evicted before its other entries whichever bound is exceeded. 0
+	// means a tenth of MaxEntriesPerRoute (at least 1); a negative value
+	// means no bound of their own.
+	MaxNotFoundPerRoute int
 	// PollInterval is how often the store looks for writes of other
 	// processes; 0 means 100 ms.
 	PollInterval time.Duration
@@ -100,6 +107,12 @@ func (o Options) withDefaults() Options {
 			o.MaxEntriesPerRoute = max(o.MaxEntries/2, 1)
 		}
 	}
+	if o.MaxNotFoundPerRoute == 0 {
+		o.MaxNotFoundPerRoute = -1
+		if o.MaxEntriesPerRoute > 0 {
+			o.MaxNotFoundPerRoute = max(o.MaxEntriesPerRoute/10, 1)
+		}
+	}
 	if o.MaxBytesPerRoute == 0 {
 		o.MaxBytesPerRoute = -1
 		if o.MaxBytes > 0 {
@@ -127,6 +140,25 @@ const (
 	// pruneInterval is how often old change rows and expired leases are
 	// deleted.
 	pruneInterval = 30 * time.Second
+	// checkpointInterval is how often the WAL is copied into the file and
+	// truncated. SQLite's own checkpoint after walAutocheckpoint pages
+	// cannot restart the WAL while readers use it, so under steady reads
+	// it would only grow (each write appends a dozen pages).
+	checkpointInterval = 5 * time.Second
+	// walAutocheckpoint is the WAL length in pages after which a commit
+	// checkpoints; walSizeLimit is what a WAL is truncated to after a
+	// checkpoint restarts it.
+	walAutocheckpoint = 1000
+	walSizeLimit      = 8 << 20
+	// checkpointEvery commits the background loop checkpoints without
+	// waiting for its interval: a write appends about a dozen pages (the
+	// row, its indexes, the change log, the totals), so this bounds the
+	// WAL near walSizeLimit under a burst of writes.
+	checkpointEvery = 100
+	// checkpointWait bounds how long a checkpoint waits for readers;
+	// busyTimeout is how long a write waits for another process's.
+	checkpointWait = time.Second
+	busyTimeout    = 10 * time.Second
 )
 
 // Store is the SQLite cache.Store. It is safe for concurrent use by many
@@ -136,9 +168,18 @@ type Store struct {
 	opts   Options
 	log    *slog.Logger
 	origin int64 // tags this process's change log rows
+	// recovering is set while a damaged file is being replaced;
+	// lastRecovery is when the last replacement started (Unix ns).
+	recovering   atomic.Bool
+	lastRecovery atomic.Int64
 
 	// write has a single connection, so that this process's writers
 	// queue in Go rather than in SQLite's sleeping busy handler.
+	// mu is held for reading by every use of the connections below and
+	// for writing while a damaged file is replaced (see recover).
+	mu    sync.RWMutex
+	abs   string
+	file  os.FileInfo // the file open now, to tell it from a replacement
 	write *sql.DB
 	read  *sql.DB
 	// pollConn is the connection whose data_version reveals commits by
@@ -149,6 +190,13 @@ type Store struct {
 	stamps stampSet
 	access accessLog
 	feed   feed
+	faults faultLog
+	leases localLeases
+
+	// commits counts this store's commits; every checkpointEvery of them
+	// a token on kick makes the background loop checkpoint.
+	commits atomic.Int64
+	kick    chan struct{}
 
 	closed atomic.Bool
 	stop   context.CancelFunc
@@ -161,6 +209,12 @@ type Store struct {
 
 // Open opens (creating if needed) the cache file at path, and its parent
 // directory, and starts the background poller. Close the store when done.
+//
+// A file that is damaged (not a database, or malformed) is renamed to
+// path.corrupt-<UTC time>, with its -wal and -shm files, logged at WARN,
+// and a new file is started in its place; the store does the same when it
+// meets damage while running. A file or folder that cannot be written
+// makes Open fail with an error wrapping ErrUnwritable.
 func Open(path string, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
 	abs, err := filepath.Abs(path)
@@ -168,12 +222,24 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("sqlite open %s: %w", path, err)
 	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
-		return nil, fmt.Errorf("sqlite open %s: %w", path, err)
+		return nil, fmt.Errorf("sqlite open %s: %w", path, unwritable(err))
 	}
-	s := &Store{path: path, opts: opts, log: opts.Logger, origin: rand.Int64N(1<<62) + 1}
+	s := newStore(path, opts, rand.Int64N(1<<62)+1)
 	if err := s.open(abs); err != nil {
 		s.closeDBs()
-		return nil, fmt.Errorf("sqlite open %s: %w", path, err)
+		if !isDamaged(err) {
+			return nil, fmt.Errorf("sqlite open %s: %w", path, unwritable(err))
+		}
+		// A damaged file holds only pages that can be rendered again:
+		// keep it aside for inspection and start on a new one.
+		if _, aerr := setAside(abs, opts.Logger, err); aerr != nil {
+			return nil, fmt.Errorf("sqlite open %s: %w", path, errors.Join(err, unwritable(aerr)))
+		}
+		s = newStore(path, opts, s.origin)
+		if err := s.open(abs); err != nil {
+			s.closeDBs()
+			return nil, fmt.Errorf("sqlite open %s: %w", path, unwritable(err))
+		}
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	s.stop = stop
@@ -183,10 +249,16 @@ func Open(path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
+func newStore(path string, opts Options, origin int64) *Store {
+	return &Store{path: path, opts: opts, log: opts.Logger, origin: origin,
+		faults: faultLog{log: opts.Logger, path: path}, kick: make(chan struct{}, 1)}
+}
+
 // open connects, migrates and loads what the store keeps in memory.
 func (s *Store) open(abs string) error {
 	ctx := context.Background()
 	var err error
+	s.abs = abs
 	// synchronous=NORMAL in WAL mode syncs at checkpoints, not commits: a
 	// killed process loses nothing committed, a power cut may lose the
 	// last commits but never tears one.
@@ -199,6 +271,12 @@ func (s *Store) open(abs string) error {
 	s.write.SetConnMaxLifetime(0)
 	s.write.SetConnMaxIdleTime(0)
 	if err := migrate(ctx, s.write); err != nil {
+		return err
+	}
+	if err := walLimits(ctx, s.write); err != nil {
+		return err
+	}
+	if s.file, err = os.Stat(abs); err != nil {
 		return err
 	}
 	s.read, err = sql.Open("sqlite3", dsn(abs, "_busy_timeout=10000&_query_only=1"))
@@ -227,6 +305,15 @@ func (s *Store) open(abs string) error {
 	return s.stamps.reload(ctx, s.pollConn, nil)
 }
 
+// unwritable wraps err with ErrUnwritable when it says the file or its
+// folder cannot be written.
+func unwritable(err error) error {
+	if isUnwritable(err) {
+		return fmt.Errorf("%w: %w", ErrUnwritable, err)
+	}
+	return err
+}
+
 // dsn returns the go-sqlite3 data source name for the file abs.
 func dsn(abs, params string) string {
 	return "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + params
@@ -241,6 +328,12 @@ func (s *Store) Close() error {
 	}
 	s.stop()
 	s.wg.Wait()
+	// The lock waits for a replacement of a damaged file in progress.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.write == nil {
+		return nil // a replacement failed and left nothing open
+	}
 	err := s.flushAccess(context.Background())
 	return errors.Join(err, s.closeDBs())
 }
@@ -257,6 +350,7 @@ func (s *Store) closeDBs() error {
 			errs = append(errs, db.Close())
 		}
 	}
+	s.stmts, s.pollConn, s.read, s.write = statements{}, nil, nil, nil
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("sqlite close %s: %w", s.path, err)
 	}
@@ -267,12 +361,65 @@ func (s *Store) closeDBs() error {
 func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return s.damage(err)
 	}
 	if err := fn(tx); err != nil {
-		return errors.Join(err, tx.Rollback())
+		return s.damage(errors.Join(err, tx.Rollback()))
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return s.damage(err)
+	}
+	s.faults.ok()
+	if s.commits.Add(1)%checkpointEvery == 0 {
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+
+// walLimits sets the WAL bounds of the write connection c. They are
+// per-connection settings, so each checkpoint sets them again in case
+// database/sql replaced the connection.
+func walLimits(ctx context.Context, c interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}) error {
+	_, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA journal_size_limit = %d; PRAGMA wal_autocheckpoint = %d",
+		walSizeLimit, walAutocheckpoint))
+	if err != nil {
+		return fmt.Errorf("wal limits: %w", err)
+	}
+	return nil
+}
+
+// checkpoint copies the WAL into the file and truncates it. It runs on
+// the write connection, between this process's writes, so that it never
+// waits for them; it waits for readers at most checkpointWait (the writes
+// queued meanwhile wait as long), and a checkpoint that readers kept
+// busy is completed by the next one.
+func (s *Store) checkpoint(ctx context.Context) error {
+	c, err := s.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite checkpoint: %w", err)
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", checkpointWait.Milliseconds())); err != nil {
+		return fmt.Errorf("sqlite checkpoint: %w", err)
+	}
+	defer c.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA busy_timeout = %d", busyTimeout.Milliseconds()))
+	if err := walLimits(ctx, c); err != nil {
+		return err
+	}
+	var busy, walPages, done int
+	err = c.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &walPages, &done)
+	if code := sqliteCode(err); code == sqlite3.ErrBusy || code == sqlite3.ErrLocked {
+		return nil // another process's writer or reader: next time
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite checkpoint: %w", err)
+	}
+	return nil
 }
 
 // maintain flushes access times and prunes old change rows and expired
@@ -283,17 +430,30 @@ func (s *Store) maintain(ctx context.Context) {
 	defer flush.Stop()
 	prune := time.NewTicker(pruneInterval)
 	defer prune.Stop()
+	checkpoint := time.NewTicker(checkpointInterval)
+	defer checkpoint.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-flush.C:
-			if err := s.flushAccess(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("gox cache: flushing access times", "path", s.path, "err", err)
+			if err := s.locked(ctx, s.writePending); err != nil && ctx.Err() == nil {
+				s.faults.failed("invalidations are kept in memory and written again until the write lands", err)
+			}
+			if err := s.locked(ctx, s.flushAccess); err != nil && ctx.Err() == nil {
+				s.faults.failed("read times are kept in memory", err)
+			}
+		case <-checkpoint.C:
+			if err := s.locked(ctx, s.checkpoint); err != nil && ctx.Err() == nil {
+				s.faults.failed("the WAL is checkpointed again later", err)
+			}
+		case <-s.kick:
+			if err := s.locked(ctx, s.checkpoint); err != nil && ctx.Err() == nil {
+				s.faults.failed("the WAL is checkpointed again later", err)
 			}
 		case <-prune.C:
-			if err := s.prune(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("gox cache: pruning the change log", "path", s.path, "err", err)
+			if err := s.locked(ctx, s.prune); err != nil && ctx.Err() == nil {
+				s.faults.failed("old change rows are pruned later", err)
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -34,6 +35,74 @@ type stampSet struct {
 	mu      sync.RWMutex
 	paths   map[string]stamp
 	tags    map[string]stamp
+	// pending holds the stamps of invalidations whose write failed (a
+	// read-only or full disk, a lock held past the busy timeout). They
+	// count for reads as if written, survive reloads from the file, and
+	// are written again in the background until the write lands.
+	pending map[stampKey]stamp
+}
+
+// max returns the later of st and o in each mode.
+func (st stamp) max(o stamp) stamp {
+	return stamp{revalidated: max(st.revalidated, o.revalidated), expired: max(st.expired, o.expired)}
+}
+
+// raise records st for name as the latest known, never lowering it;
+// pending marks it as not yet written to the file.
+func (ss *stampSet) raise(kind int, name string, st stamp, pending bool) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	m := ss.mapOf(kind)
+	m[name] = m[name].max(st)
+	if pending {
+		if ss.pending == nil {
+			ss.pending = make(map[stampKey]stamp)
+		}
+		k := stampKey{kind, name}
+		ss.pending[k] = ss.pending[k].max(st)
+	}
+}
+
+// mapOf returns the map of kind; the caller holds mu.
+func (ss *stampSet) mapOf(kind int) map[string]stamp {
+	if kind == stampPath {
+		return ss.paths
+	}
+	return ss.tags
+}
+
+// pendingCopy returns the stamps not yet written.
+func (ss *stampSet) pendingCopy() map[stampKey]stamp {
+	ss.mu.RLock()
+	defer ss.mu.RUnlock()
+	if len(ss.pending) == 0 {
+		return nil
+	}
+	return maps.Clone(ss.pending)
+}
+
+// written forgets the pending stamps of written that were written, unless
+// a later failure raised them again meanwhile.
+func (ss *stampSet) written(written map[stampKey]stamp) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	for k, st := range written {
+		if ss.pending[k] == st {
+			delete(ss.pending, k)
+		}
+	}
+}
+
+// pendingOf returns the pending stamps covering e (zero when none).
+func (ss *stampSet) pendingOf(e *cache.Entry) cache.Stamp {
+	ss.mu.RLock()
+	defer ss.mu.RUnlock()
+	if len(ss.pending) == 0 {
+		return cache.Stamp{}
+	}
+	return cache.Covering(e,
+		func(name string) cache.Stamp { return ss.pending[stampKey{stampPath, name}].times() },
+		func(name string) cache.Stamp { return ss.pending[stampKey{stampTag, name}].times() })
 }
 
 // of returns the stamps covering e.
@@ -56,10 +125,8 @@ func (st stamp) times() cache.Stamp {
 func (ss *stampSet) set(kind int, name string, st stamp) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	m := ss.tags
-	if kind == stampPath {
-		m = ss.paths
-	}
+	m := ss.mapOf(kind)
+	st = st.max(ss.pending[stampKey{kind, name}])
 	if st == (stamp{}) {
 		delete(m, name)
 	} else {
@@ -67,11 +134,11 @@ func (ss *stampSet) set(kind int, name string, st stamp) {
 	}
 }
 
-// reset forgets every stamp.
+// reset forgets every stamp, pending ones too (Clear wrote over them).
 func (ss *stampSet) reset() {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	ss.paths, ss.tags = make(map[string]stamp), make(map[string]stamp)
+	ss.paths, ss.tags, ss.pending = make(map[string]stamp), make(map[string]stamp), nil
 }
 
 // querier is what reload needs of a connection.
@@ -119,6 +186,13 @@ func (ss *stampSet) reload(ctx context.Context, q querier, keys []stampKey) erro
 		return fmt.Errorf("read stamps: %w", err)
 	}
 	ss.mu.Lock()
+	for k, st := range ss.pending {
+		m := tags
+		if k.kind == stampPath {
+			m = paths
+		}
+		m[k.name] = m[k.name].max(st)
+	}
 	ss.paths, ss.tags = paths, tags
 	ss.mu.Unlock()
 	return nil
@@ -134,8 +208,8 @@ const stampSQL = `INSERT INTO stamps (kind, name, revalidated_at, expired_at) VA
 // InvalidateTags stamps each tag with one row write, however many entries
 // carry it, and returns those entries' keys from the tag index.
 func (s *Store) InvalidateTags(ctx context.Context, tags []string, at time.Time, m cache.Mode) ([]string, error) {
-	keys, err := s.invalidate(ctx, stampTag, tags, at, m, func(tx *sql.Tx, tag string) (*sql.Rows, error) {
-		return tx.QueryContext(ctx, "SELECT key FROM entry_tags WHERE tag = ?", tag)
+	keys, err := s.invalidate(ctx, stampTag, tags, at, m, func(q querier, tag string) (*sql.Rows, error) {
+		return q.QueryContext(ctx, "SELECT key FROM entry_tags WHERE tag = ?", tag)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite invalidate tags %q: %w", tags, err)
@@ -147,10 +221,10 @@ func (s *Store) InvalidateTags(ctx context.Context, tags []string, at time.Time,
 // keys whose path is one of them: the path itself and the path followed
 // by a query, two ranges of the primary key.
 func (s *Store) InvalidatePaths(ctx context.Context, paths []string, at time.Time, m cache.Mode) ([]string, error) {
-	keys, err := s.invalidate(ctx, stampPath, paths, at, m, func(tx *sql.Tx, path string) (*sql.Rows, error) {
+	keys, err := s.invalidate(ctx, stampPath, paths, at, m, func(q querier, path string) (*sql.Rows, error) {
 		// '@' follows '?' in byte order: [path?, path@) holds exactly
 		// the keys that start with "path?".
-		return tx.QueryContext(ctx, `SELECT key FROM entries WHERE key = ?1
+		return q.QueryContext(ctx, `SELECT key FROM entries WHERE key = ?1
 			UNION ALL SELECT key FROM entries WHERE key >= ?1 || '?' AND key < ?1 || '@'`, path)
 	})
 	if err != nil {
@@ -161,20 +235,28 @@ func (s *Store) InvalidatePaths(ctx context.Context, paths []string, at time.Tim
 
 // invalidate raises the stamps of names in one transaction, logs them
 // for other processes, and collects the covered keys with covered.
+//
+// A write that fails does not lose the invalidation nor fail the caller
+// (an action whose side effect has committed): the stamps are kept in
+// memory, count for this process's reads at once, and are written again
+// in the background until the write lands; the covered keys are then
+// read outside the failed transaction.
 func (s *Store) invalidate(ctx context.Context, kind int, names []string, at time.Time, m cache.Mode,
-	covered func(tx *sql.Tx, name string) (*sql.Rows, error)) ([]string, error) {
-	if s.closed.Load() {
-		return nil, cache.ErrClosed
+	covered func(q querier, name string) (*sql.Rows, error)) ([]string, error) {
+	done, cerr := s.enter()
+	if cerr != nil {
+		return nil, cerr
 	}
+	defer done()
 	names = slices.Compact(slices.Sorted(slices.Values(names)))
 	if len(names) == 0 {
 		return nil, nil
 	}
-	var rev, exp int64
+	var raised stamp
 	if m == cache.Expire {
-		exp = unixNano(at)
+		raised.expired = unixNano(at)
 	} else {
-		rev = unixNano(at)
+		raised.revalidated = unixNano(at)
 	}
 	change := changeTag
 	if kind == stampPath {
@@ -187,39 +269,91 @@ func (s *Store) invalidate(ctx context.Context, kind int, names []string, at tim
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		keys = keys[:0]
 		for i, name := range names {
-			if err := tx.QueryRowContext(ctx, stampSQL, kind, name, rev, exp).Scan(&stamps[i].revalidated, &stamps[i].expired); err != nil {
+			if err := tx.QueryRowContext(ctx, stampSQL, kind, name, raised.revalidated, raised.expired).Scan(&stamps[i].revalidated, &stamps[i].expired); err != nil {
 				return err
 			}
 			if err := s.logChange(ctx, tx, change, name); err != nil {
 				return err
 			}
-			rows, err := covered(tx, name)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var k string
-				if err := rows.Scan(&k); err != nil {
-					rows.Close()
-					return err
-				}
-				keys = append(keys, k)
-			}
-			if err := rows.Close(); err != nil {
-				return err
-			}
-			if err := rows.Err(); err != nil {
+			var err error
+			if keys, err = appendKeys(keys, covered, tx, name); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
-	}
-	for i, name := range names {
-		s.stamps.set(kind, name, stamps[i])
+		if s.closed.Load() {
+			return nil, cache.ErrClosed
+		}
+		for _, name := range names {
+			s.stamps.raise(kind, name, raised, true)
+		}
+		s.faults.failed("invalidations are kept in memory and written again until the write lands", err)
+		keys = keys[:0]
+		for _, name := range names {
+			var rerr error
+			if keys, rerr = appendKeys(keys, covered, s.read, name); rerr != nil {
+				// The stamps apply to reads all the same; only the
+				// eager regeneration of the covered pages is lost.
+				s.log.Warn("gox cache: reading the keys an invalidation covers", "path", s.path, "name", name, "err", rerr)
+				break
+			}
+		}
+	} else {
+		for i, name := range names {
+			s.stamps.set(kind, name, stamps[i])
+		}
 	}
 	slices.Sort(keys)
 	return slices.Compact(keys), nil
+}
+
+// appendKeys appends the keys covered(q, name) returns to keys.
+func appendKeys(keys []string, covered func(q querier, name string) (*sql.Rows, error), q querier, name string) ([]string, error) {
+	rows, err := covered(q, name)
+	if err != nil {
+		return keys, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return keys, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
+}
+
+// writePending writes the stamps whose write failed, in one transaction.
+func (s *Store) writePending(ctx context.Context) error {
+	s.stamps.writeMu.Lock()
+	defer s.stamps.writeMu.Unlock()
+	pending := s.stamps.pendingCopy()
+	if len(pending) == 0 {
+		return nil
+	}
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		for k, st := range pending {
+			var got stamp
+			if err := tx.QueryRowContext(ctx, stampSQL, k.kind, k.name, st.revalidated, st.expired).Scan(&got.revalidated, &got.expired); err != nil {
+				return err
+			}
+			change := changeTag
+			if k.kind == stampPath {
+				change = changePath
+			}
+			if err := s.logChange(ctx, tx, change, k.name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite write pending invalidations: %w", err)
+	}
+	s.stamps.written(pending)
+	s.log.Info("gox cache: invalidations kept in memory are written", "path", s.path, "count", len(pending))
+	return nil
 }

@@ -39,8 +39,8 @@ const (
 	deleteAccessSQL = `DELETE FROM access WHERE key = ?`
 	logChangeSQL    = `INSERT INTO changes (origin, kind, name, at) VALUES (?, ?, ?, ?)`
 	// accessSQL records a write as an access.
-	accessSQL = `INSERT INTO access (key, route, at) VALUES (?, ?, ?)
-	ON CONFLICT (key) DO UPDATE SET route = excluded.route, at = excluded.at`
+	accessSQL = `INSERT INTO access (key, route, at, notfound) VALUES (?, ?, ?, ?)
+	ON CONFLICT (key) DO UPDATE SET route = excluded.route, at = excluded.at, notfound = excluded.notfound`
 	// touchSQL records reads. It never moves an access time back (a flush
 	// may carry a read older than a later Put) and never creates a row
 	// (the entry may have been deleted since the read).

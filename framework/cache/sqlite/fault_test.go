@@ -1,0 +1,458 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/goxweb/gox/framework/cache"
+)
+
+// logBuffer is a slog destination tests read back, safe for the store's
+// background goroutines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func newLog() (*slog.Logger, *logBuffer) {
+	b := &logBuffer{}
+	return slog.New(slog.NewTextHandler(b, nil)), b
+}
+
+// mount mounts a tmpfs with the mount options opts on a new folder and
+// unmounts it when t ends. The tests run as root (as CI does), for whom
+// chmod does not make a folder read-only: a read-only or full file system
+// is the real fault.
+func mount(t *testing.T, opts string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", opts, "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Fatalf("mount tmpfs -o %s: %v: %s", opts, err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v: %s", dir, err, out)
+		}
+	})
+	return dir
+}
+
+// remount changes the mount options of a folder mount made.
+func remount(t *testing.T, dir, opts string) {
+	t.Helper()
+	if out, err := exec.Command("mount", "-o", "remount,"+opts, dir).CombinedOutput(); err != nil {
+		t.Fatalf("remount %s %s: %v: %s", dir, opts, err, out)
+	}
+}
+
+func TestOpenSetsAsideDamagedFile(t *testing.T) {
+	tests := []struct {
+		name   string
+		damage func(t *testing.T, path string)
+	}{
+		{"not a database", func(t *testing.T, path string) {
+			if err := os.WriteFile(path, bytes.Repeat([]byte("garbage!"), 1024), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"header overwritten", func(t *testing.T, path string) {
+			st, err := Open(path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Put(context.Background(), page("/a", "<h1>a</h1>")); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Close(); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if _, err := f.WriteAt(bytes.Repeat([]byte{0xff}, 100), 0); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			path := filepath.Join(t.TempDir(), "cache.db")
+			tt.damage(t, path)
+			damaged, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			log, logs := newLog()
+			st, err := Open(path, Options{Logger: log})
+			if err != nil {
+				t.Fatalf("Open of a damaged file: %v", err)
+			}
+			defer st.Close()
+			if err := st.Put(ctx, page("/b", "<h1>b</h1>")); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.Get(ctx, "/b"); err != nil {
+				t.Errorf("Get on the new file: %v", err)
+			}
+			aside, err := filepath.Glob(path + ".corrupt-*")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kept []string
+			for _, a := range aside {
+				if !strings.HasSuffix(a, "-wal") && !strings.HasSuffix(a, "-shm") {
+					kept = append(kept, a)
+				}
+			}
+			if len(kept) != 1 {
+				t.Fatalf("files set aside = %q, want one", aside)
+			}
+			if got, _ := os.ReadFile(kept[0]); !bytes.Equal(got, damaged) {
+				t.Errorf("%s does not hold the damaged file", kept[0])
+			}
+			out := logs.String()
+			if !strings.Contains(out, "level=WARN") || !strings.Contains(out, kept[0]) {
+				t.Errorf("log does not name the file set aside at WARN:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestOpenUnwritable(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(t *testing.T) string // returns the cache path
+	}{
+		{"read-only folder, no file", func(t *testing.T) string {
+			return filepath.Join(mount(t, "ro,size=1m"), "cache.db")
+		}},
+		{"read-only folder, no parent", func(t *testing.T) string {
+			return filepath.Join(mount(t, "ro,size=1m"), ".gox", "cache.db")
+		}},
+		{"existing file on a read-only file system", func(t *testing.T) string {
+			dir := mount(t, "size=4m")
+			path := filepath.Join(dir, "cache.db")
+			st, err := Open(path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Put(context.Background(), page("/a", "<h1>a</h1>")); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Close(); err != nil {
+				t.Fatal(err)
+			}
+			remount(t, dir, "ro")
+			return path
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := tt.setup(t)
+			st, err := Open(path, Options{})
+			if err == nil {
+				st.Close()
+				t.Fatal("Open on a read-only file system succeeded")
+			}
+			if !errors.Is(err, ErrUnwritable) {
+				t.Errorf("Open error = %v, want ErrUnwritable", err)
+			}
+		})
+	}
+}
+
+// fill writes a file into dir until its file system is full.
+func fill(t *testing.T, dir string) string {
+	t.Helper()
+	name := filepath.Join(dir, "filler")
+	f, err := os.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("filling %s: %v", dir, err)
+			}
+			break
+		}
+	}
+	// The last partial blocks.
+	for {
+		if _, err := f.Write(chunk[:512]); err != nil {
+			break
+		}
+	}
+	return name
+}
+
+// TestInvalidationOnAFullDisk invalidates a tag while the cache's file
+// system is full (a real small tmpfs, filled): the invalidation does not
+// fail, reads see it at once, a reload of the stamps from the file does
+// not lose it, one WARN says so, and once there is room again it reaches
+// the file, where other processes read it.
+func TestInvalidationOnAFullDisk(t *testing.T) {
+	tests := []struct {
+		name       string
+		invalidate func(st *Store, at time.Time) ([]string, error)
+		mode       cache.Mode
+	}{
+		{"tags, stale", func(st *Store, at time.Time) ([]string, error) {
+			return st.InvalidateTags(context.Background(), []string{"product-list"}, at, cache.Stale)
+		}, cache.Stale},
+		{"paths, expire", func(st *Store, at time.Time) ([]string, error) {
+			return st.InvalidatePaths(context.Background(), []string{"/a"}, at, cache.Expire)
+		}, cache.Expire},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := mount(t, "size=2m")
+			path := filepath.Join(dir, "cache.db")
+			log, logs := newLog()
+			st, err := Open(path, Options{Logger: log})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			for _, e := range []*cache.Entry{page("/a", "<h1>a</h1>", "product-list"), page("/b", "<h1>b</h1>", "other")} {
+				if err := st.Put(ctx, e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// An empty WAL: the next commit must allocate.
+			if err := st.checkpoint(ctx); err != nil {
+				t.Fatal(err)
+			}
+			filler := fill(t, dir)
+			if err := st.Put(ctx, page("/c", strings.Repeat("c", 64<<10))); err == nil {
+				t.Fatal("a Put on a full disk succeeded: the fault is not real")
+			}
+
+			at := time.Now()
+			keys, err := tt.invalidate(st, at)
+			if err != nil {
+				t.Fatalf("invalidation on a full disk: %v", err)
+			}
+			if len(keys) != 1 || keys[0] != "/a" {
+				t.Errorf("covered keys = %q, want [/a]", keys)
+			}
+			if len(st.stamps.pendingCopy()) != 1 {
+				t.Fatalf("pending stamps = %v, want the one whose write failed", st.stamps.pendingCopy())
+			}
+			check := func(when string) {
+				t.Helper()
+				for name, read := range map[string]func(context.Context, string) (cache.Lookup, error){"Get": st.Get, "Reload": st.Reload} {
+					l, err := read(ctx, "/a")
+					if err != nil {
+						t.Fatalf("%s %s(/a): %v", when, name, err)
+					}
+					got := l.RevalidatedAt
+					if tt.mode == cache.Expire {
+						got = l.ExpiredAt
+					}
+					if !got.Equal(at) {
+						t.Errorf("%s %s(/a) stamp = %v, want the invalidation's %v", when, name, got, at)
+					}
+					if l, err := read(ctx, "/b"); err != nil || !l.RevalidatedAt.IsZero() || !l.ExpiredAt.IsZero() {
+						t.Errorf("%s %s(/b) = %+v, %v; want it untouched", when, name, l, err)
+					}
+				}
+			}
+			check("on a full disk")
+			if err := st.resync(ctx); err != nil {
+				t.Fatal(err)
+			}
+			check("after reloading the stamps")
+			if n := strings.Count(logs.String(), "level=WARN"); n != 1 {
+				t.Errorf("%d WARN lines, want 1:\n%s", n, logs.String())
+			}
+
+			if err := os.Remove(filler); err != nil {
+				t.Fatal(err)
+			}
+			for deadline := time.Now().Add(30 * time.Second); st.stamps.pendingCopy() != nil; time.Sleep(20 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("the kept invalidation never reached the file")
+				}
+			}
+			other, err := Open(path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer other.Close()
+			l, err := other.Get(ctx, "/a")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := l.RevalidatedAt
+			if tt.mode == cache.Expire {
+				got = l.ExpiredAt
+			}
+			if !got.Equal(at) {
+				t.Errorf("another process reads the stamp %v, want %v", got, at)
+			}
+			check("after the write landed")
+			if !strings.Contains(logs.String(), "work again") {
+				t.Errorf("no log line says writes work again:\n%s", logs.String())
+			}
+		})
+	}
+}
+
+// TestDamageWhileRunning overwrites the pages of a running store's file
+// with garbage, as a failing disk would: the first read that meets them
+// fails ("database disk image is malformed"), and the store then sets the
+// file aside, as Open does, and continues on a new one, telling its
+// subscribers to drop everything.
+func TestDamageWhileRunning(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cache.db")
+	log, logs := newLog()
+	st, err := Open(path, Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var mu sync.Mutex
+	var all int
+	cancel := st.Subscribe(func(cs []cache.Change) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range cs {
+			if c.Kind == cache.ChangeAll {
+				all++
+			}
+		}
+	})
+	defer cancel()
+	for i := range 50 {
+		if err := st.Put(ctx, page(fmt.Sprintf("/p/%d", i), strings.Repeat("y", 3000), "t")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	garbage := bytes.Repeat([]byte{0xde, 0xad, 0xbe, 0xef}, 1024)
+	for off := int64(4096); off < fi.Size(); off += 4096 {
+		if _, err := f.WriteAt(garbage, off); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Get(ctx, "/p/3"); err == nil || !strings.Contains(err.Error(), "malformed") {
+		t.Fatalf("Get on a damaged page: %v, want malformed", err)
+	}
+	// The store is usable again once the new file is open.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if aside, _ := filepath.Glob(path + ".corrupt-*"); len(aside) > 0 && !st.recovering.Load() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the store never replaced the damaged file")
+		}
+	}
+	if err := st.Put(ctx, page("/after", "<h1>after</h1>", "t")); err != nil {
+		t.Fatalf("Put on the new file: %v", err)
+	}
+	if l, err := st.Get(ctx, "/after"); err != nil || string(l.Entry.Body) != "<h1>after</h1>" {
+		t.Errorf("Get(/after) on the new file = %v, %v", l.Entry, err)
+	}
+	if _, err := st.Get(ctx, "/p/3"); !errors.Is(err, cache.ErrNotFound) {
+		t.Errorf("Get(/p/3) on the new file: %v, want ErrNotFound", err)
+	}
+	aside, _ := filepath.Glob(path + ".corrupt-*")
+	if len(aside) == 0 {
+		t.Fatal("the damaged file was not set aside")
+	}
+	if !strings.Contains(logs.String(), aside[0]) {
+		t.Errorf("the log does not name %s:\n%s", aside[0], logs.String())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if all == 0 {
+		t.Error("subscribers were not told to drop everything")
+	}
+}
+
+// TestLeaseOnAFullDisk: while the file cannot be written, leases are
+// taken in memory, exclusive as in the file, so a stale page still
+// regenerates once rather than never.
+func TestLeaseOnAFullDisk(t *testing.T) {
+	ctx := context.Background()
+	dir := mount(t, "size=2m")
+	st, err := Open(filepath.Join(dir, "cache.db"), Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fill(t, dir)
+	if _, err := st.write.ExecContext(ctx, leaseSQL, "/probe", "x", 1, 0); err == nil {
+		t.Fatal("a lease write on a full disk succeeded: the fault is not real")
+	}
+	steps := []struct {
+		op, owner string
+		want      bool
+	}{
+		{"lease", "a", true},
+		{"lease", "b", false},
+		{"lease", "a", true},
+		{"release", "a", false},
+		{"lease", "b", true},
+	}
+	for i, s := range steps {
+		if s.op == "release" {
+			if err := st.Release(ctx, "/p", s.owner); err != nil {
+				t.Fatalf("step %d: Release: %v", i, err)
+			}
+			continue
+		}
+		got, err := st.Lease(ctx, "/p", s.owner, time.Minute)
+		if err != nil || got != s.want {
+			t.Fatalf("step %d: Lease(%s) = %v, %v; want %v", i, s.owner, got, err, s.want)
+		}
+	}
+}
