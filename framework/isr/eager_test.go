@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/goxweb/gox/framework/cache"
+	"github.com/goxweb/gox/framework/cache/sqlite"
 	"github.com/goxweb/gox/framework/isr"
 	"github.com/goxweb/gox/framework/route"
 )
@@ -62,7 +64,13 @@ func TestEagerSkipsNotFoundPages(t *testing.T) {
 	var logs logBuffer
 	// Every key requested stays remembered: the budget and the 404 rule
 	// alone bound the renders.
-	e := newEngine(t, openStore(t, ""), isr.Options{RecentKeys: 2 * unknown, Logger: logs.logger()})
+	// No bound of the 404s' own either: all 20,000 stay cached.
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cache.db"), sqlite.Options{MaxNotFoundPerRoute: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e := newEngine(t, st, isr.Options{RecentKeys: 2 * unknown, Logger: logs.logger()})
 	r, err := e.Register("/products/{slug}", c.render)
 	if err != nil {
 		t.Fatal(err)
