@@ -197,9 +197,13 @@ func TestSecondRequestIsAHit(t *testing.T) {
 			if bodies[0] != bodies[1] {
 				t.Errorf("the HIT body differs from the MISS body")
 			}
-			infos, err := st.List(context.Background(), cache.Filter{Prefix: tt.path, Limit: 1})
-			if err != nil {
-				t.Fatal(err)
+			// A MISS is served before its entry is written: wait for the write.
+			var infos []cache.Info
+			for deadline := time.Now().Add(10 * time.Second); len(infos) == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+				var err error
+				if infos, err = st.List(context.Background(), cache.Filter{Prefix: tt.path, Limit: 1}); err != nil {
+					t.Fatal(err)
+				}
 			}
 			if len(infos) != 1 || infos[0].Key != tt.path {
 				t.Fatalf("cache entries from %s: %+v, want %s", tt.path, infos, tt.path)
