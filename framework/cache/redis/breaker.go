@@ -1,0 +1,89 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/sony/gobreaker/v2"
+)
+
+// breaker is a go-redis hook that sends every command through a circuit
+// breaker: after Options.BreakerFailures consecutive failures (timeouts,
+// refused connections) commands fail at once with ErrUnavailable for
+// Options.BreakerOpen, then one probes Redis again. A Redis that does not
+// answer then costs a request nothing, rather than a timeout each.
+type breaker struct {
+	cb *gobreaker.TwoStepCircuitBreaker[struct{}]
+}
+
+func newBreaker(opts Options, log *slog.Logger, reconnected func()) *breaker {
+	return &breaker{cb: gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
+		Name:        "redis",
+		MaxRequests: 1,
+		Timeout:     opts.BreakerOpen,
+		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= opts.BreakerFailures },
+		// A reply from Redis, even an error reply, says Redis is there.
+		IsSuccessful: func(err error) bool {
+			var reply goredis.Error
+			return err == nil || errors.Is(err, goredis.Nil) || errors.As(err, &reply)
+		},
+		// A caller that gave up says nothing about Redis.
+		IsExcluded: func(err error) bool {
+			var ne net.Error
+			return errors.Is(err, context.Canceled) && !errors.As(err, &ne)
+		},
+		OnStateChange: func(_ string, from, to gobreaker.State) {
+			switch to {
+			case gobreaker.StateOpen:
+				if from == gobreaker.StateClosed {
+					log.Warn("gox cache: Redis is unreachable; serving the memory tier and rendering uncached until it is back",
+						"retry_every", opts.BreakerOpen)
+				}
+			case gobreaker.StateClosed:
+				log.Info("gox cache: Redis is reachable again")
+				reconnected()
+			}
+		},
+	})}
+}
+
+// unavailable wraps the breaker's refusal.
+func unavailable(err error) error { return fmt.Errorf("%w: %w", ErrUnavailable, err) }
+
+// DialHook is go-redis's dial, unchanged: dials happen inside commands.
+func (b *breaker) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+
+// ProcessHook runs one command through the breaker. The stream reader's
+// blocking XREAD is not counted: it waits by design, and would hold the
+// breaker's single half-open probe for seconds.
+func (b *breaker) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		if cmd.Name() == "xread" {
+			return next(ctx, cmd)
+		}
+		done, err := b.cb.Allow()
+		if err != nil {
+			return unavailable(err)
+		}
+		err = next(ctx, cmd)
+		done(err)
+		return err
+	}
+}
+
+// ProcessPipelineHook runs a pipeline through the breaker as one command.
+func (b *breaker) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		done, err := b.cb.Allow()
+		if err != nil {
+			return unavailable(err)
+		}
+		err = next(ctx, cmds)
+		done(err)
+		return err
+	}
+}

@@ -1,0 +1,255 @@
+package redis
+
+import goredis "github.com/redis/go-redis/v9"
+
+// The Lua scripts below are the store's only writes (besides counters), so
+// that each write, its index updates and its stream message are one atomic
+// step: a reader that sees the message finds the new state.
+//
+// Times are 19-digit zero-padded Unix nanoseconds, which Lua compares as
+// strings (its numbers are doubles, too coarse for nanoseconds).
+//
+// Stamp hashes have fields r (the latest stale-mode invalidation), x (the
+// latest expire-mode one) and f (a floor, see putScript). The stream
+// messages have fields q (a sequence number from the INCR of the seq key,
+// so that a reader detects messages it never got), o (the origin: the
+// Store handle that wrote), k (the kind: e entry, t tag, p path, a all)
+// and n (the names, packed).
+
+// names are the Lua functions that read and write a list of strings in
+// the store's packed form (see pack): exact bytes, whatever they hold.
+const luaNames = `
+local function unpacknames(s)
+	local out, i = {}, 1
+	while i <= #s do
+		local c = string.find(s, ':', i, true)
+		local n = tonumber(string.sub(s, i, c - 1))
+		out[#out + 1] = string.sub(s, c + 1, c + n)
+		i = c + n + 1
+	end
+	return out
+end
+local function packnames(t)
+	local parts = {}
+	for _, v in ipairs(t) do
+		parts[#parts + 1] = #v .. ':' .. v
+	end
+	return table.concat(parts)
+end
+`
+
+// appendChange is the Lua function every write script ends with.
+const appendChange = luaNames + `
+local function append(base, origin, maxlen, kind, list)
+	local q = redis.call('INCR', base .. 'q')
+	redis.call('XADD', base .. 's', 'MAXLEN', '~', maxlen, '*', 'q', q, 'o', origin, 'k', kind, 'n', packnames(list))
+end
+`
+
+// entryFields are the fields getScript returns, in this order.
+var entryFields = []string{"g", "f", "r", "b", "e", "n", "h", "t", "a", "z", "body", "gz", "br"}
+
+// getScript returns the entry at KEYS[1] and the stamps covering it: its
+// path's (ARGV[2]), the global one, and each of its tags', each as the
+// fields r, x and f (all false for a stamp hash that does not exist).
+// ARGV[1] is the key base; ARGV[3] = "meta" leaves the bodies out.
+var getScript = goredis.NewScript(luaNames + `
+local base, path = ARGV[1], ARGV[2]
+local fields = {'g', 'f', 'r', 'b', 'e', 'n', 'h', 't', 'a', 'z'}
+if ARGV[3] ~= 'meta' then
+	fields[#fields + 1] = 'body'
+	fields[#fields + 1] = 'gz'
+	fields[#fields + 1] = 'br'
+end
+local e = redis.call('HMGET', KEYS[1], unpack(fields))
+if not e[1] then
+	return false
+end
+local out = e
+local function stamp(k)
+	local s = redis.call('HMGET', k, 'r', 'x', 'f')
+	out[#out + 1] = s[1]
+	out[#out + 1] = s[2]
+	out[#out + 1] = s[3]
+end
+stamp(base .. 'p:' .. path)
+stamp(base .. 'g')
+for _, tag in ipairs(unpacknames(e[8])) do
+	stamp(base .. 't:' .. tag)
+end
+return out
+`)
+
+// putScript writes an entry unless the stored one was rendered later.
+//
+// KEYS[1] is the entry hash. ARGV: 1 base, 2 key, 3 path, 4 origin,
+// 5 stream maxlen, 6 ttl ms (0: none), 7 floor (generated at minus 1 ns),
+// then the entry's fields as name, value pairs, g first.
+//
+// It makes sure a stamp hash exists for the path and every tag: a stamp
+// that Redis evicted is then told from one that never was (getScript's
+// caller treats a missing one as an invalidation now). A stamp hash it
+// creates gets the floor f: entries generated at or before it, written
+// before the stamp was lost, count as revalidated.
+var putScript = goredis.NewScript(appendChange + `
+local base, key, path, origin, maxlen, ttl, floor = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[7]
+local gen = ARGV[9]
+local cur = redis.call('HGET', KEYS[1], 'g')
+if cur and cur > gen then
+	return 0
+end
+local old = redis.call('HGET', KEYS[1], 't')
+if old then
+	for _, tag in ipairs(unpacknames(old)) do
+		redis.call('SREM', base .. 'ti:' .. tag, key)
+	end
+end
+redis.call('DEL', KEYS[1])
+local fields = {}
+for i = 8, #ARGV do
+	fields[#fields + 1] = ARGV[i]
+end
+redis.call('HSET', KEYS[1], unpack(fields))
+if ttl > 0 then
+	redis.call('PEXPIRE', KEYS[1], ttl)
+end
+local function index(set, stamp)
+	redis.call('SADD', set, key)
+	if ttl > 0 then
+		redis.call('PEXPIRE', set, ttl)
+	end
+	if redis.call('EXISTS', stamp) == 0 then
+		redis.call('HSET', stamp, 'f', floor)
+	end
+end
+local tags = unpacknames(redis.call('HGET', KEYS[1], 't'))
+for _, tag in ipairs(tags) do
+	index(base .. 'ti:' .. tag, base .. 't:' .. tag)
+end
+index(base .. 'pi:' .. path, base .. 'p:' .. path)
+append(base, origin, maxlen, 'e', {key})
+return 1
+`)
+
+// setMetaScript updates an entry's freshness and failure fields unless
+// the stored entry was rendered later. It returns -1 when there is no
+// entry. KEYS[1] is the entry hash; ARGV: 1 base, 2 key, 3 origin,
+// 4 maxlen, 5 ttl ms, 6 g, 7 f, 8 r, 9 b, 10 e, 11 n.
+var setMetaScript = goredis.NewScript(appendChange + `
+local base, key, origin, maxlen, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local cur = redis.call('HGET', KEYS[1], 'g')
+if not cur then
+	return -1
+end
+if cur > ARGV[6] then
+	return 0
+end
+redis.call('HSET', KEYS[1], 'g', ARGV[6], 'f', ARGV[7], 'r', ARGV[8], 'b', ARGV[9], 'e', ARGV[10], 'n', ARGV[11])
+if ttl > 0 then
+	redis.call('PEXPIRE', KEYS[1], ttl)
+end
+append(base, origin, maxlen, 'e', {key})
+return 1
+`)
+
+// deleteScript removes entries and their index memberships. ARGV: 1 base,
+// 2 origin, 3 maxlen, then key, path pairs.
+var deleteScript = goredis.NewScript(appendChange + `
+local base, origin, maxlen = ARGV[1], ARGV[2], ARGV[3]
+local names = {}
+for i = 4, #ARGV, 2 do
+	local key, path = ARGV[i], ARGV[i + 1]
+	local ek = base .. 'e:' .. key
+	local tags = redis.call('HGET', ek, 't')
+	if tags then
+		for _, tag in ipairs(unpacknames(tags)) do
+			redis.call('SREM', base .. 'ti:' .. tag, key)
+		end
+	end
+	redis.call('SREM', base .. 'pi:' .. path, key)
+	redis.call('DEL', ek)
+	names[#names + 1] = key
+end
+append(base, origin, maxlen, 'e', names)
+return 1
+`)
+
+// invalidateScript raises the stamps of names and returns the keys they
+// cover. ARGV: 1 base, 2 origin, 3 maxlen, 4 kind ('t' or 'p'), 5 field
+// ('r' or 'x'), 6 at, 7 max covered keys per name, then the names. Index
+// members whose entry is gone (expired, evicted) are pruned on the way.
+var invalidateScript = goredis.NewScript(appendChange + `
+local base, origin, maxlen, kind, field, at, limit = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
+local names, keys = {}, {}
+for i = 8, #ARGV do
+	local name = ARGV[i]
+	names[#names + 1] = name
+	local sk = base .. kind .. ':' .. name
+	local cur = redis.call('HGET', sk, field)
+	if not cur or cur < at then
+		redis.call('HSET', sk, field, at)
+	end
+	local ik = base .. kind .. 'i:' .. name
+	for _, key in ipairs(redis.call('SRANDMEMBER', ik, limit)) do
+		if redis.call('EXISTS', base .. 'e:' .. key) == 1 then
+			keys[#keys + 1] = key
+		else
+			redis.call('SREM', ik, key)
+		end
+	end
+end
+append(base, origin, maxlen, kind, names)
+return keys
+`)
+
+// globalScript raises the stamp that covers every entry (the outbox's
+// overflow). ARGV: 1 base, 2 origin, 3 maxlen, 4 field, 5 at.
+var globalScript = goredis.NewScript(appendChange + `
+local base, origin, maxlen, field, at = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local cur = redis.call('HGET', base .. 'g', field)
+if not cur or cur < at then
+	redis.call('HSET', base .. 'g', field, at)
+end
+append(base, origin, maxlen, 'a', {})
+return 1
+`)
+
+// clearedScript appends the message of a Clear. ARGV: 1 base, 2 origin,
+// 3 maxlen.
+var clearedScript = goredis.NewScript(appendChange + `
+append(ARGV[1], ARGV[2], ARGV[3], 'a', {})
+return 1
+`)
+
+// leaseScript takes the lease KEYS[1] for ARGV[1] for ARGV[2] ms with
+// SET NX PX, or renews it when ARGV[1] holds it already.
+var leaseScript = goredis.NewScript(`
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+	return 1
+end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+	redis.call('PEXPIRE', KEYS[1], ARGV[2])
+	return 1
+end
+return 0
+`)
+
+// releaseScript deletes the lease KEYS[1] if ARGV[1] holds it.
+var releaseScript = goredis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+	redis.call('DEL', KEYS[1])
+end
+return 1
+`)
+
+// touchScript moves the read time (field a) of existing entries KEYS[i]
+// up to ARGV[i], never back.
+var touchScript = goredis.NewScript(`
+for i, k in ipairs(KEYS) do
+	local a = redis.call('HGET', k, 'a')
+	if a and a < ARGV[i] then
+		redis.call('HSET', k, 'a', ARGV[i])
+	end
+end
+return 1
+`)
