@@ -37,6 +37,15 @@ type Options struct {
 	// RenderTimeout bounds one render (default 30 s). A render past it
 	// fails and its lease expires, so a later request can regenerate.
 	RenderTimeout time.Duration
+	// LeaseTTL is how long a render's lease outlives its last renewal
+	// when the store is a cache.Leaser (default 10 s): the holder renews
+	// it while it renders, so a process that dies mid-render frees the key
+	// for another within LeaseTTL.
+	LeaseTTL time.Duration
+	// LeaseWait bounds how long a request with nothing to serve (a miss,
+	// an expired page) waits for another process that holds the key's
+	// lease to store its render, before rendering by itself (default 10 s).
+	LeaseWait time.Duration
 	// NotFoundRevalidate is how long a 404 result stays fresh
 	// (default 1 min).
 	NotFoundRevalidate time.Duration
@@ -85,6 +94,16 @@ type Engine struct {
 	log    *slog.Logger
 	owner  string // lease owner id of this process
 	flight singleflight.Group
+	// leaser is the store's cache.Leaser, nil when it has none; leases
+	// numbers this engine's leases, each its own owner.
+	leaser cache.Leaser
+	leases atomic.Int64
+	lwg    sync.WaitGroup // lease releases waiting for their writes
+	// held maps the keys whose lease this engine holds to a channel closed
+	// when it is released.
+	heldMu sync.Mutex
+	held   map[string]chan struct{}
+	faults faultLog
 
 	pending  sync.Map // key -> struct{}: queued or running in the background
 	queue    chan Job
@@ -123,6 +142,12 @@ func New(opts Options) (*Engine, error) {
 	if opts.RenderTimeout <= 0 {
 		opts.RenderTimeout = 30 * time.Second
 	}
+	if opts.LeaseTTL <= 0 {
+		opts.LeaseTTL = 10 * time.Second
+	}
+	if opts.LeaseWait <= 0 {
+		opts.LeaseWait = 10 * time.Second
+	}
 	if opts.NotFoundRevalidate <= 0 {
 		opts.NotFoundRevalidate = time.Minute
 	}
@@ -158,11 +183,13 @@ func New(opts Options) (*Engine, error) {
 
 		failures: otter.Must(&otter.Options[string, *failure]{MaximumSize: opts.RecentKeys}),
 		writes:   map[string]*write{},
+		held:     map[string]chan struct{}{},
 		wslots:   make(chan struct{}, maxPendingWrites),
 	}
 	if e.obs == nil {
 		e.obs = nopObserver{}
 	}
+	e.leaser, _ = opts.Store.(cache.Leaser)
 	for range opts.Workers {
 		e.wg.Go(e.work)
 	}
@@ -204,7 +231,7 @@ func (e *Engine) Serve(ctx context.Context, job Job) (*cache.Entry, State, error
 	l, err := e.lookup(ctx, string(job.Key), e.store.Get)
 	if err != nil {
 		if !errors.Is(err, cache.ErrNotFound) {
-			e.log.Warn("isr cache read failed; rendering", "key", string(job.Key), "err", err)
+			e.faults.warn(e.log, "isr cache read failed; rendering", "key", string(job.Key), "err", err)
 		}
 		e.obs.Served(job.Route.Name, Miss)
 		if err := e.backingOff(string(job.Key), time.Now()); err != nil {
@@ -256,36 +283,58 @@ func (e *Engine) isStale(l cache.Lookup, now time.Time) bool {
 		ent.BuildID != e.opts.BuildID
 }
 
-// renderShared renders job once for all concurrent callers of its key.
-// Unless force is set, a caller that arrives just after another's render
-// made a newer entry than prev gets that entry instead of rendering again,
-// and one that arrives just after another's render failed gets the
-// failure.
+// renderShared renders job once for all concurrent callers of its key,
+// and, when the store is a cache.Leaser, once across the processes
+// sharing it (see leased). Unless force is set, a caller that arrives just
+// after another's render made a newer entry than prev gets that entry
+// instead of rendering again, and one that arrives just after another's
+// render failed gets the failure.
 func (e *Engine) renderShared(job Job, prev *cache.Entry, force bool) (*cache.Entry, error) {
 	v, err, _ := e.flight.Do(string(job.Key), func() (any, error) {
-		if !force {
-			l, err := e.lookup(e.ctx, string(job.Key), e.store.Get)
-			if err == nil && !isExpired(l) && !l.Entry.GeneratedAt.Before(job.NotBefore) &&
-				(prev == nil || l.Entry.GeneratedAt.After(prev.GeneratedAt)) {
-				return l.Entry, nil
-			}
-			if err == nil && prev != nil && time.Now().Before(l.Entry.RetryAt) {
-				// A render failed since the caller read the entry: it keeps
-				// the last good page rather than render again at once.
-				return nil, ErrBackoff
-			}
-			if prev == nil {
-				if err := e.backingOff(string(job.Key), time.Now()); err != nil {
-					return nil, err
-				}
-			}
-		}
-		return e.regenerate(job, prev)
+		return e.renderOnce(job, prev, force)
 	})
+	// A request that joined a background regeneration whose lease another
+	// process holds has waited for nothing: it waits in a flight of its own.
+	for range 3 {
+		if !errors.Is(err, errLeased) {
+			break
+		}
+		v, err, _ = e.flight.Do(string(job.Key), func() (any, error) {
+			return e.renderOnce(job, prev, force)
+		})
+	}
+	if errors.Is(err, errLeased) {
+		v, err = e.regenerate(job, prev)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return v.(*cache.Entry), nil
+}
+
+// renderOnce is the single flight of renderShared.
+func (e *Engine) renderOnce(job Job, prev *cache.Entry, force bool) (*cache.Entry, error) {
+	if force {
+		return e.regenerate(job, prev)
+	}
+	l, err := e.lookup(e.ctx, string(job.Key), e.store.Get)
+	if err == nil && answers(job, l, prev) {
+		return l.Entry, nil
+	}
+	if err == nil && prev != nil && time.Now().Before(l.Entry.RetryAt) {
+		// A render failed since the caller read the entry: it keeps
+		// the last good page rather than render again at once.
+		return nil, ErrBackoff
+	}
+	if prev == nil {
+		if err := e.backingOff(string(job.Key), time.Now()); err != nil {
+			return nil, err
+		}
+	}
+	if e.leaser != nil {
+		return e.leased(job, prev, true, func(l cache.Lookup) bool { return answers(job, l, prev) })
+	}
+	return e.regenerate(job, prev)
 }
 
 // Outcomes of schedule.
@@ -344,30 +393,20 @@ func (e *Engine) work() {
 // background regenerates a stale key under the store's lease when it is a
 // cache.Leaser, so processes sharing the store regenerate it once between
 // them (otherwise the pending set and the single flight keep it to one
-// render in this process). It reads the key once, after the lease: from
-// the shared storage itself when the store is a cache.Reloader, since
-// another process may have regenerated the key since it was seen stale.
+// render in this process); a lease held elsewhere means another process
+// regenerates it. It reads the key once, after the lease: from the shared
+// storage itself when the store is a cache.Reloader, since another
+// process may have regenerated the key since it was seen stale.
 func (e *Engine) background(job Job) {
-	ctx := e.ctx
-	if leaser, ok := e.store.(cache.Leaser); ok {
-		held, err := leaser.Lease(ctx, string(job.Key), e.owner, e.opts.RenderTimeout+time.Second)
-		if err != nil || !held {
-			if err != nil {
-				e.log.Warn("isr lease failed", "key", string(job.Key), "err", err)
-			}
-			return
-		}
-		defer func() {
-			if err := leaser.Release(context.WithoutCancel(ctx), string(job.Key), e.owner); err != nil {
-				e.log.Warn("isr lease release failed", "key", string(job.Key), "err", err)
-			}
-		}()
-	}
 	_, _, _ = e.flight.Do(string(job.Key), func() (any, error) {
+		current := func(l cache.Lookup) bool { return e.isCurrent(l, time.Now()) }
+		if e.leaser != nil {
+			return e.leased(job, nil, false, current)
+		}
 		var prev *cache.Entry
-		l, err := e.lookup(ctx, string(job.Key), e.reload)
+		l, err := e.lookup(e.ctx, string(job.Key), e.reload)
 		if err == nil {
-			if e.isCurrent(l, time.Now()) {
+			if current(l) {
 				return l.Entry, nil
 			}
 			prev = l.Entry
@@ -435,6 +474,7 @@ func (e *Engine) Close() error {
 	e.wclosed = true
 	e.wmu.Unlock()
 	e.wwg.Wait()
+	e.lwg.Wait()
 	if c, ok := e.obs.(io.Closer); ok {
 		return c.Close()
 	}
