@@ -10,13 +10,16 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/goxweb/gox/framework/cache"
+	"github.com/goxweb/gox/framework/cache/redis"
 	"github.com/goxweb/gox/framework/page"
 	"github.com/goxweb/gox/internal/wire"
 )
 
 // Main is an app's main function with its inputs and outputs explicit: it
 // returns the exit code. With no arguments it serves on HOST:PORT (default
-// :3000) from the SQLite cache at GOX_CACHE (default .gox/cache.db) until
+// :3000) from the SQLite cache at GOX_CACHE (default .gox/cache.db), or
+// the Redis that GOX_CACHE names (redis://host:port/db), until
 // ctx is done or the process gets SIGINT or SIGTERM; with "prerender" it
 // renders every static page into the cache, prints a wire.Prerendered line
 // for each, and exits. Usage errors exit 64.
@@ -46,8 +49,13 @@ func Main(ctx context.Context, routes page.Routes, args []string, stdout, stderr
 		return 64
 	}
 	opts.Logger, memOpts.Logger = log, log
-	store, err := openStore(path, opts, memOpts, log)
-	if err != nil {
+	var store cache.Store
+	if redis.IsURL(path) {
+		if store, err = openRedis(path, memOpts, log, getenv); err != nil {
+			fmt.Fprintf(stderr, "%v\n", err)
+			return 64
+		}
+	} else if store, err = openStore(path, opts, memOpts, log); err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
 		return 1
 	}

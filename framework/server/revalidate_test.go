@@ -21,6 +21,7 @@ import (
 	gox "github.com/goxweb/gox/framework"
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/internal/testapp"
+	"github.com/goxweb/gox/framework/isr"
 	"github.com/goxweb/gox/framework/page"
 	"github.com/goxweb/gox/framework/revalidate"
 	"github.com/goxweb/gox/framework/server"
@@ -68,12 +69,25 @@ func stock(n int) string { return fmt.Sprintf(`<p id="stock">%d</p>`, n) }
 
 // holdLease takes the regeneration lease of key as another process would,
 // so the engine's eager regeneration leaves key alone and a test sees the
-// state an invalidation left behind.
+// state an invalidation left behind. (A request that must wait for a fresh
+// page waits Engine.LeaseWait for that process, then renders itself.) The
+// engine gives back the lease of its own last render once that render's
+// write has landed: until then the lease is not free.
 func holdLease(t *testing.T, h *harness, key string) {
 	t.Helper()
-	ok, err := h.store.(cache.Leaser).Lease(context.Background(), key, "other-process", time.Hour)
-	if err != nil || !ok {
-		t.Fatalf("lease %s: %v %v", key, ok, err)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ok, err := h.store.(cache.Leaser).Lease(context.Background(), key, "other-process", time.Hour)
+		if err != nil {
+			t.Fatalf("lease %s: %v", key, err)
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("lease %s: still held after 5 s", key)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -262,7 +276,7 @@ func newAPIHarness(t *testing.T) *harness {
 			return c.NoContent(http.StatusNoContent)
 		}
 	}
-	return newHarnessWith(t, server.Config{}, nil,
+	return newHarnessWith(t, server.Config{Engine: isr.Options{LeaseWait: 50 * time.Millisecond}}, nil,
 		page.Handler{Pattern: "/api/revalidate", Method: http.MethodPost, Func: call(gox.RevalidatePath)},
 		page.Handler{Pattern: "/api/expire", Method: http.MethodPost, Func: call(gox.ExpirePath)})
 }
@@ -325,7 +339,7 @@ func TestRevalidatePathGoAPIIsCanonical(t *testing.T) {
 // for a fresh render instead of getting the old page.
 func TestRevalidateExpireOverHTTP(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, server.Config{RevalidateToken: "tok"})
+	h := newHarness(t, server.Config{RevalidateToken: "tok", Engine: isr.Options{LeaseWait: 50 * time.Millisecond}})
 	h.get(t, "/products/1")
 	holdLease(t, h, "/products/1")
 	h.fix.SetProduct("1", testapp.Product{Name: "Gopher", Stock: 9})

@@ -4,12 +4,45 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/cache/none"
+	"github.com/goxweb/gox/framework/cache/redis"
 	"github.com/goxweb/gox/framework/cache/sqlite"
 	"github.com/goxweb/gox/framework/cache/tiered"
+	"github.com/goxweb/gox/internal/wire"
 )
+
+// openRedis opens the Redis store GOX_CACHE names (redis://, rediss://,
+// unix://) behind the memory tier. It does not connect: an unreachable
+// Redis never delays the start. The key prefix is the URL's prefix=NAME,
+// else the binary's name; GOX_REDIS_PASSWORD is the password when the URL
+// has none; invalidations wait in GOX_REDIS_OUTBOX (default
+// .gox/redis-outbox.db) while Redis cannot be reached. A bad URL is a
+// usage error.
+func openRedis(raw string, memOpts tiered.Options, log *slog.Logger, getenv func(string) string) (cache.Store, error) {
+	client, prefix, err := redis.ParseURL(raw, getenv(wire.EnvRedisPassword))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", wire.EnvCache, err)
+	}
+	if prefix == "" {
+		prefix = strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe")
+	}
+	st, err := redis.Open(redis.Options{Client: client, Prefix: prefix, Logger: log,
+		OutboxPath: envOr(getenv, wire.EnvRedisOutbox, wire.DefaultRedisOutbox)})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", wire.EnvCache, err)
+	}
+	store, err := tiered.New(st, memOpts)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("open cache: %w", err)
+	}
+	return store, nil
+}
 
 // openStore opens the SQLite cache at path behind its memory tier. A file
 // or folder that cannot be written does not stop the site: it serves

@@ -26,9 +26,14 @@ const (
 	replayInterval = 500 * time.Millisecond
 )
 
-// ReaderName is the client name of each store's stream reader connection
-// (followed by "-" and the store's origin id), as CLIENT LIST shows it.
-const ReaderName = "gox-stream"
+// readerName starts the client name of each store's stream reader
+// connection (see ReaderClientName).
+const readerName = "gox-stream-"
+
+// ReaderClientName is the client name of the connection on which s reads
+// the change stream, as CLIENT LIST shows it: an operator can tell each
+// instance's reader apart (and a test can kill it).
+func (s *Store) ReaderClientName() string { return readerName + s.origin }
 
 // position is where the reader is in the stream: the id and sequence
 // number of the last message it saw.
@@ -67,7 +72,7 @@ func (s *Store) read(ctx context.Context) {
 func (s *Store) follow(ctx context.Context, pos *position, ok func()) error {
 	conn := s.rdb.EphemeralConn() // its name must not outlive it in the pool
 	defer conn.Close()
-	if err := conn.ClientSetName(ctx, ReaderName+"-"+s.origin).Err(); err != nil {
+	if err := conn.ClientSetName(ctx, s.ReaderClientName()).Err(); err != nil {
 		return err
 	}
 	if !pos.started {

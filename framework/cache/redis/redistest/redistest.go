@@ -36,6 +36,9 @@ type Config struct {
 	TCP bool
 	// Args are more redis-server arguments, e.g. "--maxmemory", "2mb".
 	Args []string
+	// Dir is the server's folder (its socket is Dir/redis.sock); empty
+	// means a new temporary folder, removed by Stop.
+	Dir string
 }
 
 // Server is a running redis-server.
@@ -47,6 +50,7 @@ type Server struct {
 	Network, Addr string
 
 	cmd      *exec.Cmd
+	ownDir   bool
 	stopOnce sync.Once
 	admin    *goredis.Client
 }
@@ -73,18 +77,20 @@ func Run(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, errors.New("redis-server not found\nhint: run make redis (it installs Debian's redis-server)")
 	}
-	// A unix socket path must stay short (108 bytes): not under t.TempDir.
-	dir, err := os.MkdirTemp("", "gox-redis-")
-	if err != nil {
-		return nil, err
+	dir, own := cfg.Dir, cfg.Dir == ""
+	if own {
+		// A unix socket path must stay short (108 bytes): not under t.TempDir.
+		if dir, err = os.MkdirTemp("", "gox-redis-"); err != nil {
+			return nil, err
+		}
 	}
 	for attempt := 0; ; attempt++ {
-		s := &Server{Dir: dir, Network: "unix", Addr: filepath.Join(dir, "redis.sock")}
+		s := &Server{Dir: dir, Network: "unix", Addr: filepath.Join(dir, "redis.sock"), ownDir: own}
 		args := []string{"--save", "", "--appendonly", "no", "--dir", dir, "--logfile", filepath.Join(dir, "redis.log")}
 		if cfg.TCP {
-			port, err := freePort()
+			port, err := FreePort()
 			if err != nil {
-				os.RemoveAll(dir)
+				s.removeDir()
 				return nil, err
 			}
 			s.Network, s.Addr = "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
@@ -94,7 +100,7 @@ func Run(cfg Config) (*Server, error) {
 		}
 		s.cmd = exec.Command(bin, append(args, cfg.Args...)...)
 		if err := s.cmd.Start(); err != nil {
-			os.RemoveAll(dir)
+			s.removeDir()
 			return nil, fmt.Errorf("start redis-server: %w", err)
 		}
 		s.admin = goredis.NewClient(s.Options())
@@ -103,8 +109,10 @@ func Run(cfg Config) (*Server, error) {
 			if cfg.TCP && attempt < 5 {
 				// Another program took the port between the probe and
 				// the start: try another.
-				if dir, err = os.MkdirTemp("", "gox-redis-"); err != nil {
-					return nil, err
+				if own {
+					if dir, err = os.MkdirTemp("", "gox-redis-"); err != nil {
+						return nil, err
+					}
 				}
 				continue
 			}
@@ -114,9 +122,9 @@ func Run(cfg Config) (*Server, error) {
 	}
 }
 
-// freePort returns a TCP port below 32768 (under Linux's ephemeral range)
+// FreePort returns a TCP port below 32768 (under Linux's ephemeral range)
 // that nothing listens on now.
-func freePort() (int, error) {
+func FreePort() (int, error) {
 	for range 100 {
 		port := 10000 + rand.IntN(22000)
 		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
@@ -206,6 +214,17 @@ func (s *Server) Stop() {
 				time.Sleep(2 * time.Millisecond)
 			}
 		}
-		os.RemoveAll(s.Dir)
+		s.removeDir()
 	})
+}
+
+// removeDir removes the server's folder if Run made it, else its socket
+// and log.
+func (s *Server) removeDir() {
+	if s.ownDir {
+		os.RemoveAll(s.Dir)
+		return
+	}
+	os.Remove(filepath.Join(s.Dir, "redis.sock"))
+	os.Remove(filepath.Join(s.Dir, "redis.log"))
 }

@@ -1,0 +1,354 @@
+package redis_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cespare/xxhash/v2"
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/goxweb/gox/framework/cache"
+	"github.com/goxweb/gox/framework/cache/redis"
+	"github.com/goxweb/gox/framework/cache/redis/redistest"
+)
+
+// entry returns a valid entry for key rendered at gen, carrying tags.
+func entry(key, body string, gen time.Time, tags ...string) *cache.Entry {
+	return &cache.Entry{
+		Key: key, Route: cache.KeyPath(key), Status: http.StatusOK, Body: []byte(body),
+		Sum: xxhash.Sum64String(body), GeneratedAt: gen, Tags: tags,
+	}
+}
+
+// eventually fails t unless cond holds within 10 s.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within 10 s: %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestPutNeverReplacesALaterRender: a render that started earlier but
+// finished later (a slow host) neither replaces nor updates the newer
+// entry another host stored meanwhile.
+func TestPutNeverReplacesALaterRender(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := open(t, redistest.Start(t), redis.Options{})
+	t0 := time.Now()
+	if err := st.Put(ctx, entry("/p", "newer", t0.Add(time.Second))); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Put(ctx, entry("/p", "older", t0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetMeta(ctx, "/p", cache.Meta{GeneratedAt: t0, LastError: "older failure"}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := st.Get(ctx, "/p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(l.Entry.Body) != "newer" || l.Entry.LastError != "" || !l.Entry.GeneratedAt.Equal(t0.Add(time.Second)) {
+		t.Errorf("Get = %q generated %v, last error %q; want the newer render untouched", l.Entry.Body, l.Entry.GeneratedAt, l.Entry.LastError)
+	}
+}
+
+// TestEvictedStampCountsAsRevalidation: a tag stamp that Redis evicted
+// (deleted here, as eviction would) never lets a page invalidated before
+// the eviction pass as fresh: the page reads as revalidated, and so do
+// the tag's older pages once another page recreates the stamp.
+func TestEvictedStampCountsAsRevalidation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	st := open(t, srv, redis.Options{Prefix: "evict"})
+	gen := time.Now().Add(-time.Minute)
+	if err := st.Put(ctx, entry("/old", "old", gen, "news")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.InvalidateTags(ctx, []string{"news"}, gen.Add(time.Second), cache.Expire); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Do(ctx, "DEL", "gox:{evict}:t:news"); err != nil {
+		t.Fatal(err)
+	}
+	l, err := st.Get(ctx, "/old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.RevalidatedAt.Before(gen) {
+		t.Fatalf("after its stamp was evicted, /old reads RevalidatedAt %v, want at or after its render %v", l.RevalidatedAt, gen)
+	}
+	// A new page of the tag recreates the stamp: older pages still read
+	// as revalidated, the new one as fresh.
+	fresh := time.Now()
+	if err := st.Put(ctx, entry("/new", "new", fresh, "news")); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := st.Get(ctx, "/old"); err != nil || l.RevalidatedAt.Before(gen) {
+		t.Errorf("/old after the stamp came back: RevalidatedAt %v, %v; want at or after %v", l.RevalidatedAt, err, gen)
+	}
+	if l, err := st.Get(ctx, "/new"); err != nil || !l.RevalidatedAt.IsZero() || !l.ExpiredAt.IsZero() {
+		t.Errorf("/new: stamps %v %v, %v; want none", l.RevalidatedAt, l.ExpiredAt, err)
+	}
+}
+
+// TestEvictionUnderMaxmemory fills a Redis limited to 4 MB with
+// allkeys-lru (the policy that may evict stamps) while one invalidated
+// page is kept hot: every invalidated page still in Redis reads as
+// invalidated, whatever was evicted.
+func TestEvictionUnderMaxmemory(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := redistest.Start(t, redistest.Config{Args: []string{"--maxmemory", "4mb", "--maxmemory-policy", "allkeys-lru"}})
+	st := open(t, srv, redis.Options{Prefix: "lru"})
+	gen := time.Now().Add(-time.Minute)
+	var hot []string
+	for i := range 20 {
+		k := "/hot/" + string(rune('a'+i))
+		hot = append(hot, k)
+		if err := st.Put(ctx, entry(k, "hot page", gen, "hot")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.InvalidateTags(ctx, []string{"hot"}, gen.Add(time.Second), cache.Stale); err != nil {
+		t.Fatal(err)
+	}
+	filler := strings.Repeat("x", 16<<10)
+	touch := make(map[string]time.Time)
+	for i := range 2000 {
+		// The pages stay recently used (as a memory tier's read times
+		// make them); their tag's stamp is not read meanwhile.
+		if i%10 == 0 {
+			for _, k := range hot {
+				touch[k] = time.Now()
+			}
+			if err := st.Touch(ctx, touch); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := st.Put(ctx, entry("/fill/"+string(rune(0x4e00+i)), filler, time.Now())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	info, err := srv.Client().Info(ctx, "stats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(info, "evicted_keys:") || strings.Contains(info, "evicted_keys:0\r") {
+		t.Fatalf("Redis evicted nothing; the test needs more filler:\n%s", info)
+	}
+	if n, err := srv.Client().Exists(ctx, "gox:{lru}:t:hot").Result(); err != nil || n != 0 {
+		t.Fatalf("the invalidated tag's stamp is still in Redis (%d, %v): the test checks nothing", n, err)
+	}
+	for _, k := range hot {
+		l, err := st.Get(ctx, k)
+		if errors.Is(err, cache.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.RevalidatedAt.Before(l.Entry.GeneratedAt) {
+			t.Errorf("%s reads as fresh after its tag was invalidated (revalidated %v, generated %v)", k, l.RevalidatedAt, l.Entry.GeneratedAt)
+		}
+	}
+}
+
+// changes collects a store's change feed.
+type changes struct {
+	mu   sync.Mutex
+	tags []string
+	all  int
+}
+
+func subscribe(st *redis.Store) *changes {
+	c := &changes{}
+	st.Subscribe(func(batch []cache.Change) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for _, ch := range batch {
+			switch ch.Kind {
+			case cache.ChangeTag:
+				c.tags = append(c.tags, ch.Name)
+			case cache.ChangeAll:
+				c.all++
+			}
+		}
+	})
+	return c
+}
+
+func (c *changes) snapshot() ([]string, int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.tags), c.all
+}
+
+// readerConnected waits until st's stream reader is connected and returns
+// its client id.
+func readerConnected(t *testing.T, srv *redistest.Server, st *redis.Store) string {
+	t.Helper()
+	var id string
+	eventually(t, "the stream reader connected", func() bool {
+		list, err := srv.Client().ClientList(context.Background()).Result()
+		if err != nil {
+			return false
+		}
+		for _, line := range strings.Split(list, "\n") {
+			if strings.Contains(line, " name="+st.ReaderClientName()+" ") {
+				for _, f := range strings.Fields(line) {
+					if v, ok := strings.CutPrefix(f, "id="); ok {
+						id = v
+						return true
+					}
+				}
+			}
+		}
+		return false
+	})
+	return id
+}
+
+// TestKilledStreamReaderLosesNoInvalidation: B's stream reader connection
+// is killed (CLIENT KILL) again and again while A invalidates: B resumes
+// from the last message it read and gets every invalidation.
+func TestKilledStreamReaderLosesNoInvalidation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	a := open(t, srv, redis.Options{Prefix: "kill"})
+	b := open(t, srv, redis.Options{Prefix: "kill"})
+	got := subscribe(b)
+	readerConnected(t, srv, b)
+	const n = 300
+	var want []string
+	kills := 0
+	for i := range n {
+		tag := "tag-" + strings.Repeat("i", i%7) + string(rune('a'+i%26)) + "-" + time.Now().Format("150405.000000000")
+		want = append(want, tag)
+		if _, err := a.InvalidateTags(ctx, []string{tag}, time.Now(), cache.Stale); err != nil {
+			t.Fatal(err)
+		}
+		if i%50 == 25 {
+			id := readerConnected(t, srv, b)
+			if n, err := srv.Client().ClientKillByFilter(ctx, "ID", id).Result(); err != nil || n != 1 {
+				t.Fatalf("CLIENT KILL ID %s = %d, %v", id, n, err)
+			}
+			kills++
+		}
+	}
+	eventually(t, "B got every invalidation", func() bool {
+		tags, _ := got.snapshot()
+		return len(tags) >= n
+	})
+	tags, _ := got.snapshot()
+	slices.Sort(tags)
+	slices.Sort(want)
+	if !slices.Equal(tags, want) {
+		t.Fatalf("B got %d tags, want the %d A invalidated, each once", len(tags), n)
+	}
+	if kills < 5 {
+		t.Fatalf("killed the reader %d times, want at least 5", kills)
+	}
+}
+
+// TestLostMessagesReportChangeAll: when the stream lost messages B never
+// read (trimmed away, or the stream key itself evicted), B's subscribers
+// are told that anything may have changed.
+func TestLostMessagesReportChangeAll(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		lose func(ctx context.Context, srv *redistest.Server) error
+	}{
+		{"a gap in the sequence", func(ctx context.Context, srv *redistest.Server) error {
+			// The message after a trimmed run: its sequence number skips.
+			return srv.Client().XAdd(ctx, &goredis.XAddArgs{Stream: "gox:{lost}:s", Values: []any{"q", "1000", "o", "other", "k", "t", "n", "1:x"}}).Err()
+		}},
+		{"the stream key evicted", func(ctx context.Context, srv *redistest.Server) error {
+			if err := srv.Client().Del(ctx, "gox:{lost}:s").Err(); err != nil {
+				return err
+			}
+			return srv.Client().Incr(ctx, "gox:{lost}:q").Err()
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			srv := redistest.Start(t)
+			b := open(t, srv, redis.Options{Prefix: "lost"})
+			got := subscribe(b)
+			readerConnected(t, srv, b)
+			// The reader's start sends one ChangeAll; wait for it.
+			eventually(t, "the reader's first ChangeAll", func() bool { _, all := got.snapshot(); return all >= 1 })
+			_, before := got.snapshot()
+			if err := tt.lose(ctx, srv); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "a ChangeAll", func() bool { _, all := got.snapshot(); return all > before })
+		})
+	}
+}
+
+// TestRedisDownAtStart: a store whose Redis is not there yet opens at
+// once, fails reads without hanging, keeps an invalidation in its outbox
+// file across a restart, and replays it when Redis comes up.
+func TestRedisDownAtStart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "gox-redis-down-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	outbox := filepath.Join(t.TempDir(), "outbox.db")
+	client := &redistest.Server{Network: "unix", Addr: filepath.Join(dir, "redis.sock")}
+	opts := redis.Options{Prefix: "down", Client: client.Options(), OutboxPath: outbox}
+	st := open(t, nil, opts)
+	if _, err := st.Get(ctx, "/p"); err == nil || errors.Is(err, cache.ErrNotFound) {
+		t.Fatalf("Get without Redis: error %v, want a connection error", err)
+	}
+	at := time.Now()
+	if keys, err := st.InvalidateTags(ctx, []string{"news"}, at, cache.Expire); err != nil || keys != nil {
+		t.Fatalf("InvalidateTags without Redis = %v, %v; want no keys and no error (it waits in the outbox)", keys, err)
+	}
+	// The breaker opens after a few failures: later calls fail at once.
+	for range 5 {
+		st.Get(ctx, "/p")
+	}
+	if _, err := st.Get(ctx, "/p"); !errors.Is(err, redis.ErrUnavailable) {
+		t.Fatalf("Get after repeated failures: %v, want ErrUnavailable", err)
+	}
+	st.Close()
+
+	// A restart before Redis is back keeps the invalidation.
+	st = open(t, nil, opts)
+	got := subscribe(st)
+	srv := redistest.Start(t, redistest.Config{Dir: dir})
+	eventually(t, "the invalidation replayed", func() bool {
+		v, err := srv.Client().HGet(ctx, "gox:{down}:t:news", "x").Result()
+		return err == nil && v != ""
+	})
+	eventually(t, "a ChangeAll after the replay", func() bool { _, all := got.snapshot(); return all > 0 })
+	if err := st.Put(ctx, entry("/p", "page", at.Add(-time.Second), "news")); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := st.Get(ctx, "/p"); err != nil || !l.ExpiredAt.Equal(at) {
+		t.Fatalf("Get after the replay: ExpiredAt %v, %v; want %v", l.ExpiredAt, err, at)
+	}
+}
