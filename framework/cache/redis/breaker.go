@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/sony/gobreaker/v2"
@@ -57,12 +58,17 @@ func unavailable(err error) error { return fmt.Errorf("%w: %w", ErrUnavailable, 
 // DialHook is go-redis's dial, unchanged: dials happen inside commands.
 func (b *breaker) DialHook(next goredis.DialHook) goredis.DialHook { return next }
 
-// ProcessHook runs one command through the breaker. The stream reader's
-// blocking XREAD is not counted: it waits by design, and would hold the
-// breaker's single half-open probe for seconds.
+// unguarded are the commands the breaker lets through uncounted: those a
+// new connection sends inside the command that dialed it (the half-open
+// breaker lets one command through, and would refuse them, failing that
+// very probe), and the stream reader's blocking XREAD, which waits by
+// design.
+var unguarded = map[string]bool{"hello": true, "auth": true, "select": true, "client": true, "readonly": true, "xread": true}
+
+// ProcessHook runs one command through the breaker.
 func (b *breaker) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 	return func(ctx context.Context, cmd goredis.Cmder) error {
-		if cmd.Name() == "xread" {
+		if unguarded[cmd.Name()] {
 			return next(ctx, cmd)
 		}
 		done, err := b.cb.Allow()
@@ -75,9 +81,14 @@ func (b *breaker) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 	}
 }
 
-// ProcessPipelineHook runs a pipeline through the breaker as one command.
+// ProcessPipelineHook runs a pipeline through the breaker as one command,
+// unless it holds only unguarded commands (a new connection's SELECT and
+// CLIENT SETNAME go as one pipeline).
 func (b *breaker) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		if !slices.ContainsFunc(cmds, func(c goredis.Cmder) bool { return !unguarded[c.Name()] }) {
+			return next(ctx, cmds)
+		}
 		done, err := b.cb.Allow()
 		if err != nil {
 			return unavailable(err)

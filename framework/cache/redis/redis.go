@@ -225,6 +225,7 @@ func Open(opts Options) (*Store, error) {
 		origin:      hex.EncodeToString(id[:]),
 		reconnected: make(chan struct{}, 1),
 	}
+	quietClientLogs.Do(func() { goredis.SetLogger(debugLogger{}) })
 	s.brk = newBreaker(opts, s.log, s.onReconnect)
 	s.rdb = goredis.NewClient(opts.Client)
 	s.rdb.AddHook(s.brk)
@@ -244,6 +245,17 @@ func Open(opts Options) (*Store, error) {
 	s.wg.Go(func() { s.read(ctx) })
 	s.wg.Go(func() { s.maintain(ctx) })
 	return s, nil
+}
+
+// quietClientLogs routes go-redis's own messages (one per failed dial
+// while Redis is down) to slog at debug level, once per process: the
+// store reports outages itself, once.
+var quietClientLogs sync.Once
+
+type debugLogger struct{}
+
+func (debugLogger) Printf(ctx context.Context, format string, v ...any) {
+	slog.DebugContext(ctx, "go-redis: "+fmt.Sprintf(format, v...))
 }
 
 // enter starts a call: it fails with cache.ErrClosed once Close began,

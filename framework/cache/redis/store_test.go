@@ -291,11 +291,17 @@ func TestLostMessagesReportChangeAll(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			srv := redistest.Start(t)
+			a := open(t, srv, redis.Options{Prefix: "lost"})
 			b := open(t, srv, redis.Options{Prefix: "lost"})
 			got := subscribe(b)
-			readerConnected(t, srv, b)
-			// The reader's start sends one ChangeAll; wait for it.
-			eventually(t, "the reader's first ChangeAll", func() bool { _, all := got.snapshot(); return all >= 1 })
+			// B reads the stream once it gets A's changes.
+			eventually(t, "B reading the stream", func() bool {
+				if _, err := a.InvalidateTags(ctx, []string{"ready"}, time.Now(), cache.Stale); err != nil {
+					t.Fatal(err)
+				}
+				tags, _ := got.snapshot()
+				return len(tags) > 0
+			})
 			_, before := got.snapshot()
 			if err := tt.lose(ctx, srv); err != nil {
 				t.Fatal(err)

@@ -2,9 +2,15 @@
 // net/http handler that writes the same bytes, in the same run, and prints
 // the figures as ratios. make bench runs it.
 //
+// -stores picks the stores behind the app, each with its memory tier and
+// with the tier off: sqlite (a file), redis (a redis-server it starts on a
+// unix socket). -load wrk loads each target with wrk, a process of its
+// own, instead of this program's Go client.
+//
 // Example:
 //
 //	go run ./framework/internal/loadtest -path /products/1 -rounds 5
+//	go run ./framework/internal/loadtest -stores sqlite,redis -load wrk
 package main
 
 import (
@@ -17,15 +23,21 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
+	"github.com/goxweb/gox/framework/cache"
+	"github.com/goxweb/gox/framework/cache/redis"
+	"github.com/goxweb/gox/framework/cache/redis/redistest"
 	"github.com/goxweb/gox/framework/cache/sqlite"
 	"github.com/goxweb/gox/framework/cache/tiered"
 	"github.com/goxweb/gox/framework/internal/testapp"
@@ -51,7 +63,20 @@ func run() error {
 	conns := flag.Int("conns", 32, "concurrent keep-alive connections")
 	path := flag.String("path", "/big", "page to request")
 	first := flag.Int("stampede", 500, "concurrent first requests of the page, before the load")
+	stores := flag.String("stores", "sqlite", "stores to measure, comma-separated: sqlite, redis")
+	loader := flag.String("load", "go", "load generator: go (in this process) or wrk (a process of its own)")
 	flag.Parse()
+	loadFn := load
+	switch *loader {
+	case "go":
+	case "wrk":
+		if _, err := exec.LookPath("wrk"); err != nil {
+			return fmt.Errorf("wrk not found\nhint: apt-get install wrk")
+		}
+		loadFn = loadWrk
+	default:
+		return fmt.Errorf("-load %q: want go or wrk", *loader)
+	}
 
 	dir, err := os.MkdirTemp("", "gox-loadtest")
 	if err != nil {
@@ -69,14 +94,42 @@ func run() error {
 	var targets []*target
 	var body []byte
 	var header http.Header
-	for i, memory := range []int64{0, -1} {
-		file, err := sqlite.Open(filepath.Join(dir, fmt.Sprintf("cache%d.db", i)), sqlite.Options{Logger: quiet})
+	var combos []struct {
+		store  string
+		memory int64
+	}
+	for _, name := range strings.Split(*stores, ",") {
+		if name != "sqlite" && name != "redis" {
+			return fmt.Errorf("-stores: unknown store %q: want sqlite or redis", name)
+		}
+		for _, memory := range []int64{0, -1} {
+			combos = append(combos, struct {
+				store  string
+				memory int64
+			}{name, memory})
+		}
+	}
+	var srv *redistest.Server
+	for i, c := range combos {
+		var inner cache.Store
+		switch c.store {
+		case "sqlite":
+			inner, err = sqlite.Open(filepath.Join(dir, fmt.Sprintf("cache%d.db", i)), sqlite.Options{Logger: quiet})
+		case "redis":
+			if srv == nil {
+				if srv, err = redistest.Run(redistest.Config{}); err != nil {
+					return err
+				}
+				defer srv.Stop()
+			}
+			inner, err = redis.Open(redis.Options{Client: srv.Options(), Prefix: fmt.Sprintf("load%d", i), Logger: quiet})
+		}
 		if err != nil {
 			return err
 		}
-		st, err := tiered.New(file, tiered.Options{MemoryBytes: memory, Logger: quiet})
+		st, err := tiered.New(inner, tiered.Options{MemoryBytes: c.memory, Logger: quiet})
 		if err != nil {
-			file.Close()
+			inner.Close()
 			return err
 		}
 		defer st.Close()
@@ -98,9 +151,9 @@ func run() error {
 		if n := fix.Renders.Load(); n != 1 {
 			return fmt.Errorf("%d renders for %d first requests, want 1", n, *first)
 		}
-		name := "gox HIT (memory tier)"
-		if memory < 0 {
-			name = "gox HIT (SQLite tier)"
+		name := fmt.Sprintf("gox HIT, %s, memory tier", c.store)
+		if c.memory < 0 {
+			name = fmt.Sprintf("gox HIT, %s, tier off", c.store)
 		}
 		targets = append(targets, &target{name: name, url: url + *path, renders: fix.Renders.Load})
 	}
@@ -124,7 +177,11 @@ func run() error {
 	// slows one run of each rather than all runs of one.
 	for range *rounds {
 		for _, t := range targets {
-			t.runs = append(t.runs, load(t.url, *conns, *duration))
+			r, err := loadFn(t.url, *conns, *duration)
+			if err != nil {
+				return fmt.Errorf("%s: %w", t.name, err)
+			}
+			t.runs = append(t.runs, r)
 		}
 	}
 	median := func(runs []result) result {
@@ -134,8 +191,8 @@ func run() error {
 	}
 	base := median(targets[0].runs)
 
-	fmt.Printf("\nloopback load test: GET %s (%d bytes), %d first requests at once, then %d connections for %s per target, median of %d rounds, GOMAXPROCS %d\n\n",
-		*path, len(body), *first, *conns, *duration, *rounds, runtime.GOMAXPROCS(0))
+	fmt.Printf("\nloopback load test: GET %s (%d bytes), %d first requests at once, then %d connections for %s per target (load from %s), median of %d rounds, GOMAXPROCS %d\n\n",
+		*path, len(body), *first, *conns, *duration, *loader, *rounds, runtime.GOMAXPROCS(0))
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "target\treq/s\tx bare\tp50\tp99\tp99 x bare\trenders\t")
 	for _, t := range targets {
@@ -209,9 +266,45 @@ func fetch(client *http.Client, url string) ([]byte, http.Header, error) {
 	return b, resp.Header, err
 }
 
+// wrkLatency matches a line of wrk's latency distribution, e.g. "99%  1.20ms".
+var wrkLatency = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s)\s*$`)
+
+// loadWrk loads url with wrk (two threads, conns connections, for d) and
+// reads its throughput and latency percentiles.
+func loadWrk(url string, conns int, d time.Duration) (result, error) {
+	out, err := exec.Command("wrk", "-t2", "-c"+strconv.Itoa(conns), "-d"+strconv.Itoa(max(1, int(d.Seconds())))+"s", "--latency", url).CombinedOutput()
+	if err != nil {
+		return result{}, fmt.Errorf("wrk: %w: %s", err, out)
+	}
+	var r result
+	for _, line := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "Requests/sec:"); ok {
+			r.rps, _ = strconv.ParseFloat(strings.TrimSpace(v), 64)
+		}
+		if strings.Contains(line, "Non-2xx or 3xx responses") {
+			return result{}, fmt.Errorf("wrk saw errors: %s", out)
+		}
+	}
+	for _, m := range wrkLatency.FindAllStringSubmatch(string(out), -1) {
+		d, err := time.ParseDuration(m[2] + m[3])
+		if err != nil {
+			return result{}, err
+		}
+		if m[1] == "50" {
+			r.p50 = d
+		} else {
+			r.p99 = d
+		}
+	}
+	if r.rps == 0 {
+		return result{}, fmt.Errorf("no Requests/sec in wrk's output: %s", out)
+	}
+	return r, nil
+}
+
 // load requests url from conns keep-alive connections for d and returns the
 // throughput and latency percentiles.
-func load(url string, conns int, d time.Duration) result {
+func load(url string, conns int, d time.Duration) (result, error) {
 	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}
@@ -244,5 +337,5 @@ func load(url string, conns int, d time.Duration) result {
 		}
 		return all[int(float64(len(all)-1)*p)]
 	}
-	return result{rps: float64(total.Load()) / d.Seconds(), p50: pct(0.50), p99: pct(0.99)}
+	return result{rps: float64(total.Load()) / d.Seconds(), p50: pct(0.50), p99: pct(0.99)}, nil
 }

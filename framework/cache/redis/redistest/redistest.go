@@ -36,6 +36,9 @@ type Config struct {
 	TCP bool
 	// Args are more redis-server arguments, e.g. "--maxmemory", "2mb".
 	Args []string
+	// Password, when set, is required of clients (--requirepass); the
+	// Server's own client and Options carry it.
+	Password string
 	// Dir is the server's folder (its socket is Dir/redis.sock); empty
 	// means a new temporary folder, removed by Stop.
 	Dir string
@@ -50,6 +53,7 @@ type Server struct {
 	Network, Addr string
 
 	cmd      *exec.Cmd
+	password string
 	ownDir   bool
 	stopOnce sync.Once
 	admin    *goredis.Client
@@ -85,8 +89,11 @@ func Run(cfg Config) (*Server, error) {
 		}
 	}
 	for attempt := 0; ; attempt++ {
-		s := &Server{Dir: dir, Network: "unix", Addr: filepath.Join(dir, "redis.sock"), ownDir: own}
+		s := &Server{Dir: dir, Network: "unix", Addr: filepath.Join(dir, "redis.sock"), ownDir: own, password: cfg.Password}
 		args := []string{"--save", "", "--appendonly", "no", "--dir", dir, "--logfile", filepath.Join(dir, "redis.log")}
+		if cfg.Password != "" {
+			args = append(args, "--requirepass", cfg.Password)
+		}
 		if cfg.TCP {
 			port, err := FreePort()
 			if err != nil {
@@ -170,10 +177,11 @@ func lastLines(s string, n int) string {
 
 // Options returns client options that reach the server.
 func (s *Server) Options() *goredis.Options {
-	return &goredis.Options{Network: s.Network, Addr: s.Addr}
+	return &goredis.Options{Network: s.Network, Addr: s.Addr, Password: s.password}
 }
 
-// URL returns the server's address as GOX_CACHE takes it.
+// URL returns the server's address as GOX_CACHE takes it (without the
+// password).
 func (s *Server) URL() string {
 	if s.Network == "unix" {
 		return "unix://" + s.Addr

@@ -1,0 +1,100 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goxweb/gox/framework/cache/redis/redistest"
+	"github.com/goxweb/gox/framework/internal/testapp"
+	"github.com/goxweb/gox/framework/page"
+	"github.com/goxweb/gox/framework/server"
+)
+
+// TestMainPrerendersIntoRedis: GOX_CACHE=redis://... fills Redis under
+// the URL's prefix, with the password from GOX_REDIS_PASSWORD.
+func TestMainPrerendersIntoRedis(t *testing.T) {
+	srv := redistest.Start(t, redistest.Config{TCP: true, Password: "pw-for-test"})
+	t.Setenv("GOX_CACHE", srv.URL()+"?prefix=shop")
+	t.Setenv("GOX_REDIS_PASSWORD", "pw-for-test")
+	t.Setenv("GOX_REDIS_OUTBOX", filepath.Join(t.TempDir(), "outbox.db"))
+	routes := testapp.New().Routes()
+	routes.Pages = slices.DeleteFunc(routes.Pages, func(p page.Page) bool { return p.Pattern != "/" && p.Pattern != "/only/{id}" })
+	var stdout, stderr bytes.Buffer
+	if code := server.Main(context.Background(), routes, []string{"prerender"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d, stderr %q; want 0", code, stderr.String())
+	}
+	keys, err := srv.Client().Keys(context.Background(), "gox:{shop}:e:*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(keys, " "); !strings.Contains(got, "gox:{shop}:e:/only/a") || !strings.Contains(got, "gox:{shop}:e:/") {
+		t.Fatalf("entries in Redis = %q, want the prerendered pages under the prefix", keys)
+	}
+}
+
+// TestMainServesWhileRedisIsStopped: an app whose Redis does not answer
+// (SIGSTOP: connections are accepted, nothing is answered) starts at once
+// and answers its pages, rendered uncached.
+func TestMainServesWhileRedisIsStopped(t *testing.T) {
+	srv := redistest.Start(t, redistest.Config{TCP: true})
+	if err := srv.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Continue() })
+	port, err := redistest.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOX_CACHE", srv.URL())
+	t.Setenv("GOX_REDIS_OUTBOX", filepath.Join(t.TempDir(), "outbox.db"))
+	t.Setenv("HOST", "127.0.0.1")
+	t.Setenv("PORT", strconv.Itoa(port))
+	ctx, cancel := context.WithCancel(context.Background())
+	exited := make(chan int, 1)
+	var stderr bytes.Buffer
+	go func() {
+		exited <- server.Main(ctx, testapp.New().Routes(), nil, &bytes.Buffer{}, &stderr)
+	}()
+	url := "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	client := &http.Client{Timeout: 10 * time.Second}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, path := range []string{"/", "/products/1", "/", "/products/1"} {
+		for {
+			resp, err := client.Get(url + path)
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("GET %s while Redis is stopped: %d, want 200", path, resp.StatusCode)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("GET %s while Redis is stopped: %v", path, err)
+			}
+			time.Sleep(10 * time.Millisecond) // the listener is not up yet
+		}
+	}
+	cancel()
+	if code := <-exited; code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, stderr.String())
+	}
+}
+
+// TestMainRefusesABadRedisURL: a GOX_CACHE Redis URL that does not parse
+// is a usage error with a hint, not a start without a cache.
+func TestMainRefusesABadRedisURL(t *testing.T) {
+	t.Setenv("GOX_CACHE", "redis://:hunter2@cache:6379/zero")
+	var stdout, stderr bytes.Buffer
+	code := server.Main(context.Background(), testapp.New().Routes(), []string{"prerender"}, &stdout, &stderr)
+	if code != 64 || !strings.Contains(stderr.String(), "hint:") || strings.Contains(stderr.String(), "hunter2") {
+		t.Fatalf("exit %d, stderr %q; want 64 with a hint and without the password", code, stderr.String())
+	}
+}
