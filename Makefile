@@ -4,7 +4,7 @@ GO    ?= go
 PORT  ?= 3000
 HOST  ?= 127.0.0.1
 
-.PHONY: help demo test modules chromium redis check fmt vet staticcheck race generate check-generated bench bench-prerender
+.PHONY: help demo test modules chromium redis wrk check fmt vet staticcheck race generate check-generated bench bench-prerender
 
 
 help: ## Show the targets.
@@ -35,6 +35,13 @@ redis: ## Install Debian's redis-server for the Redis store's tests, if missing.
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
 	else echo "the Redis store's tests need redis-server: sudo apt-get install redis-server"; exit 1; fi
 
+wrk: ## Install Debian's wrk for make bench, if missing.
+	@command -v wrk >/dev/null 2>&1 || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing wrk for make bench"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; fi
+
 check: fmt vet staticcheck check-generated race ## gofmt, vet, staticcheck, generated code, race tests.
 
 fmt:
@@ -63,10 +70,11 @@ check-generated: ## Fail if generated code is out of date.
 
 BIGAPP := cli/buildcmd/testdata/bigapp
 
-bench: ## Benchmarks (-benchmem), the loopback load test (ratios to bare net/http), prerendering 10k pages.
+bench: redis wrk ## Benchmarks (-benchmem), the loopback load tests (ratios to bare net/http; SQLite and Redis under wrk), prerendering 10k pages.
 	$(GO) test -run '^$$' -bench . -benchmem ./framework/...
 	$(GO) run ./framework/internal/loadtest -path /products/1
 	$(GO) run ./framework/internal/loadtest -path /big
+	$(GO) run ./framework/internal/loadtest -path /big -stores sqlite,redis -load wrk
 	@$(MAKE) -s bench-prerender
 
 bench-prerender: ## Prerender 10,000 pages of a fixture app; prints wall time and peak memory.

@@ -44,7 +44,7 @@ func (e *Engine) regenerate(job Job, prev *cache.Entry) (*cache.Entry, error) {
 		m := cache.Meta{GeneratedAt: ent.GeneratedAt, FreshUntil: ent.FreshUntil, BuildID: ent.BuildID}
 		e.keep(ent, func(ctx context.Context) {
 			if err := e.store.SetMeta(ctx, key, m); err != nil {
-				e.log.Warn("isr store meta failed", "key", key, "err", err)
+				e.faults.warn(e.log, "isr store meta failed", "key", key, "err", err)
 			}
 		})
 		return ent, nil
@@ -54,8 +54,9 @@ func (e *Engine) regenerate(job Job, prev *cache.Entry) (*cache.Entry, error) {
 	}
 	e.keep(ent, func(ctx context.Context) {
 		if err := e.store.Put(ctx, ent); err != nil {
-			// The page was served; it could not be kept.
-			e.log.Error("isr store failed", "key", key, "err", err)
+			// The page was served; it could not be kept. A store that is
+			// down fails every write: one line a second says so.
+			e.faults.warn(e.log, "isr store failed; the page was served, not kept", "key", key, "err", err)
 			return
 		}
 		e.obs.Stored(job.Route.Name, key)
@@ -298,7 +299,7 @@ func (e *Engine) fail(key string, prev *cache.Entry, err, werr error) {
 	// The last good entry may still be on its way to the store.
 	e.settle(key)
 	if err := e.store.SetMeta(context.WithoutCancel(e.ctx), key, m); err != nil {
-		e.log.Warn("isr record failure failed", "key", key, "err", err)
+		e.faults.warn(e.log, "isr record failure failed", "key", key, "err", err)
 	}
 }
 

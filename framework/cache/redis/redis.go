@@ -19,6 +19,9 @@
 //     what it missed was trimmed away it tells its subscribers
 //     cache.ChangeAll. This is the store's cache.ChangeFeed.
 //
+// Get always reads Redis (the memory tier in front is what answers
+// without it), so the store needs no cache.Reloader.
+//
 // Redis being down never stops the site: nothing connects at Open,
 // commands have short timeouts and go through a circuit breaker, and an
 // invalidation that cannot reach Redis is kept in a small SQLite outbox

@@ -358,3 +358,32 @@ func TestRedisDownAtStart(t *testing.T) {
 		t.Fatalf("Get after the replay: ExpiredAt %v, %v; want %v", l.ExpiredAt, err, at)
 	}
 }
+
+// TestTLS: a rediss:// URL reaches a Redis that speaks only TLS, trusting
+// its certificate, and the store works through it.
+func TestTLS(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := redistest.Start(t, redistest.Config{TLS: true})
+	opts, _, err := redis.ParseURL(srv.URL(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.TLSConfig == nil {
+		t.Fatalf("ParseURL(%s): no TLS", srv.URL())
+	}
+	opts.TLSConfig.RootCAs = srv.Options().TLSConfig.RootCAs
+	st := open(t, srv, redis.Options{Client: opts})
+	if err := st.Put(ctx, entry("/tls", "over TLS", time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := st.Get(ctx, "/tls"); err != nil || string(l.Entry.Body) != "over TLS" {
+		t.Fatalf("Get over TLS = %v, %v", l.Entry, err)
+	}
+	// Without trusting the certificate, nothing is read.
+	plain, _, _ := redis.ParseURL(srv.URL(), "")
+	untrusted := open(t, srv, redis.Options{Client: plain})
+	if _, err := untrusted.Get(ctx, "/tls"); err == nil {
+		t.Fatal("Get with an untrusted certificate succeeded")
+	}
+}

@@ -12,8 +12,16 @@ package redistest
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	crand "crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -34,6 +42,9 @@ type Config struct {
 	// TCP makes the server listen on 127.0.0.1 at a free port below 32768
 	// instead of a unix socket.
 	TCP bool
+	// TLS makes it listen with TLS only, on such a port, with a
+	// certificate for 127.0.0.1 made for it (Options trusts it).
+	TLS bool
 	// Args are more redis-server arguments, e.g. "--maxmemory", "2mb".
 	Args []string
 	// Password, when set, is required of clients (--requirepass); the
@@ -54,6 +65,7 @@ type Server struct {
 
 	cmd      *exec.Cmd
 	password string
+	roots    *x509.CertPool // the TLS server's certificate, when TLS
 	ownDir   bool
 	stopOnce sync.Once
 	admin    *goredis.Client
@@ -94,14 +106,25 @@ func Run(cfg Config) (*Server, error) {
 		if cfg.Password != "" {
 			args = append(args, "--requirepass", cfg.Password)
 		}
-		if cfg.TCP {
+		if cfg.TCP || cfg.TLS {
 			port, err := FreePort()
 			if err != nil {
 				s.removeDir()
 				return nil, err
 			}
 			s.Network, s.Addr = "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-			args = append(args, "--port", strconv.Itoa(port), "--bind", "127.0.0.1")
+			if cfg.TLS {
+				tlsArgs, roots, err := selfSigned(dir)
+				if err != nil {
+					s.removeDir()
+					return nil, err
+				}
+				s.roots = roots
+				args = append(args, "--port", "0", "--tls-port", strconv.Itoa(port), "--bind", "127.0.0.1")
+				args = append(args, tlsArgs...)
+			} else {
+				args = append(args, "--port", strconv.Itoa(port), "--bind", "127.0.0.1")
+			}
 		} else {
 			args = append(args, "--port", "0", "--unixsocket", s.Addr, "--unixsocketperm", "700")
 		}
@@ -113,7 +136,7 @@ func Run(cfg Config) (*Server, error) {
 		s.admin = goredis.NewClient(s.Options())
 		if err := s.waitReady(); err != nil {
 			s.Stop()
-			if cfg.TCP && attempt < 5 {
+			if (cfg.TCP || cfg.TLS) && attempt < 5 {
 				// Another program took the port between the probe and
 				// the start: try another.
 				if own {
@@ -177,14 +200,64 @@ func lastLines(s string, n int) string {
 
 // Options returns client options that reach the server.
 func (s *Server) Options() *goredis.Options {
-	return &goredis.Options{Network: s.Network, Addr: s.Addr, Password: s.password}
+	o := &goredis.Options{Network: s.Network, Addr: s.Addr, Password: s.password}
+	if s.roots != nil {
+		o.TLSConfig = &tls.Config{RootCAs: s.roots, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+	}
+	return o
+}
+
+// selfSigned writes a certificate for 127.0.0.1 and its key to dir and
+// returns redis-server's TLS arguments and a pool that trusts it.
+func selfSigned(dir string) ([]string, *x509.CertPool, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "redistest"},
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(crand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, nil, err
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	certPath, keyPath := filepath.Join(dir, "redis.crt"), filepath.Join(dir, "redis.key")
+	if err := os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		return nil, nil, err
+	}
+	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		return nil, nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return []string{"--tls-cert-file", certPath, "--tls-key-file", keyPath, "--tls-ca-cert-file", certPath, "--tls-auth-clients", "no"}, pool, nil
 }
 
 // URL returns the server's address as GOX_CACHE takes it (without the
-// password).
+// password; for a TLS server, rediss:// without the certificate, which
+// Options carries).
 func (s *Server) URL() string {
-	if s.Network == "unix" {
+	switch {
+	case s.Network == "unix":
 		return "unix://" + s.Addr
+	case s.roots != nil:
+		return "rediss://" + s.Addr + "/0"
 	}
 	return "redis://" + s.Addr + "/0"
 }
