@@ -1,9 +1,6 @@
 package signed
 
-import (
-	"net/http"
-	"testing"
-)
+import "testing"
 
 func TestCookie(t *testing.T) {
 	t.Parallel()
@@ -22,5 +19,4 @@ func TestCookie(t *testing.T) {
 			t.Errorf("%s: Cookie = %q, want %q", tt.name, got, tt.want)
 		}
 	}
-	var _ *http.Cookie = Cookie("n", "v", 1, false)
 }
