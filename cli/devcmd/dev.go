@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/goxweb/gox/cli/command"
+	"github.com/goxweb/gox/internal/wire"
 	"github.com/goxweb/gox/cli/devproxy"
 	"github.com/goxweb/gox/cli/routescmd"
 	"github.com/goxweb/gox/cli/templdev"
@@ -38,8 +39,8 @@ import (
 var Command = command.Command{Name: "dev", Summary: "run the app with live reload", Run: run}
 
 func run(ctx context.Context, env command.Env) error {
-	port := envOr("PORT", "3000")
-	host := envOr("HOST", "127.0.0.1")
+	port := envOr(wire.EnvPort, wire.DefaultPort)
+	host := envOr(wire.EnvHost, "127.0.0.1")
 	var isr bool
 	dir, err := routescmd.DirFlag("dev", env.Args, func(fs *flag.FlagSet) {
 		fs.StringVar(&port, "port", port, "the port to serve on (default $PORT or 3000)")
