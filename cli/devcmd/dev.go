@@ -28,11 +28,11 @@ import (
 	"time"
 
 	"github.com/goxweb/gox/cli/command"
-	"github.com/goxweb/gox/internal/wire"
 	"github.com/goxweb/gox/cli/devproxy"
 	"github.com/goxweb/gox/cli/routescmd"
 	"github.com/goxweb/gox/cli/templdev"
 	"github.com/goxweb/gox/cli/watch"
+	"github.com/goxweb/gox/internal/wire"
 )
 
 // Command is gox dev.
