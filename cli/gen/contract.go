@@ -48,6 +48,17 @@ func (c *checker) pos(obj types.Object) string {
 	return p.Filename + ":" + strconv.Itoa(p.Line)
 }
 
+// filePos returns "file:line" of the package clause of d's file name.
+func (c *checker) filePos(d *routeDir, name string) string {
+	for _, f := range c.pkg.Syntax {
+		p := c.pkg.Fset.Position(f.Package)
+		if filepath.Base(p.Filename) == name {
+			return path.Join("routes", d.rel, name) + ":" + strconv.Itoa(p.Line)
+		}
+	}
+	return path.Join("routes", d.rel, name) + ":1"
+}
+
 // templLine returns ":N" for the line of file that declares the templ
 // component name, or "" if there is none.
 func templLine(file, name string) string {
