@@ -64,8 +64,8 @@ func (a *App) newEcho(routes page.Routes) (*echo.Echo, error) {
 			e.HEAD(p, echo.WrapHandler(h))
 		}
 	}
-	for _, h := range routes.Handlers {
-		e.Add(h.Method, echoPattern(h.Pattern), h.Func, withApp)
+	if err := a.mountHandlers(e, routes.Handlers, withApp); err != nil {
+		return nil, err
 	}
 	e.Any("/*", a.servePage)
 	e.Any("/", a.servePage)
