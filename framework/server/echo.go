@@ -44,6 +44,14 @@ func (a *App) newEcho(routes page.Routes) (*echo.Echo, error) {
 		return nil, err
 	}
 	a.mountReserved(e)
+	robots, err := a.robotsHandler(routes)
+	if err != nil {
+		return nil, fmt.Errorf("gox: robots.txt: %w", err)
+	}
+	if robots != nil {
+		e.GET(robotsPath, robots)
+		e.HEAD(robotsPath, robots)
+	}
 	if a.cfg.StaticDir != "" {
 		// Development: look each request up on disk, so new files show.
 		fsys := os.DirFS(a.cfg.StaticDir)
@@ -60,6 +68,9 @@ func (a *App) newEcho(routes page.Routes) (*echo.Echo, error) {
 			return nil, fmt.Errorf("gox: static files: %w", err)
 		}
 		for p, h := range files {
+			if p == robotsPath && robots != nil {
+				continue // served with its Sitemap line
+			}
 			e.GET(p, echo.WrapHandler(h))
 			e.HEAD(p, echo.WrapHandler(h))
 		}
