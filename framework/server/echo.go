@@ -27,8 +27,8 @@ func (a *App) newEcho(routes page.Routes) (*echo.Echo, error) {
 		code := http.StatusInternalServerError
 		if he, ok := err.(*echo.HTTPError); ok {
 			code = he.Code
-		} else {
-			code = httperr.StatusCode(err)
+		} else if code = httperr.StatusCode(err); code >= 500 {
+			// A 4xx (gox.NotFound, a bad request) is an answer, not a failure.
 			a.log.Error("handler failed", "path", c.Request().URL.Path, "err", err)
 		}
 		a.writeStatus(c.Response(), c.Request(), code)

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	gox "github.com/goxweb/gox/framework"
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/page"
 	"github.com/goxweb/gox/framework/server"
@@ -191,6 +193,8 @@ func TestCachedHandlerStores(t *testing.T) {
 		switch c.Param("id") {
 		case "missing":
 			return echo.ErrNotFound
+		case "unknown":
+			return gox.NotFound
 		case "gone":
 			return c.Redirect(http.StatusFound, "/api/items/new")
 		case "bad":
@@ -219,6 +223,7 @@ func TestCachedHandlerStores(t *testing.T) {
 		header, val string
 	}{
 		{"/api/items/missing", 404, "MISS", "", "HIT", "Cache-Control", "public, max-age=0, s-maxage=60"},
+		{"/api/items/unknown", 404, "MISS", "", "HIT", "Content-Type", "text/html; charset=utf-8"},
 		{"/api/items/gone", 302, "UNCACHED", "", "UNCACHED", "Location", "/api/items/new"},
 		{"/api/items/bad", 400, "UNCACHED", `{"error":"bad id"}`, "UNCACHED", "Cache-Control", "private, no-store"},
 		{"/api/items/cookie", 500, "ERROR", "", "ERROR", "Set-Cookie", ""},
@@ -263,7 +268,10 @@ func TestCachedHandlerStores(t *testing.T) {
 func TestPlainHandler(t *testing.T) {
 	t.Parallel()
 	var calls atomic.Int64
-	app, url := handlerServer(t, server.Config{},
+	var logs syncBuffer
+	app, url := handlerServer(t, server.Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))},
+		page.Handler{Pattern: "/api/missing", Method: http.MethodGet, Func: func(c echo.Context) error { return gox.NotFound }},
+		page.Handler{Pattern: "/api/broken", Method: http.MethodGet, Func: func(c echo.Context) error { return errors.New("db down") }},
 		page.Handler{Pattern: "/api/ping", Method: http.MethodGet, Func: func(c echo.Context) error {
 			calls.Add(1)
 			return c.String(http.StatusOK, "pong")
@@ -296,6 +304,16 @@ func TestPlainHandler(t *testing.T) {
 	resp, _ = send(t, app, http.MethodGet, url+"/api/embed")
 	if _, ok := resp.Header["X-Frame-Options"]; ok || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Fatalf("a handler that removes X-Frame-Options: %v", resp.Header)
+	}
+	// An error with a 4xx is an answer; only a failure is logged.
+	if resp, _ := send(t, app, http.MethodGet, url+"/api/missing"); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("gox.NotFound from a handler: %d", resp.StatusCode)
+	}
+	if resp, body := send(t, app, http.MethodGet, url+"/api/broken"); resp.StatusCode != http.StatusInternalServerError || body == "" {
+		t.Fatalf("an error from a handler: %d %q", resp.StatusCode, body)
+	}
+	if got := logs.String(); strings.Count(got, "handler failed") != 1 || !strings.Contains(got, "db down") {
+		t.Fatalf("logs: want one line, for the failure:\n%s", got)
 	}
 }
 
