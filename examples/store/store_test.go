@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"encoding/xml"
 	"crypto/sha256"
 	"encoding/base32"
+	"encoding/json"
+	"encoding/xml"
 	"io"
 	"log/slog"
 	"net/http"
