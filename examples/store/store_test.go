@@ -297,9 +297,17 @@ func TestProductsAPI(t *testing.T) {
 		t.Fatalf("If-None-Match: %v %v; want 304", resp, err)
 	}
 	resp.Body.Close()
-	plain := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	if code, err := buy(plain, base, "3", "5"); err != nil || code != http.StatusSeeOther {
+	// The buyer reads their own write at once: from the read-your-writes
+	// cookie the purchase set (RYW), or from the regeneration the purchase
+	// started, when it landed first (HIT); others shortly after.
+	jar, _ := cookiejar.New(nil)
+	buyer := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if code, err := buy(buyer, base, "3", "5"); err != nil || code != http.StatusSeeOther {
 		t.Fatalf("buy: %d %v", code, err)
+	}
+	resp, body := get(t, buyer, base+"/api/products")
+	if state := resp.Header.Get("X-Gox-Cache"); (state != "RYW" && state != "HIT") || !strings.Contains(body, `"name":"Coffee mug","price":"$14.00","stock":35`) {
+		t.Fatalf("the buyer's GET: %s %s; want the new stock, RYW", resp.Header.Get("X-Gox-Cache"), body)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for list("")[2].Stock != 35 {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
@@ -325,5 +326,37 @@ func TestCachedHandlerContract(t *testing.T) {
 	}}}, server.Config{Store: openStore(t)})
 	if err == nil || !strings.Contains(err.Error(), "only GET responses are cached") {
 		t.Fatalf("New with a cached POST: %v", err)
+	}
+}
+
+// TestCachedHandlerReadYourWrites: the browser whose action revalidated a
+// cached handler's tag gets a fresh response at once (RYW), which then
+// serves everyone.
+func TestCachedHandlerReadYourWrites(t *testing.T) {
+	t.Parallel()
+	var renders atomic.Int64
+	cfg := server.Config{}
+	cfg.Engine.EagerBudget = -1 // nothing regenerates until requested
+	h := newHarnessWith(t, cfg, nil, page.Handler{
+		Pattern: "/api/stock/{id}", Method: http.MethodGet, Cached: true, Tags: func(p page.Params) []string { return []string{"product-" + p.Get("id")} },
+		Func: func(c echo.Context) error { return c.String(http.StatusOK, fmt.Sprint("render ", renders.Add(1))) },
+	})
+	h.get(t, "/api/stock/1")
+	jar, _ := cookiejar.New(nil)
+	buyer := noRedirects(jar)
+	if resp, _ := h.post(t, buyer, "/products/1?/buy", h.url, "", "quantity=1"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("buy: %d", resp.StatusCode)
+	}
+	resp, err := buyer.Get(h.url + "/api/stock/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.Header.Get("X-Gox-Cache") != "RYW" || string(b) != "render 2" {
+		t.Fatalf("the buyer's GET: %s %q; want a fresh render, RYW", resp.Header.Get("X-Gox-Cache"), b)
+	}
+	if resp, body := h.get(t, "/api/stock/1"); resp.Header.Get("X-Gox-Cache") != "HIT" || body != "render 2" {
+		t.Fatalf("another visitor's GET: %s %q; want the buyer's render, HIT", resp.Header.Get("X-Gox-Cache"), body)
 	}
 }
