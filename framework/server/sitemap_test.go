@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -382,6 +384,11 @@ func TestSitemapReplaced(t *testing.T) {
 	if _, body := send(t, app, http.MethodGet, url+"/robots.txt"); body != "User-agent: *\nAllow: /\n\nSitemap: https://shop.example/sitemap.xml\n" {
 		t.Errorf("robots.txt of an app without one: %q", body)
 	}
+	own := "User-agent: *\n  sitemap : https://cdn.example/s.xml\n"
+	app, url = appServer(t, page.Routes{Pages: []page.Page{home}, Static: fstest.MapFS{"robots.txt": {Data: []byte(own)}}}, server.Config{Origin: origin})
+	if _, body := send(t, app, http.MethodGet, url+"/robots.txt"); body != own {
+		t.Errorf("robots.txt with a Sitemap line of its own: %q, want it as is", body)
+	}
 }
 
 // TestSitemapDev: in development the sitemap shows the pages as they are
@@ -393,10 +400,23 @@ func TestSitemapDev(t *testing.T) {
 	routes := page.Routes{Pages: []page.Page{{Pattern: "/p/{id}", Render: rawPage("p"), StaticParams: func(ctx context.Context) ([]page.Params, error) {
 		return staticParams(*ids.Load()...)(ctx)
 	}}}}
-	app, url := appServer(t, routes, server.Config{Origin: origin, Dev: true})
+	static := t.TempDir()
+	app, url := appServer(t, routes, server.Config{Origin: origin, Dev: true, StaticDir: static})
 	mustGet(t, app, url+"/sitemap.xml")
 	ids.Store(&[]string{"1", "2"})
 	if body := mustGet(t, app, url+"/sitemap.xml"); !strings.Contains(body, "/p/2") {
 		t.Fatalf("dev sitemap after a new param: %s", body)
+	}
+	// robots.txt is read from static/ on disk at each request, as the
+	// other static files are in development.
+	const line = "\nSitemap: https://shop.example/sitemap.xml\n"
+	if body := mustGet(t, app, url+"/robots.txt"); body != "User-agent: *\nAllow: /\n"+line {
+		t.Fatalf("dev robots.txt without a file: %q", body)
+	}
+	if err := os.WriteFile(filepath.Join(static, "robots.txt"), []byte("User-agent: *\nDisallow: /tmp/\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if body := mustGet(t, app, url+"/robots.txt"); body != "User-agent: *\nDisallow: /tmp/\n"+line {
+		t.Fatalf("dev robots.txt after writing the file: %q", body)
 	}
 }
