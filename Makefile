@@ -35,12 +35,12 @@ redis: ## Install Debian's redis-server for the Redis store's tests, if missing.
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
 	else echo "the Redis store's tests need redis-server: sudo apt-get install redis-server"; exit 1; fi
 
-wrk: ## Install Debian's wrk for make bench, if missing.
+wrk: ## Install Debian's wrk, the load generator of make bench, if missing.
 	@command -v wrk >/dev/null 2>&1 || \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "installing wrk for make bench"; \
+		echo "installing wrk for the load test"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
-	else echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; fi
+	else echo "the load test needs wrk: sudo apt-get install wrk"; exit 1; fi
 
 check: fmt vet staticcheck check-generated race ## gofmt, vet, staticcheck, generated code, race tests.
 
@@ -70,7 +70,7 @@ check-generated: ## Fail if generated code is out of date.
 
 BIGAPP := cli/buildcmd/testdata/bigapp
 
-bench: redis wrk ## Benchmarks (-benchmem), the loopback load tests (ratios to bare net/http; SQLite and Redis under wrk), prerendering 10k pages.
+bench: redis wrk ## Benchmarks (-benchmem), the loopback load tests with wrk (ratios to bare net/http; SQLite and Redis), prerendering 10k pages.
 	$(GO) test -run '^$$' -bench . -benchmem ./framework/...
 	$(GO) run ./framework/internal/loadtest -path /products/1
 	$(GO) run ./framework/internal/loadtest -path /big

@@ -1,16 +1,16 @@
 // Command loadtest measures gox's cache HIT path on loopback against a bare
 // net/http handler that writes the same bytes, in the same run, and prints
-// the figures as ratios. make bench runs it.
+// the figures as ratios. The load comes from wrk, a separate process (make
+// bench installs it). make bench runs it.
 //
-// -stores picks the stores behind the app, each with its memory tier and
-// with the tier off: sqlite (a file), redis (a redis-server it starts on a
-// unix socket). -load wrk loads each target with wrk, a process of its
-// own, instead of this program's Go client.
+// -stores picks the stores behind the app, each measured with its memory
+// tier and with the tier off: sqlite (a file), redis (a redis-server it
+// starts on a unix socket).
 //
 // Example:
 //
 //	go run ./framework/internal/loadtest -path /products/1 -rounds 5
-//	go run ./framework/internal/loadtest -stores sqlite,redis -load wrk
+//	go run ./framework/internal/loadtest -stores sqlite,redis
 package main
 
 import (
@@ -25,13 +25,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -64,19 +62,7 @@ func run() error {
 	path := flag.String("path", "/big", "page to request")
 	first := flag.Int("stampede", 500, "concurrent first requests of the page, before the load")
 	stores := flag.String("stores", "sqlite", "stores to measure, comma-separated: sqlite, redis")
-	loader := flag.String("load", "go", "load generator: go (in this process) or wrk (a process of its own)")
 	flag.Parse()
-	loadFn := load
-	switch *loader {
-	case "go":
-	case "wrk":
-		if _, err := exec.LookPath("wrk"); err != nil {
-			return fmt.Errorf("wrk not found\nhint: apt-get install wrk")
-		}
-		loadFn = loadWrk
-	default:
-		return fmt.Errorf("-load %q: want go or wrk", *loader)
-	}
 
 	dir, err := os.MkdirTemp("", "gox-loadtest")
 	if err != nil {
@@ -94,20 +80,16 @@ func run() error {
 	var targets []*target
 	var body []byte
 	var header http.Header
-	var combos []struct {
+	type combo struct {
 		store  string
 		memory int64
 	}
+	var combos []combo
 	for _, name := range strings.Split(*stores, ",") {
 		if name != "sqlite" && name != "redis" {
 			return fmt.Errorf("-stores: unknown store %q: want sqlite or redis", name)
 		}
-		for _, memory := range []int64{0, -1} {
-			combos = append(combos, struct {
-				store  string
-				memory int64
-			}{name, memory})
-		}
+		combos = append(combos, combo{name, 0}, combo{name, -1})
 	}
 	var srv *redistest.Server
 	for i, c := range combos {
@@ -177,9 +159,9 @@ func run() error {
 	// slows one run of each rather than all runs of one.
 	for range *rounds {
 		for _, t := range targets {
-			r, err := loadFn(t.url, *conns, *duration)
+			r, err := load(t.url, *conns, *duration)
 			if err != nil {
-				return fmt.Errorf("%s: %w", t.name, err)
+				return err
 			}
 			t.runs = append(t.runs, r)
 		}
@@ -191,8 +173,8 @@ func run() error {
 	}
 	base := median(targets[0].runs)
 
-	fmt.Printf("\nloopback load test: GET %s (%d bytes), %d first requests at once, then %d connections for %s per target (load from %s), median of %d rounds, GOMAXPROCS %d\n\n",
-		*path, len(body), *first, *conns, *duration, *loader, *rounds, runtime.GOMAXPROCS(0))
+	fmt.Printf("\nloopback load test: GET %s (%d bytes), %d first requests at once, then %d connections for %s per target, median of %d rounds, GOMAXPROCS %d\n\n",
+		*path, len(body), *first, *conns, *duration, *rounds, runtime.GOMAXPROCS(0))
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "target\treq/s\tx bare\tp50\tp99\tp99 x bare\trenders\t")
 	for _, t := range targets {
@@ -266,76 +248,50 @@ func fetch(client *http.Client, url string) ([]byte, http.Header, error) {
 	return b, resp.Header, err
 }
 
-// wrkLatency matches a line of wrk's latency distribution, e.g. "99%  1.20ms".
-var wrkLatency = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s)\s*$`)
-
-// loadWrk loads url with wrk (two threads, conns connections, for d) and
-// reads its throughput and latency percentiles.
-func loadWrk(url string, conns int, d time.Duration) (result, error) {
-	out, err := exec.Command("wrk", "-t2", "-c"+strconv.Itoa(conns), "-d"+strconv.Itoa(max(1, int(d.Seconds())))+"s", "--latency", url).CombinedOutput()
+// load runs wrk, a separate process, against url with conns keep-alive
+// connections for d, and returns its throughput and latency percentiles.
+// A client inside this process would share its scheduler and heap with the
+// server and flatter the ratio.
+func load(url string, conns int, d time.Duration) (result, error) {
+	threads := min(runtime.NumCPU(), conns)
+	out, err := exec.Command("wrk", "-t"+strconv.Itoa(threads), "-c"+strconv.Itoa(conns),
+		"-d"+strconv.Itoa(max(int(d.Seconds()), 1))+"s", "--latency", url).CombinedOutput()
 	if err != nil {
-		return result{}, fmt.Errorf("wrk: %w: %s", err, out)
+		return result{}, fmt.Errorf("wrk %s: %w: %s", url, err, out)
 	}
-	var r result
-	for _, line := range strings.Split(string(out), "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "Requests/sec:"); ok {
-			r.rps, _ = strconv.ParseFloat(strings.TrimSpace(v), 64)
-		}
-		if strings.Contains(line, "Non-2xx or 3xx responses") {
-			return result{}, fmt.Errorf("wrk saw errors: %s", out)
-		}
-	}
-	for _, m := range wrkLatency.FindAllStringSubmatch(string(out), -1) {
-		d, err := time.ParseDuration(m[2] + m[3])
-		if err != nil {
-			return result{}, err
-		}
-		if m[1] == "50" {
-			r.p50 = d
-		} else {
-			r.p99 = d
-		}
-	}
-	if r.rps == 0 {
-		return result{}, fmt.Errorf("no Requests/sec in wrk's output: %s", out)
-	}
-	return r, nil
+	return parseWrk(string(out))
 }
 
-// load requests url from conns keep-alive connections for d and returns the
-// throughput and latency percentiles.
-func load(url string, conns int, d time.Duration) (result, error) {
-	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr}
-	var total atomic.Int64
-	lat := make([][]time.Duration, conns)
-	deadline := time.Now().Add(d)
-	var wg sync.WaitGroup
-	for i := range conns {
-		wg.Go(func() {
-			req, _ := http.NewRequest(http.MethodGet, url, nil)
-			for time.Now().Before(deadline) {
-				start := time.Now()
-				resp, err := client.Do(req)
-				if err != nil {
-					continue
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				lat[i] = append(lat[i], time.Since(start))
-				total.Add(1)
+// parseWrk reads wrk's report: the Requests/sec line and the 50% and 99%
+// lines of its latency distribution. A run with errors or non-2xx answers
+// is refused, so a broken target cannot pass for a fast one.
+func parseWrk(out string) (result, error) {
+	var r result
+	for line := range strings.Lines(out) {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 2 && f[0] == "Requests/sec:":
+			v, err := strconv.ParseFloat(f[1], 64)
+			if err != nil {
+				return result{}, fmt.Errorf("wrk: %q: %w", line, err)
 			}
-		})
-	}
-	wg.Wait()
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	pct := func(p float64) time.Duration {
-		if len(all) == 0 {
-			return 0
+			r.rps = v
+		case len(f) == 2 && (f[0] == "50%" || f[0] == "99%"):
+			v, err := time.ParseDuration(f[1])
+			if err != nil {
+				return result{}, fmt.Errorf("wrk: %q: %w", line, err)
+			}
+			if f[0] == "50%" {
+				r.p50 = v
+			} else {
+				r.p99 = v
+			}
+		case strings.HasPrefix(strings.TrimSpace(line), "Non-2xx"), strings.HasPrefix(strings.TrimSpace(line), "Socket errors"):
+			return result{}, fmt.Errorf("wrk: %s", strings.TrimSpace(line))
 		}
-		return all[int(float64(len(all)-1)*p)]
 	}
-	return result{rps: float64(total.Load()) / d.Seconds(), p50: pct(0.50), p99: pct(0.99)}, nil
+	if r.rps == 0 || r.p99 == 0 {
+		return result{}, fmt.Errorf("wrk printed no figures:\n%s", out)
+	}
+	return r, nil
 }
