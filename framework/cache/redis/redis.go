@@ -71,8 +71,9 @@ var ErrUnavailable = errors.New("redis: unavailable")
 // of every other field is a working default.
 type Options struct {
 	// URL is where Redis is: redis://[user:password@]host:port/db,
-	// rediss:// for TLS, or unix:///path/to/redis.sock?db=N; see ParseURL.
-	// Ignored when Client is set.
+	// rediss:// for TLS, or unix:///path/to/redis.sock?db=N, with an
+	// optional prefix=NAME for Prefix; see ParseURL. Ignored when Client
+	// is set.
 	URL string
 	// Client is where Redis is, as go-redis takes it. Its unset timeouts
 	// take CommandTimeout.
@@ -127,11 +128,14 @@ func (o Options) withDefaults() (Options, error) {
 		if o.URL == "" {
 			return o, errors.New("redis: no URL or client options")
 		}
-		c, _, err := ParseURL(o.URL, "")
+		c, prefix, err := ParseURL(o.URL, "")
 		if err != nil {
 			return o, err
 		}
 		o.Client = c
+		if o.Prefix == "" {
+			o.Prefix = prefix
+		}
 	} else {
 		c := *o.Client
 		o.Client = &c
