@@ -289,7 +289,8 @@ const touchBatch = 500
 // Touch moves the read times of keys up (never back); Redis also counts
 // the write as a use of the entry for its own LRU eviction, so pages the
 // memory tier serves are not evicted as if unused. Keys no longer stored
-// are ignored.
+// are ignored, and so are the times while the breaker finds Redis
+// unreachable: they only order eviction.
 func (s *Store) Touch(ctx context.Context, readAt map[string]time.Time) error {
 	done, err := s.enter()
 	if err != nil {
@@ -308,7 +309,9 @@ func (s *Store) Touch(ctx context.Context, readAt map[string]time.Time) error {
 		for i, k := range batch {
 			ks[i], times[i] = s.keys.entry(k), fmtTime(readAt[k])
 		}
-		if err := touchScript.Run(ctx, s.rdb, ks, times...).Err(); err != nil {
+		if err := touchScript.Run(ctx, s.rdb, ks, times...).Err(); errors.Is(err, ErrUnavailable) {
+			return nil
+		} else if err != nil {
 			return wrap("touch", batch[0], err)
 		}
 	}

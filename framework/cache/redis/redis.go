@@ -196,7 +196,8 @@ type Store struct {
 	brk    *breaker
 
 	pending pendingStamps
-	outbox  *outbox // nil without Options.OutboxPath, or when it cannot be opened
+	outbox  *outbox     // nil without Options.OutboxPath, or when it cannot be opened
+	queued  atomic.Bool // an invalidation was queued (and logged) since the last replay
 	feed    feed
 
 	// reconnected is signalled when a command succeeds after the breaker

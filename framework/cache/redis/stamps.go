@@ -93,8 +93,11 @@ func (s *Store) queue(kind string, names []string, at time.Time, m cache.Mode, c
 			s.log.Warn("gox cache: writing an invalidation to the Redis outbox; it is kept in memory", "name", n, "err", err)
 		}
 	}
-	s.log.Warn("gox cache: Redis unreachable; the invalidation waits in the outbox and is replayed when Redis is back",
-		"names", len(names), "first", names[0], "err", cause)
+	// One line per outage, not one per invalidation.
+	if s.queued.CompareAndSwap(false, true) {
+		s.log.Warn("gox cache: Redis unreachable; invalidations wait in the outbox and are replayed when Redis is back",
+			"names", len(names), "first", names[0], "err", cause)
+	}
 }
 
 // stampKey names a tag's, a path's or the global stamp.
@@ -210,5 +213,6 @@ func (s *Store) replay(ctx context.Context) (int, error) {
 		}
 	}
 	s.pending.written(snap)
+	s.queued.Store(false)
 	return len(snap), nil
 }

@@ -3,6 +3,8 @@ package redis_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -318,6 +320,24 @@ func TestLostMessagesReportChangeAll(t *testing.T) {
 	}
 }
 
+// syncBuffer is a log destination safe for concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
 // TestRedisDownAtStart: a store whose Redis is not there yet opens at
 // once, fails reads without hanging, keeps an invalidation in its outbox
 // file across a restart, and replays it when Redis comes up.
@@ -331,7 +351,8 @@ func TestRedisDownAtStart(t *testing.T) {
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	outbox := filepath.Join(t.TempDir(), "outbox.db")
 	client := &redistest.Server{Network: "unix", Addr: filepath.Join(dir, "redis.sock")}
-	opts := redis.Options{Prefix: "down", Client: client.Options(), OutboxPath: outbox}
+	var logs syncBuffer
+	opts := redis.Options{Prefix: "down", Client: client.Options(), OutboxPath: outbox, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
 	st := open(t, nil, opts)
 	if _, err := st.Get(ctx, "/p"); err == nil || errors.Is(err, cache.ErrNotFound) {
 		t.Fatalf("Get without Redis: error %v, want a connection error", err)
@@ -339,6 +360,14 @@ func TestRedisDownAtStart(t *testing.T) {
 	at := time.Now()
 	if keys, err := st.InvalidateTags(ctx, []string{"news"}, at, cache.Expire); err != nil || keys != nil {
 		t.Fatalf("InvalidateTags without Redis = %v, %v; want no keys and no error (it waits in the outbox)", keys, err)
+	}
+	for i := range 20 {
+		if _, err := st.InvalidatePaths(ctx, []string{fmt.Sprint("/p/", i)}, at, cache.Stale); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := strings.Count(logs.String(), "wait in the outbox"); n != 1 {
+		t.Fatalf("%d log lines for 21 invalidations made while Redis is down, want 1:\n%s", n, logs.String())
 	}
 	// The breaker opens after a few failures: later calls fail at once.
 	for range 5 {
