@@ -310,11 +310,6 @@ func (k keys) counters(f string) string {
 	return k.base + "c:" + f
 }
 
-// tagStamp and pathStamp are the stamp hashes; the scripts build the same
-// names from the base.
-func (k keys) tagStamp(tag string) string   { return k.base + "t:" + tag }
-func (k keys) pathStamp(path string) string { return k.base + "p:" + path }
-
 // ttlMillis is EntryTTL in milliseconds as the scripts take it; 0 is none.
 func (s *Store) ttlMillis() int64 {
 	if s.opts.EntryTTL < 0 {
