@@ -15,6 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/goxweb/gox/cli/command"
 	"github.com/goxweb/gox/framework/cache"
+	"github.com/goxweb/gox/framework/cache/redis"
 	"github.com/goxweb/gox/framework/cache/sqlite"
 	"github.com/goxweb/gox/internal/wire"
 )
@@ -38,7 +40,9 @@ const usage = `usage: gox cache <ls|show|purge|stats> [flags]
   purge  --all | --path P ... | --tag T ...
   stats  [--json]
 
-Every subcommand takes --db PATH (default: $GOX_CACHE, else .gox/cache.db).`
+Every subcommand takes --db PATH (default: $GOX_CACHE, else .gox/cache.db);
+a redis:// URL reads the app's keys in that Redis (prefix= names the app,
+else the folder's name).`
 
 // multi is a repeatable string flag.
 type multi []string
@@ -99,13 +103,17 @@ func run(ctx context.Context, env command.Env) error {
 }
 
 // open opens the cache file, refusing to create one that does not exist:
-// a typo in --db must not look like an empty cache.
-func open(path string) (*sqlite.Store, error) {
+// a typo in --db must not look like an empty cache; or the Redis a
+// redis:// URL names (see openRedis).
+func open(path string) (cache.Store, error) {
 	if path == "" {
 		path = os.Getenv(wire.EnvCache)
 	}
 	if path == "" {
 		path = filepath.Join(".gox", "cache.db")
+	}
+	if redis.IsURL(path) {
+		return openRedis(path)
 	}
 	if _, err := os.Stat(path); err != nil {
 		return nil, command.WithHint(fmt.Errorf("no cache at %s", path),
@@ -120,6 +128,25 @@ func open(path string) (*sqlite.Store, error) {
 		return nil, fmt.Errorf("open cache %s: %w", path, err)
 	}
 	return st, nil
+}
+
+// openRedis opens the app's keys in the Redis url names: its prefix=, else
+// the folder's name, which gox build gives the app's binary and the app
+// takes as its prefix. Nothing is queued: a Redis that cannot be reached
+// fails the command.
+func openRedis(url string) (cache.Store, error) {
+	client, prefix, err := redis.ParseURL(url, os.Getenv(wire.EnvRedisPassword))
+	if err != nil {
+		return nil, err
+	}
+	if prefix == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, err
+		}
+		prefix = filepath.Base(wd)
+	}
+	return redis.Open(redis.Options{Client: client, Prefix: prefix, Logger: slog.New(slog.DiscardHandler)})
 }
 
 // state is an entry's freshness as the engine would judge it now.

@@ -3,6 +3,7 @@ package cachecmd_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"github.com/goxweb/gox/cli/command"
 	"github.com/goxweb/gox/cli/goxcli"
 	"github.com/goxweb/gox/framework/cache"
+	"github.com/goxweb/gox/framework/cache/redis"
+	"github.com/goxweb/gox/framework/cache/redis/redistest"
 	"github.com/goxweb/gox/framework/cache/sqlite"
 )
 
@@ -174,5 +177,39 @@ func TestStatsOnReadOnlyCache(t *testing.T) {
 	code, _, stderr := gox(t, "cache", "stats", "--db", db)
 	if code == 0 || !strings.Contains(stderr, "serves uncached") || !strings.Contains(stderr, "hint:") {
 		t.Errorf("exit %d, stderr %q; want a failure saying the app serves uncached, with a hint", code, stderr)
+	}
+}
+
+// TestCacheOnRedis: the commands read and purge an app's keys in Redis
+// when --db is a Redis URL, and a purge reaches the apps through the
+// change stream as any Redis write does.
+func TestCacheOnRedis(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	st, err := redis.Open(redis.Options{Client: srv.Options(), Prefix: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	for _, key := range []string{"/products/1", "/products/2"} {
+		e := &cache.Entry{Key: key, Route: "/products/{id}", Status: 200, Body: []byte(key), GeneratedAt: time.Now(),
+			Tags: []string{"product-" + strings.TrimPrefix(key, "/products/")}}
+		if err := st.Put(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	url := srv.URL() + "?prefix=shop"
+	if code, out, errOut := gox(t, "cache", "ls", "--db", url); code != 0 || !strings.Contains(out, "/products/2") || !strings.Contains(out, "2 entries") {
+		t.Fatalf("ls: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := gox(t, "cache", "purge", "--db", url, "--tag", "product-2"); code != 0 || !strings.Contains(out, "purged 1 entries") {
+		t.Fatalf("purge: exit %d\n%s%s", code, out, errOut)
+	}
+	if _, err := st.Get(ctx, "/products/2"); !errors.Is(err, cache.ErrNotFound) {
+		t.Fatalf("/products/2 after the purge: %v, want ErrNotFound", err)
+	}
+	if code, _, errOut := gox(t, "cache", "stats", "--db", "redis://127.0.0.1:1/zero"); code != 1 || !strings.Contains(errOut, "hint:") {
+		t.Fatalf("bad URL: exit %d, stderr %q; want 1 with a hint", code, errOut)
 	}
 }
