@@ -4,7 +4,7 @@ GO    ?= go
 PORT  ?= 3000
 HOST  ?= 127.0.0.1
 
-.PHONY: help demo test modules chromium check fmt vet staticcheck race generate check-generated bench bench-prerender
+.PHONY: help demo test modules chromium wrk check fmt vet staticcheck race generate check-generated bench bench-prerender
 
 
 help: ## Show the targets.
@@ -27,6 +27,13 @@ chromium: ## Install Debian's chromium for the browser tests, if missing.
 		echo "installing chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "the browser tests need chromium: sudo apt-get install chromium (or set GOX_CHROMIUM)"; exit 1; fi
+
+wrk: ## Install Debian's wrk, the load generator of make bench, if missing.
+	@command -v wrk >/dev/null 2>&1 || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing wrk for the load test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else echo "the load test needs wrk: sudo apt-get install wrk"; exit 1; fi
 
 check: fmt vet staticcheck check-generated race ## gofmt, vet, staticcheck, generated code, race tests.
 
@@ -56,7 +63,7 @@ check-generated: ## Fail if generated code is out of date.
 
 BIGAPP := cli/buildcmd/testdata/bigapp
 
-bench: ## Benchmarks (-benchmem), the loopback load test (ratios to bare net/http), prerendering 10k pages.
+bench: wrk ## Benchmarks (-benchmem), the loopback load test with wrk (ratios to bare net/http), prerendering 10k pages.
 	$(GO) test -run '^$$' -bench . -benchmem ./framework/...
 	$(GO) run ./framework/internal/loadtest -path /products/1
 	$(GO) run ./framework/internal/loadtest -path /big
