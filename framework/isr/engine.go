@@ -26,7 +26,8 @@ type Options struct {
 	Store cache.Store
 	// BuildID names the running build. Entries made by another build are
 	// served stale and regenerated, so pages never keep pointing at asset
-	// files of an older build.
+	// files of an older build; the engine never updates them, it stores
+	// entries of its own (a store shared by builds keeps both).
 	BuildID string
 	// Workers is the size of the background regeneration pool
 	// (default GOMAXPROCS, at least 2).
