@@ -75,12 +75,12 @@ func TestDevErrorPage(t *testing.T) {
 			"server.(*App).renderPage",
 		}},
 		{"/boom", fmt.Sprintf("internal/testapp/routes/routes.go:%d", routes.PanicLine), []string{
-			"panic: assignment to entry in nil map",
+			"panic: no stock for &lt;b&gt;sku&lt;/b&gt;",
 			"routes.PanickingLoad</code>",
 			"id=\"gox-error-stack\">github.com/goxweb/gox/framework/internal/testapp/routes.PanickingLoad\n",
 		}},
 		{"/fail-with-page", fmt.Sprintf("internal/testapp/routes/routes.go:%d", routes.FailingLoadLine), []string{"stock service said"}},
-		{"/boom-with-page", fmt.Sprintf("internal/testapp/routes/routes.go:%d", routes.PanicLine), []string{"nil map"}},
+		{"/boom-with-page", fmt.Sprintf("internal/testapp/routes/routes.go:%d", routes.PanicLine), []string{"no stock for"}},
 		{"/api/boom", "deverror_test.go:", []string{"panic: handler &lt;boom&gt;", "id=\"gox-error-stack\">"}},
 		{"/mw-boom", "deverror_test.go:", []string{"panic: middleware &lt;boom&gt;", "id=\"gox-error-stack\">"}},
 	}
@@ -135,7 +135,7 @@ func TestProductionErrorPageHasNoStack(t *testing.T) {
 			if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(body, tt.want) {
 				t.Fatalf("GET %s: %d %q; want 500 with %q", tt.path, resp.StatusCode, body, tt.want)
 			}
-			for _, secret := range []string{"stock service", "nil map", "boom&gt;", "<boom>", ".go:", "goroutine",
+			for _, secret := range []string{"stock service", "no stock", "boom&gt;", "<boom>", ".go:", "goroutine",
 				"gox-error-stack", "gox-error-where", "routes.", "Stack"} {
 				if strings.Contains(body, secret) {
 					t.Errorf("GET %s shows %q in production:\n%s", tt.path, secret, body)

@@ -15,15 +15,15 @@ func FailingLoad(*page.Ctx) (string, error) {
 	return "", errors.New(`stock service said <script>alert("down")</script>`)
 }
 
-// PanickingLoad is a page's Load that panics, on PanicLine.
-func PanickingLoad(*page.Ctx) (string, error) {
-	var stock map[string]int
-	stock["<b>sku</b>"]++ // assignment to entry in nil map
-	return "", nil
+// PanickingLoad is a page's Load that panics, on PanicLine, with HTML in
+// the panic's value.
+func PanickingLoad(c *page.Ctx) (string, error) {
+	sku := "<b>sku</b>" + c.Param("sku")
+	panic("no stock for " + sku)
 }
 
 // PanicLine is the line of PanickingLoad that panics.
-const PanicLine = 21
+const PanicLine = 22
 
 // FailingLoadLine is the line FailingLoad is declared on.
 const FailingLoadLine = 14
