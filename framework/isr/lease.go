@@ -209,10 +209,11 @@ func (e *Engine) waitOwnLease(key string) error {
 }
 
 // answers reports whether l answers a request for job that found prev
-// unusable (nil: nothing stored): not expired, not older than the
-// request's read-your-writes bound, and newer than prev.
-func answers(job Job, l cache.Lookup, prev *cache.Entry) bool {
-	return !isExpired(l) && !l.Entry.GeneratedAt.Before(job.NotBefore) &&
+// unusable (nil: nothing stored): this build's entry (another build's,
+// however new, is the page of other templates), not expired, not older
+// than the request's read-your-writes bound, and newer than prev.
+func (e *Engine) answers(job Job, l cache.Lookup, prev *cache.Entry) bool {
+	return e.own(l.Entry) && !isExpired(l) && !l.Entry.GeneratedAt.Before(job.NotBefore) &&
 		(prev == nil || l.Entry.GeneratedAt.After(prev.GeneratedAt))
 }
 

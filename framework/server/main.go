@@ -17,8 +17,7 @@ import (
 
 // Main is an app's main function with its inputs and outputs explicit: it
 // returns the exit code. With no arguments it serves on HOST:PORT (default
-// :3000) from the SQLite cache at GOX_CACHE (default .gox/cache.db), or
-// the Redis that GOX_CACHE names (redis://host:port/db), until
+// :3000) from the SQLite cache at GOX_CACHE (default .gox/cache.db) until
 // ctx is done or the process gets SIGINT or SIGTERM; with "prerender" it
 // renders every static page into the cache, prints a wire.Prerendered line
 // for each, and exits. Usage errors exit 64.
@@ -48,19 +47,35 @@ func Main(ctx context.Context, routes page.Routes, args []string, stdout, stderr
 		return 64
 	}
 	opts.Logger, memOpts.Logger = log, log
-	var store cache.Store
-	if redis.IsURL(path) {
-		if store, err = openRedis(path, memOpts, log, getenv); err != nil {
-			fmt.Fprintf(stderr, "%v\n", err)
+	isRedis := redis.IsURL(path)
+	if isRedis {
+		if _, _, err := redis.ParseURL(path, getenv(wire.EnvRedisPassword)); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", wire.EnvCache, err)
 			return 64
 		}
-	} else if store, err = openStore(path, opts, memOpts, log); err != nil {
-		fmt.Fprintf(stderr, "%v\n", err)
-		return 1
 	}
-	defer store.Close() // closes the file too
-	cfg.Store = store
-	app, err := New(routes, cfg)
+	var store cache.Store
+	defer func() {
+		if store != nil {
+			store.Close() // closes the file too
+		}
+	}()
+	// The store is opened for this build, whose pages it keeps apart
+	// from those of another build sharing the file or the Redis.
+	app, err := newApp(routes, cfg, func(build string) (cache.Store, error) {
+		var st cache.Store
+		var err error
+		if isRedis {
+			st, err = openRedis(path, build, memOpts, log, getenv)
+		} else {
+			opts.BuildID = build
+			st, err = openStore(path, opts, memOpts, log)
+		}
+		if err == nil {
+			store = st
+		}
+		return st, err
+	})
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
 		return 1

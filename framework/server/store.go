@@ -21,9 +21,9 @@ import (
 // Redis never delays the start. The key prefix is the URL's prefix=NAME,
 // else the binary's name; GOX_REDIS_PASSWORD is the password when the URL
 // has none; invalidations wait in GOX_REDIS_OUTBOX (default
-// .gox/redis-outbox.db) while Redis cannot be reached. A bad URL is a
-// usage error.
-func openRedis(raw string, memOpts tiered.Options, log *slog.Logger, getenv func(string) string) (cache.Store, error) {
+// .gox/redis-outbox.db) while Redis cannot be reached. The store is
+// opened for build, whose pages it keeps apart from other builds'.
+func openRedis(raw, build string, memOpts tiered.Options, log *slog.Logger, getenv func(string) string) (cache.Store, error) {
 	client, prefix, err := redis.ParseURL(raw, getenv(wire.EnvRedisPassword))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", wire.EnvCache, err)
@@ -31,7 +31,7 @@ func openRedis(raw string, memOpts tiered.Options, log *slog.Logger, getenv func
 	if prefix == "" {
 		prefix = strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe")
 	}
-	st, err := redis.Open(redis.Options{Client: client, Prefix: prefix, Logger: log,
+	st, err := redis.Open(redis.Options{Client: client, Prefix: prefix, BuildID: build, Logger: log,
 		OutboxPath: envOr(getenv, wire.EnvRedisOutbox, wire.DefaultRedisOutbox)})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", wire.EnvCache, err)

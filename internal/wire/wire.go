@@ -15,6 +15,7 @@ const (
 	EnvCacheMemoryBytes    = "GOX_CACHE_MEMORY_BYTES"
 	EnvRedisPassword       = "GOX_REDIS_PASSWORD"
 	EnvRedisOutbox         = "GOX_REDIS_OUTBOX"
+	EnvCacheBuildRetention = "GOX_CACHE_BUILD_RETENTION"
 	EnvDev                 = "GOX_DEV"
 	EnvBuildID             = "GOX_BUILD_ID"
 	EnvRevalidateToken     = "GOX_REVALIDATE_TOKEN"

@@ -15,7 +15,9 @@ import (
 
 // Get reads the entry for key and the stamps covering it in one script,
 // verifies its body, and merges the stamps (cache.Covering) with those of
-// invalidations still waiting in the outbox.
+// invalidations still waiting in the outbox. The entry is this handle's
+// build's row of key, else the most recently generated row of another
+// build.
 //
 // A path or tag stamp that Redis evicted counts as an invalidation now:
 // the page is served stale and regenerated, never taken for fresh.
@@ -25,7 +27,7 @@ func (s *Store) Get(ctx context.Context, key string) (cache.Lookup, error) {
 		return cache.Lookup{}, err
 	}
 	defer done()
-	vals, err := getScript.Run(ctx, s.rdb, []string{s.keys.entry(key)}, s.keys.base, cache.KeyPath(key), "").Slice()
+	vals, err := getScript.Run(ctx, s.rdb, []string{s.keys.builds(key)}, s.keys.base, cache.KeyPath(key), key, s.opts.BuildID, "").Slice()
 	if errors.Is(err, goredis.Nil) {
 		return cache.Lookup{}, cache.ErrNotFound
 	}
@@ -143,11 +145,11 @@ func bytesOf(v any) []byte {
 	return []byte(s)
 }
 
-// Put writes e, its index memberships and its stream message in one
-// script, unless the stored entry's render started later than e's: an
-// older render finishing last never replaces a newer page. A zero Sum is
-// filled in; a Sum that does not match Body is refused with
-// cache.ErrCorrupt.
+// Put writes e's build's row of its key, its index memberships and its
+// stream message in one script, unless that row's render started later
+// than e's: an older render finishing last never replaces a newer page.
+// Other builds' rows are left alone. A zero Sum is filled in; a Sum that
+// does not match Body is refused with cache.ErrCorrupt.
 func (s *Store) Put(ctx context.Context, e *cache.Entry) error {
 	done, err := s.enter()
 	if err != nil {
@@ -160,27 +162,28 @@ func (s *Store) Put(ctx context.Context, e *cache.Entry) error {
 	}
 	gen := fmtTime(e.GeneratedAt)
 	floor := fmtTime(e.GeneratedAt.Add(-1))
-	args := []any{s.keys.base, e.Key, e.Path(), s.origin, s.opts.StreamLength, s.ttlMillis(), floor,
+	args := []any{s.keys.base, e.Key, e.Path(), s.origin, s.opts.StreamLength, s.ttlMillis(), floor, e.BuildID,
 		"g", gen, "f", fmtTime(e.FreshUntil), "r", fmtTime(e.RetryAt), "b", e.BuildID, "e", e.LastError,
 		"n", strconv.Itoa(e.Failures),
 		"h", encodeHead(head{route: e.Route, status: e.Status, etag: e.ETag, sum: e.Sum, header: e.Header}),
 		"t", pack(e.Tags), "a", fmtTime(time.Now()), "z", strconv.FormatInt(e.Size(), 10),
 		"body", e.Body, "gz", e.Gzip, "br", e.Brotli}
-	if err := putScript.Run(ctx, s.rdb, []string{s.keys.entry(e.Key)}, args...).Err(); err != nil {
+	if err := putScript.Run(ctx, s.rdb, []string{s.keys.entry(e.BuildID, e.Key), s.keys.builds(e.Key)}, args...).Err(); err != nil {
 		return wrap("put", e.Key, err)
 	}
 	return nil
 }
 
-// SetMeta updates key's freshness and failure record, unless the stored
-// entry was rendered later than m says (another host's newer render).
+// SetMeta updates the freshness and failure record of build m.BuildID's
+// row of key (cache.ErrNotFound when that build has none), unless that row
+// was rendered later than m says (another host's newer render).
 func (s *Store) SetMeta(ctx context.Context, key string, m cache.Meta) error {
 	done, err := s.enter()
 	if err != nil {
 		return err
 	}
 	defer done()
-	n, err := setMetaScript.Run(ctx, s.rdb, []string{s.keys.entry(key)},
+	n, err := setMetaScript.Run(ctx, s.rdb, []string{s.keys.entry(m.BuildID, key), s.keys.builds(key)},
 		s.keys.base, key, s.origin, s.opts.StreamLength, s.ttlMillis(),
 		fmtTime(m.GeneratedAt), fmtTime(m.FreshUntil), fmtTime(m.RetryAt), m.BuildID, m.LastError, strconv.Itoa(m.Failures)).Int()
 	if err != nil {
@@ -195,7 +198,7 @@ func (s *Store) SetMeta(ctx context.Context, key string, m cache.Meta) error {
 // deleteBatch bounds the keys one delete script removes.
 const deleteBatch = 500
 
-// Delete removes the entries for keys and their index memberships.
+// Delete removes every build's row of keys and their index memberships.
 func (s *Store) Delete(ctx context.Context, keys ...string) error {
 	done, err := s.enter()
 	if err != nil {
@@ -209,7 +212,7 @@ func (s *Store) Delete(ctx context.Context, keys ...string) error {
 		ks := make([]string, len(batch))
 		for i, k := range batch {
 			args = append(args, k, cache.KeyPath(k))
-			ks[i] = s.keys.entry(k)
+			ks[i] = s.keys.builds(k)
 		}
 		if err := deleteScript.Run(ctx, s.rdb, ks, args...).Err(); err != nil {
 			return wrap("delete", batch[0], err)

@@ -43,14 +43,19 @@ type instance struct {
 
 // newInstance starts an instance of the test app on srv under prefix.
 func newInstance(t *testing.T, srv *redistest.Server, prefix, name string, eng isr.Options) *instance {
+	return newBuildInstance(t, srv, prefix, name, "", eng)
+}
+
+// newBuildInstance starts an instance of build of the test app.
+func newBuildInstance(t *testing.T, srv *redistest.Server, prefix, name, build string, eng isr.Options) *instance {
 	t.Helper()
 	in := &instance{name: name, fix: testapp.New()}
-	in.store = open(t, srv, redis.Options{Prefix: prefix, BreakerOpen: 200 * time.Millisecond})
+	in.store = open(t, srv, redis.Options{Prefix: prefix, BuildID: build, BreakerOpen: 200 * time.Millisecond})
 	tier, err := tiered.New(in.store, tiered.Options{Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
-	in.app, err = server.New(in.fix.Routes(), server.Config{Store: tier, Logger: quiet, Engine: eng})
+	in.app, err = server.New(in.fix.Routes(), server.Config{Store: tier, BuildID: build, Logger: quiet, Engine: eng})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,6 +297,44 @@ func TestRedisPausedInstancesAnswerAndConverge(t *testing.T) {
 	})
 }
 
+// TestTwoBuildsSideBySide: two builds of the app on one Redis (a rolling
+// deploy across hosts) each serve and keep their own copy of a page; the
+// new build starts from the old build's copy, served stale, and an
+// invalidation on either covers both copies.
+func TestTwoBuildsSideBySide(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	old := newBuildInstance(t, srv, "builds", "old", "release-1", isr.Options{})
+	cur := newBuildInstance(t, srv, "builds", "new", "release-2", isr.Options{})
+	old.get(t, "/products/1")
+	old.app.Engine().WaitWrites()
+	if state, _ := cur.get(t, "/products/1"); state != "STALE" {
+		t.Fatalf("the new build's first request: %s, want STALE (the old build's copy)", state)
+	}
+	eventually(t, "the new build serves its own copy", func() bool { state, _ := cur.get(t, "/products/1"); return state == "HIT" })
+	if state, _ := old.get(t, "/products/1"); state != "HIT" {
+		t.Fatalf("the old build after the new one rendered: %s, want HIT of its own copy", state)
+	}
+	if old.fix.Renders.Load() != 1 || cur.fix.Renders.Load() != 1 {
+		t.Fatalf("renders: old %d, new %d; want one each", old.fix.Renders.Load(), cur.fix.Renders.Load())
+	}
+	rows, err := srv.Client().Keys(context.Background(), "gox:{builds}:e:*").Result()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("rows in Redis = %q, %v; want one per build", rows, err)
+	}
+	old.fix.SetProduct("1", testapp.Product{Name: "Gopher", Stock: 5})
+	cur.fix.SetProduct("1", testapp.Product{Name: "Gopher", Stock: 5})
+	if _, err := cur.app.Revalidate(context.Background(), nil, []string{"product-1"}, cache.Expire); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []*instance{old, cur} {
+		eventually(t, in.name+" serves the new stock", func() bool {
+			_, body := in.get(t, "/products/1")
+			return strings.Contains(body, stock(5))
+		})
+	}
+}
+
 // TestHelperInstance is instance A of TestKilledInstanceLeaseLapses, in a
 // process of its own; it does nothing unless GOX_REDIS_HELPER is set. Its
 // product renders never finish; it prints its URL and serves until killed.
@@ -347,7 +390,7 @@ func TestKilledInstanceLeaseLapses(t *testing.T) {
 			resp.Body.Close()
 		}
 	}()
-	lease := "gox:{killed}:l:/products/1"
+	lease := "gox:{killed}:l:0:/products/1" // the lease of build "" on /products/1
 	eventually(t, "A holds the lease", func() bool {
 		n, _ := srv.Client().Exists(context.Background(), lease).Result()
 		return n == 1

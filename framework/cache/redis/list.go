@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -17,38 +18,33 @@ import (
 // admin commands.
 const scanBatch = 500
 
-// List returns the entries matching f, without bodies, ordered by key. It
-// scans the app's keys (or a tag's index set): admin tools call it, never
-// the request path.
+// List returns every build's rows matching f, without bodies, ordered by
+// key (then build). It scans the app's rows (or a tag's index set): admin
+// tools call it, never the request path.
 func (s *Store) List(ctx context.Context, f cache.Filter) ([]cache.Info, error) {
 	done, err := s.enter()
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	keys, err := s.candidates(ctx, f)
+	rows, err := s.candidates(ctx, f)
 	if err != nil {
 		return nil, wrap("list", "", err)
 	}
+	if err := rowScript.Load(ctx, s.rdb).Err(); err != nil {
+		return nil, wrap("list", "", err)
+	}
 	var infos []cache.Info
-	for len(keys) > 0 && (f.Limit <= 0 || len(infos) < f.Limit) {
-		batch := keys[:min(len(keys), scanBatch)]
-		keys = keys[len(batch):]
+	for len(rows) > 0 && (f.Limit <= 0 || len(infos) < f.Limit) {
+		batch := rows[:min(len(rows), scanBatch)]
+		rows = rows[len(batch):]
 		pipe := s.rdb.Pipeline()
 		cmds := make([]*goredis.Cmd, len(batch))
-		for i, k := range batch {
-			cmds[i] = getScript.EvalSha(ctx, pipe, []string{s.keys.entry(k)}, s.keys.base, cache.KeyPath(k), "meta")
+		for i, r := range batch {
+			cmds[i] = rowScript.EvalSha(ctx, pipe, []string{s.keys.entry(r.build, r.key)}, s.keys.base, cache.KeyPath(r.key))
 		}
 		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
-			if !isNoScript(err) {
-				return nil, wrap("list", "", err)
-			}
-			// The script is not loaded yet: load it and run the batch again.
-			if err := getScript.Load(ctx, s.rdb).Err(); err != nil {
-				return nil, wrap("list", "", err)
-			}
-			keys = append(batch, keys...)
-			continue
+			return nil, wrap("list", "", err)
 		}
 		for i, cmd := range cmds {
 			vals, err := cmd.Slice()
@@ -56,11 +52,11 @@ func (s *Store) List(ctx context.Context, f cache.Filter) ([]cache.Info, error) 
 				continue // gone since the scan
 			}
 			if err != nil {
-				return nil, wrap("list", batch[i], err)
+				return nil, wrap("list", batch[i].key, err)
 			}
-			e, st, size, err := s.decode(batch[i], vals, false)
+			e, st, size, err := s.decode(batch[i].key, vals, false)
 			if err != nil {
-				return nil, wrap("list", batch[i], err)
+				return nil, wrap("list", batch[i].key, err)
 			}
 			if f.Route != "" && e.Route != f.Route {
 				continue
@@ -80,32 +76,29 @@ func (s *Store) List(ctx context.Context, f cache.Filter) ([]cache.Info, error) 
 	return infos, nil
 }
 
-func isNoScript(err error) bool { return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") }
-
 func stringAt(vals []any, i int) string {
 	s, _ := vals[i].(string)
 	return s
 }
 
-// candidates returns the sorted keys that may match f: a tag's index
-// members, or the keys a SCAN of the prefix finds.
-func (s *Store) candidates(ctx context.Context, f cache.Filter) ([]string, error) {
-	var keys []string
+// rowRef is one build's row of a key.
+type rowRef struct{ build, key string }
+
+// candidates returns the rows that may match f, ordered by key and build:
+// a tag's index members, or the rows a SCAN of the app's entries finds.
+func (s *Store) candidates(ctx context.Context, f cache.Filter) ([]rowRef, error) {
+	var ids []string
 	if f.Tag != "" {
 		members, err := s.rdb.SMembers(ctx, s.keys.base+"ti:"+f.Tag).Result()
 		if err != nil {
 			return nil, err
 		}
-		for _, k := range members {
-			if strings.HasPrefix(k, f.Prefix) {
-				keys = append(keys, k)
-			}
-		}
+		ids = members
 	} else {
-		base := s.keys.entry("")
-		err := s.scan(ctx, base+globEscape(f.Prefix)+"*", func(batch []string) error {
+		prefix := s.keys.base + "e:"
+		err := s.scan(ctx, globEscape(prefix)+"*", func(batch []string) error {
 			for _, k := range batch {
-				keys = append(keys, strings.TrimPrefix(k, base))
+				ids = append(ids, strings.TrimPrefix(k, prefix))
 			}
 			return nil
 		})
@@ -113,8 +106,17 @@ func (s *Store) candidates(ctx context.Context, f cache.Filter) ([]string, error
 			return nil, err
 		}
 	}
-	slices.Sort(keys)
-	return slices.Compact(keys), nil
+	var rows []rowRef
+	for _, id := range ids {
+		build, key, ok := splitRow(id)
+		if ok && strings.HasPrefix(key, f.Prefix) {
+			rows = append(rows, rowRef{build, key})
+		}
+	}
+	slices.SortFunc(rows, func(a, b rowRef) int {
+		return cmp.Or(strings.Compare(a.key, b.key), strings.Compare(a.build, b.build))
+	})
+	return slices.Compact(rows), nil
 }
 
 // scan calls fn with each batch of the keys matching the glob pattern.
@@ -146,7 +148,7 @@ func globEscape(s string) string {
 	return b.String()
 }
 
-// Stats counts the entries, their bytes and their distinct tags by
+// Stats counts every build's rows, their bytes and their distinct tags by
 // scanning the app's entries.
 func (s *Store) Stats(ctx context.Context) (cache.Stats, error) {
 	done, err := s.enter()
@@ -156,7 +158,7 @@ func (s *Store) Stats(ctx context.Context) (cache.Stats, error) {
 	defer done()
 	var st cache.Stats
 	tags := make(map[string]struct{})
-	err = s.scan(ctx, globEscape(s.keys.entry(""))+"*", func(batch []string) error {
+	err = s.scan(ctx, globEscape(s.keys.base+"e:")+"*", func(batch []string) error {
 		pipe := s.rdb.Pipeline()
 		cmds := make([]*goredis.SliceCmd, len(batch))
 		for i, k := range batch {
@@ -305,11 +307,12 @@ func (s *Store) Touch(ctx context.Context, readAt map[string]time.Time) error {
 		batch := keys[:min(len(keys), touchBatch)]
 		keys = keys[len(batch):]
 		ks := make([]string, len(batch))
-		times := make([]any, len(batch))
+		args := []any{s.keys.base}
 		for i, k := range batch {
-			ks[i], times[i] = s.keys.entry(k), fmtTime(readAt[k])
+			ks[i] = s.keys.builds(k)
+			args = append(args, k, fmtTime(readAt[k]))
 		}
-		if err := touchScript.Run(ctx, s.rdb, ks, times...).Err(); errors.Is(err, ErrUnavailable) {
+		if err := touchScript.Run(ctx, s.rdb, ks, args...).Err(); errors.Is(err, ErrUnavailable) {
 			return nil
 		} else if err != nil {
 			return wrap("touch", batch[0], err)

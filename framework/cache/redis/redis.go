@@ -4,8 +4,9 @@
 //
 // What it keeps, under a key prefix per app ("gox:{shop}:"):
 //
-//   - one hash per entry, written by a Lua script that never replaces an
-//     entry whose render started later than the one being written;
+//   - one hash per entry and build (see Options.BuildID), written by a Lua
+//     script that never replaces a row whose render started later than the
+//     one being written;
 //   - one invalidation stamp per tag and per path, so that an invalidation
 //     costs one write whatever the number of pages it covers; Get reads
 //     the entry and its stamps in one script and cache.Covering merges them;
@@ -43,6 +44,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -82,6 +84,13 @@ type Options struct {
 	// Redis need different prefixes; the instances of one app share one.
 	// Empty means "gox".
 	Prefix string
+	// BuildID is the build of the app this handle serves. Each build has a
+	// row of its own per key (Put writes the entry's build's row), so two
+	// builds sharing one Redis during a deploy never overwrite each other's
+	// pages: Get returns this build's row, else the most recently generated
+	// row of another build, and a lease is per key and build. Empty: a
+	// handle of no build (tools), whose Get returns any build's latest row.
+	BuildID string
 	// CommandTimeout bounds connecting to Redis and each command; 0 means
 	// DefaultCommandTimeout.
 	CommandTimeout time.Duration
@@ -301,11 +310,26 @@ type keys struct{ base string }
 
 func newKeys(prefix string) keys { return keys{base: "gox:{" + prefix + "}:"} }
 
-func (k keys) entry(key string) string { return k.base + "e:" + key }
-func (k keys) lease(key string) string { return k.base + "l:" + key }
-func (k keys) stream() string          { return k.base + "s" }
-func (k keys) seq() string             { return k.base + "q" }
-func (k keys) global() string          { return k.base + "g" }
+// row names a build's row of key: the build packed (length-prefixed), so
+// that any build and key make one unambiguous name.
+func row(build, key string) string { return pack([]string{build}) + key }
+
+// splitRow reads what row made.
+func splitRow(r string) (build, key string, ok bool) {
+	n, rest, found := strings.Cut(r, ":")
+	l, err := strconv.Atoi(n)
+	if !found || err != nil || l < 0 || l > len(rest) {
+		return "", "", false
+	}
+	return rest[:l], rest[l:], true
+}
+
+func (k keys) entry(build, key string) string { return k.base + "e:" + row(build, key) }
+func (k keys) builds(key string) string       { return k.base + "b:" + key }
+func (k keys) lease(build, key string) string { return k.base + "l:" + row(build, key) }
+func (k keys) stream() string                 { return k.base + "s" }
+func (k keys) seq() string                    { return k.base + "q" }
+func (k keys) global() string                 { return k.base + "g" }
 func (k keys) counters(f string) string {
 	return k.base + "c:" + f
 }

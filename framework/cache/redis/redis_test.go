@@ -45,5 +45,13 @@ func open(t testing.TB, srv *redistest.Server, opts redis.Options) *redis.Store 
 
 func TestConformance(t *testing.T) {
 	srv := redistest.Start(t)
-	cachetest.Run(t, func(t *testing.T) cache.Store { return open(t, srv, redis.Options{}) })
+	cachetest.RunWith(t, func(t *testing.T) cache.Store { return open(t, srv, redis.Options{}) }, cachetest.Options{
+		// Two builds of one app on one Redis: handles of one prefix.
+		BuildHandles: func(t *testing.T) func(string) cache.Store {
+			prefix := fmt.Sprintf("builds%d", prefixes.Add(1))
+			return func(build string) cache.Store {
+				return open(t, srv, redis.Options{Prefix: prefix, BuildID: build})
+			}
+		},
+	})
 }

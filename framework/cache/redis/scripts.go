@@ -38,8 +38,9 @@ local function packnames(t)
 end
 `
 
-// appendChange is the Lua function every write script ends with.
-const appendChange = luaNames + `
+// appendChange is the Lua function every write script ends with (after
+// luaNames).
+const appendChange = `
 local function append(base, origin, maxlen, kind, list)
 	local q = redis.call('INCR', base .. 'q')
 	redis.call('XADD', base .. 's', 'MAXLEN', '~', maxlen, '*', 'q', q, 'o', origin, 'k', kind, 'n', packnames(list))
@@ -49,51 +50,103 @@ end
 // entryFields are the fields getScript returns, in this order.
 var entryFields = []string{"g", "f", "r", "b", "e", "n", "h", "t", "a", "z", "body", "gz", "br"}
 
-// getScript returns the entry at KEYS[1] and the stamps covering it: its
-// path's (ARGV[2]), the global one, and each of its tags', each as the
-// fields r, x and f (all false for a stamp hash that does not exist).
-// ARGV[1] is the key base; ARGV[3] = "meta" leaves the bodies out.
-var getScript = goredis.NewScript(luaNames + `
-local base, path = ARGV[1], ARGV[2]
-local fields = {'g', 'f', 'r', 'b', 'e', 'n', 'h', 't', 'a', 'z'}
-if ARGV[3] ~= 'meta' then
-	fields[#fields + 1] = 'body'
-	fields[#fields + 1] = 'gz'
-	fields[#fields + 1] = 'br'
+// luaRows are the Lua functions (after luaNames) that name a build's row
+// of a key (see keys.row) and read one row with the stamps covering it.
+const luaRows = `
+local function rowid(build, key)
+	return #build .. ':' .. build .. key
 end
-local e = redis.call('HMGET', KEYS[1], unpack(fields))
-if not e[1] then
-	return false
+local function splitrow(r)
+	local c = string.find(r, ':', 1, true)
+	local n = tonumber(string.sub(r, 1, c - 1))
+	return string.sub(r, c + 1, c + n), string.sub(r, c + n + 1)
 end
-local out = e
-local function stamp(k)
-	local s = redis.call('HMGET', k, 'r', 'x', 'f')
-	out[#out + 1] = s[1]
-	out[#out + 1] = s[2]
-	out[#out + 1] = s[3]
+local function readrow(base, ek, path, bodies)
+	local fields = {'g', 'f', 'r', 'b', 'e', 'n', 'h', 't', 'a', 'z'}
+	if bodies then
+		fields[#fields + 1] = 'body'
+		fields[#fields + 1] = 'gz'
+		fields[#fields + 1] = 'br'
+	end
+	local out = redis.call('HMGET', ek, unpack(fields))
+	if not out[1] then
+		return false
+	end
+	local function stamp(k)
+		local s = redis.call('HMGET', k, 'r', 'x', 'f')
+		out[#out + 1] = s[1]
+		out[#out + 1] = s[2]
+		out[#out + 1] = s[3]
+	end
+	stamp(base .. 'p:' .. path)
+	stamp(base .. 'g')
+	for _, tag in ipairs(unpacknames(out[8])) do
+		stamp(base .. 't:' .. tag)
+	end
+	return out
 end
-stamp(base .. 'p:' .. path)
-stamp(base .. 'g')
-for _, tag in ipairs(unpacknames(e[8])) do
-	stamp(base .. 't:' .. tag)
+`
+
+// getScript returns the row of key that a handle of build ARGV[4] reads
+// (its own build's, else the most recently generated row of any build)
+// and the stamps covering it: its path's (ARGV[2]), the global one, and
+// each of its tags', each as the fields r, x and f (all false for a stamp
+// hash that does not exist). KEYS[1] is the key's builds hash (build ->
+// generated at). ARGV: 1 base, 2 path, 3 key, 4 build, 5 "meta" to leave
+// the bodies out. Builds whose row is gone (expired, evicted) are dropped
+// from the builds hash on the way.
+var getScript = goredis.NewScript(luaNames + luaRows + `
+local base, path, key, build, bodies = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5] ~= 'meta'
+local builds = redis.call('HGETALL', KEYS[1])
+if build ~= '' and redis.call('HEXISTS', KEYS[1], build) == 1 then
+	local row = readrow(base, base .. 'e:' .. rowid(build, key), path, bodies)
+	if row then
+		return row
+	end
+	redis.call('HDEL', KEYS[1], build)
 end
-return out
+while true do
+	local best, bestg = nil, nil
+	for i = 1, #builds, 2 do
+		if builds[i + 1] and (not bestg or builds[i + 1] > bestg) then
+			best, bestg = i, builds[i + 1]
+		end
+	end
+	if not best then
+		return false
+	end
+	local row = readrow(base, base .. 'e:' .. rowid(builds[best], key), path, bodies)
+	if row then
+		return row
+	end
+	redis.call('HDEL', KEYS[1], builds[best])
+	builds[best + 1] = false
+end
 `)
 
-// putScript writes an entry unless the stored one was rendered later.
+// rowScript returns one row (KEYS[1]) and its stamps, as getScript does,
+// without bodies. ARGV: 1 base, 2 path.
+var rowScript = goredis.NewScript(luaNames + luaRows + `
+return readrow(ARGV[1], KEYS[1], ARGV[2], false)
+`)
+
+// putScript writes an entry's build's row unless that row was rendered
+// later.
 //
-// KEYS[1] is the entry hash. ARGV: 1 base, 2 key, 3 path, 4 origin,
-// 5 stream maxlen, 6 ttl ms (0: none), 7 floor (generated at minus 1 ns),
-// then the entry's fields as name, value pairs, g first.
+// KEYS[1] is the row hash, KEYS[2] the key's builds hash. ARGV: 1 base,
+// 2 key, 3 path, 4 origin, 5 stream maxlen, 6 ttl ms (0: none), 7 floor
+// (generated at minus 1 ns), 8 build, then the entry's fields as name,
+// value pairs, g first.
 //
 // It makes sure a stamp hash exists for the path and every tag: a stamp
 // that Redis evicted is then told from one that never was (getScript's
 // caller treats a missing one as an invalidation now). A stamp hash it
 // creates gets the floor f: entries generated at or before it, written
 // before the stamp was lost, count as revalidated.
-var putScript = goredis.NewScript(appendChange + `
-local base, key, path, origin, maxlen, ttl, floor = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[7]
-local gen = ARGV[9]
+var putScript = goredis.NewScript(luaNames + luaRows + appendChange + `
+local base, key, path, origin, maxlen, ttl, floor, build = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[7], ARGV[8]
+local gen = ARGV[10]
+local row = rowid(build, key)
 local cur = redis.call('HGET', KEYS[1], 'g')
 if cur and cur > gen then
 	return 0
@@ -101,20 +154,22 @@ end
 local old = redis.call('HGET', KEYS[1], 't')
 if old then
 	for _, tag in ipairs(unpacknames(old)) do
-		redis.call('SREM', base .. 'ti:' .. tag, key)
+		redis.call('SREM', base .. 'ti:' .. tag, row)
 	end
 end
 redis.call('DEL', KEYS[1])
 local fields = {}
-for i = 8, #ARGV do
+for i = 9, #ARGV do
 	fields[#fields + 1] = ARGV[i]
 end
 redis.call('HSET', KEYS[1], unpack(fields))
+redis.call('HSET', KEYS[2], build, gen)
 if ttl > 0 then
 	redis.call('PEXPIRE', KEYS[1], ttl)
+	redis.call('PEXPIRE', KEYS[2], ttl)
 end
 local function index(set, stamp)
-	redis.call('SADD', set, key)
+	redis.call('SADD', set, row)
 	if ttl > 0 then
 		redis.call('PEXPIRE', set, ttl)
 	end
@@ -131,11 +186,11 @@ append(base, origin, maxlen, 'e', {key})
 return 1
 `)
 
-// setMetaScript updates an entry's freshness and failure fields unless
-// the stored entry was rendered later. It returns -1 when there is no
-// entry. KEYS[1] is the entry hash; ARGV: 1 base, 2 key, 3 origin,
-// 4 maxlen, 5 ttl ms, 6 g, 7 f, 8 r, 9 b, 10 e, 11 n.
-var setMetaScript = goredis.NewScript(appendChange + `
+// setMetaScript updates the freshness and failure fields of a build's row
+// unless it was rendered later. It returns -1 when there is no such row.
+// KEYS[1] is the row hash, KEYS[2] the key's builds hash; ARGV: 1 base,
+// 2 key, 3 origin, 4 maxlen, 5 ttl ms, 6 g, 7 f, 8 r, 9 build, 10 e, 11 n.
+var setMetaScript = goredis.NewScript(luaNames + appendChange + `
 local base, key, origin, maxlen, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local cur = redis.call('HGET', KEYS[1], 'g')
 if not cur then
@@ -144,30 +199,37 @@ end
 if cur > ARGV[6] then
 	return 0
 end
-redis.call('HSET', KEYS[1], 'g', ARGV[6], 'f', ARGV[7], 'r', ARGV[8], 'b', ARGV[9], 'e', ARGV[10], 'n', ARGV[11])
+redis.call('HSET', KEYS[1], 'g', ARGV[6], 'f', ARGV[7], 'r', ARGV[8], 'e', ARGV[10], 'n', ARGV[11])
+redis.call('HSET', KEYS[2], ARGV[9], ARGV[6])
 if ttl > 0 then
 	redis.call('PEXPIRE', KEYS[1], ttl)
+	redis.call('PEXPIRE', KEYS[2], ttl)
 end
 append(base, origin, maxlen, 'e', {key})
 return 1
 `)
 
-// deleteScript removes entries and their index memberships. ARGV: 1 base,
-// 2 origin, 3 maxlen, then key, path pairs.
-var deleteScript = goredis.NewScript(appendChange + `
+// deleteScript removes every build's row of keys and their index
+// memberships. ARGV: 1 base, 2 origin, 3 maxlen, then key, path pairs.
+var deleteScript = goredis.NewScript(luaNames + luaRows + appendChange + `
 local base, origin, maxlen = ARGV[1], ARGV[2], ARGV[3]
 local names = {}
 for i = 4, #ARGV, 2 do
 	local key, path = ARGV[i], ARGV[i + 1]
-	local ek = base .. 'e:' .. key
-	local tags = redis.call('HGET', ek, 't')
-	if tags then
-		for _, tag in ipairs(unpacknames(tags)) do
-			redis.call('SREM', base .. 'ti:' .. tag, key)
+	local bk = base .. 'b:' .. key
+	for _, build in ipairs(redis.call('HKEYS', bk)) do
+		local row = rowid(build, key)
+		local ek = base .. 'e:' .. row
+		local tags = redis.call('HGET', ek, 't')
+		if tags then
+			for _, tag in ipairs(unpacknames(tags)) do
+				redis.call('SREM', base .. 'ti:' .. tag, row)
+			end
 		end
+		redis.call('SREM', base .. 'pi:' .. path, row)
+		redis.call('DEL', ek)
 	end
-	redis.call('SREM', base .. 'pi:' .. path, key)
-	redis.call('DEL', ek)
+	redis.call('DEL', bk)
 	names[#names + 1] = key
 end
 append(base, origin, maxlen, 'e', names)
@@ -175,10 +237,11 @@ return 1
 `)
 
 // invalidateScript raises the stamps of names and returns the keys they
-// cover. ARGV: 1 base, 2 origin, 3 maxlen, 4 kind ('t' or 'p'), 5 field
-// ('r' or 'x'), 6 at, 7 max covered keys per name, then the names. Index
-// members whose entry is gone (expired, evicted) are pruned on the way.
-var invalidateScript = goredis.NewScript(appendChange + `
+// cover (once per build's row: the caller removes duplicates). ARGV:
+// 1 base, 2 origin, 3 maxlen, 4 kind ('t' or 'p'), 5 field ('r' or 'x'),
+// 6 at, 7 max covered rows per name, then the names. Index members whose
+// row is gone (expired, evicted) are pruned on the way.
+var invalidateScript = goredis.NewScript(luaNames + luaRows + appendChange + `
 local base, origin, maxlen, kind, field, at, limit = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
 local names, keys = {}, {}
 for i = 8, #ARGV do
@@ -190,11 +253,12 @@ for i = 8, #ARGV do
 		redis.call('HSET', sk, field, at)
 	end
 	local ik = base .. kind .. 'i:' .. name
-	for _, key in ipairs(redis.call('SRANDMEMBER', ik, limit)) do
-		if redis.call('EXISTS', base .. 'e:' .. key) == 1 then
+	for _, row in ipairs(redis.call('SRANDMEMBER', ik, limit)) do
+		if redis.call('EXISTS', base .. 'e:' .. row) == 1 then
+			local _, key = splitrow(row)
 			keys[#keys + 1] = key
 		else
-			redis.call('SREM', ik, key)
+			redis.call('SREM', ik, row)
 		end
 	end
 end
@@ -204,7 +268,7 @@ return keys
 
 // globalScript raises the stamp that covers every entry (the outbox's
 // overflow). ARGV: 1 base, 2 origin, 3 maxlen, 4 field, 5 at.
-var globalScript = goredis.NewScript(appendChange + `
+var globalScript = goredis.NewScript(luaNames + appendChange + `
 local base, origin, maxlen, field, at = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local cur = redis.call('HGET', base .. 'g', field)
 if not cur or cur < at then
@@ -216,7 +280,7 @@ return 1
 
 // clearedScript appends the message of a Clear. ARGV: 1 base, 2 origin,
 // 3 maxlen.
-var clearedScript = goredis.NewScript(appendChange + `
+var clearedScript = goredis.NewScript(luaNames + appendChange + `
 append(ARGV[1], ARGV[2], ARGV[3], 'a', {})
 return 1
 `)
@@ -242,13 +306,19 @@ end
 return 1
 `)
 
-// touchScript moves the read time (field a) of existing entries KEYS[i]
-// up to ARGV[i], never back.
-var touchScript = goredis.NewScript(`
-for i, k in ipairs(KEYS) do
-	local a = redis.call('HGET', k, 'a')
-	if a and a < ARGV[i] then
-		redis.call('HSET', k, 'a', ARGV[i])
+// touchScript moves the read time (field a) of every build's row of the
+// keys up, never back. KEYS[i] is key i's builds hash; ARGV: 1 base, then
+// key, time pairs.
+var touchScript = goredis.NewScript(luaNames + luaRows + `
+local base = ARGV[1]
+for i, bk in ipairs(KEYS) do
+	local key, t = ARGV[2 * i], ARGV[2 * i + 1]
+	for _, build in ipairs(redis.call('HKEYS', bk)) do
+		local ek = base .. 'e:' .. rowid(build, key)
+		local a = redis.call('HGET', ek, 'a')
+		if a and a < t then
+			redis.call('HSET', ek, 'a', t)
+		end
 	end
 end
 return 1
