@@ -17,8 +17,10 @@ import (
 const (
 	leasePollMin = 10 * time.Millisecond
 	leasePollMax = 200 * time.Millisecond
-	// leaseTimeout bounds taking a lease (see tryLease).
-	leaseTimeout = 250 * time.Millisecond
+	// leaseTimeout bounds taking a lease (see tryLease): long enough for
+	// a busy machine's SQLite write, short enough that a file another
+	// program holds locked costs a miss one second, not the busy timeout.
+	leaseTimeout = time.Second
 )
 
 // errLeased reports a background regeneration that found the key's lease

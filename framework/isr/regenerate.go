@@ -184,6 +184,11 @@ func (e *Engine) stampWrites(paths, tags []string, now time.Time, mode cache.Mod
 // render runs the route's Render with the render timeout, turning a panic into an
 // error. A render that ignores its context is abandoned at the timeout.
 func (e *Engine) render(job Job) (Result, error) {
+	if e.ctx.Err() != nil {
+		// Closed or abandoned: no new render starts (a flight that got
+		// here through a lookup the closing cut short would render).
+		return Result{}, ErrClosed
+	}
 	ctx, cancel := context.WithTimeout(e.ctx, e.opts.RenderTimeout)
 	defer cancel()
 	type outcome struct {
