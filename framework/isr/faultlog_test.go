@@ -52,4 +52,3 @@ func TestStoreDownLogsOnceASecond(t *testing.T) {
 		t.Fatalf("%d log lines for 200 requests with the store down, want a few:\n%s", n, logs.String())
 	}
 }
-
