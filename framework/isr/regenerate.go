@@ -31,6 +31,9 @@ func (e *Engine) regenerate(job Job, prev *cache.Entry) (*cache.Entry, error) {
 		// Abandoned at shutdown: nothing is wrong with the page.
 		return nil, fmt.Errorf("isr render %s: %w", string(job.Key), err)
 	}
+	if e.rndObs != nil {
+		e.rndObs.Rendered(job.Route.Name, time.Since(start), err)
+	}
 	if err != nil {
 		e.obs.Failed(job.Route.Name, key, err)
 		werr := fmt.Errorf("isr render %s: %w", key, err)
