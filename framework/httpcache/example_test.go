@@ -19,7 +19,7 @@ func Example() {
 	e := &cache.Entry{Key: "/products/1", Status: 200, Body: body, Sum: xxhash.Sum64(body), GeneratedAt: time.Now()}
 	httpcache.Encode(e)
 
-	policy := httpcache.NewPolicy(time.Minute)
+	policy := httpcache.NewPolicy(time.Minute, httpcache.NoKeys)
 	r := httptest.NewRequest(http.MethodGet, "/products/1", nil)
 	r.Header.Set("If-None-Match", e.ETag)
 	w := httptest.NewRecorder()

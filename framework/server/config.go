@@ -13,6 +13,7 @@ import (
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/cache/sqlite"
 	"github.com/goxweb/gox/framework/cache/tiered"
+	"github.com/goxweb/gox/framework/httpcache"
 	"github.com/goxweb/gox/framework/isr"
 	"github.com/goxweb/gox/internal/wire"
 )
@@ -74,6 +75,12 @@ type Config struct {
 	ActionBytesInFlight int64
 	// Logger receives the app's logs (default slog.Default()).
 	Logger *slog.Logger
+
+	// CDN, metrics and the inspector (ConfigFromEnv: cdnFromEnv).
+
+	// CDNKeys makes cached pages carry their purge keys in Surrogate-Key,
+	// Cache-Tag or both (GOX_CDN_KEYS); none by default.
+	CDNKeys httpcache.CDNKeys
 }
 
 // buildID is set at link time by gox build (wire.BuildIDSymbol).
@@ -139,6 +146,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			}
 			*b.dst = n
 		}
+	}
+	if err := cdnFromEnv(getenv, &cfg); err != nil {
+		return Config{}, err
 	}
 	return cfg, nil
 }
@@ -217,4 +227,15 @@ func newLogger(getenv func(string) string, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// cdnFromEnv reads the CDN, metrics and inspector part of the
+// configuration: GOX_CDN_KEYS.
+func cdnFromEnv(getenv func(string) string, cfg *Config) error {
+	keys, err := httpcache.ParseCDNKeys(getenv(wire.EnvCDNKeys))
+	if err != nil {
+		return fmt.Errorf("%s: %q: %w\nhint: %s=surrogate for Fastly and Varnish, cache-tag for Cloudflare", wire.EnvCDNKeys, getenv(wire.EnvCDNKeys), err, wire.EnvCDNKeys)
+	}
+	cfg.CDNKeys = keys
+	return nil
 }
