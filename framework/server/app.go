@@ -23,6 +23,7 @@ import (
 	"github.com/goxweb/gox/framework/httpcache"
 	"github.com/goxweb/gox/framework/isr"
 	"github.com/goxweb/gox/framework/page"
+	"github.com/goxweb/gox/framework/purge"
 	"github.com/goxweb/gox/framework/revalidate"
 	"github.com/goxweb/gox/framework/route"
 	"github.com/goxweb/gox/internal/signed"
@@ -83,6 +84,13 @@ func New(routes page.Routes, cfg Config) (*App, error) {
 	if cs, ok := cfg.Store.(cache.CounterStore); ok && eopts.Observer == nil {
 		eopts.Observer = isr.NewCounter(cs, isr.CounterOptions{Logger: cfg.Logger})
 	}
+	observers := []isr.Observer{eopts.Observer}
+	if len(cfg.Purgers) > 0 {
+		popts := cfg.PurgeOptions
+		popts.Logger = cmp.Or(popts.Logger, cfg.Logger)
+		observers = append(observers, purgeObserver{purge.NewQueue(cfg.Purgers, popts)})
+	}
+	eopts.Observer = isr.Observers(observers...)
 	eng, err := isr.New(eopts)
 	if err != nil {
 		return nil, fmt.Errorf("gox: %w", err)

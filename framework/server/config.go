@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +16,10 @@ import (
 	"github.com/goxweb/gox/framework/cache/tiered"
 	"github.com/goxweb/gox/framework/httpcache"
 	"github.com/goxweb/gox/framework/isr"
+	"github.com/goxweb/gox/framework/purge"
+	"github.com/goxweb/gox/framework/purge/cloudflare"
+	"github.com/goxweb/gox/framework/purge/fastly"
+	"github.com/goxweb/gox/framework/purge/varnish"
 	"github.com/goxweb/gox/internal/wire"
 )
 
@@ -81,6 +86,11 @@ type Config struct {
 	// CDNKeys makes cached pages carry their purge keys in Surrogate-Key,
 	// Cache-Tag or both (GOX_CDN_KEYS); none by default.
 	CDNKeys httpcache.CDNKeys
+	// Purgers are told to drop the pages of every invalidation this app
+	// makes, through a bounded background queue (GOX_PURGE_*).
+	Purgers []purge.Purger
+	// PurgeOptions tune that queue.
+	PurgeOptions purge.Options
 }
 
 // buildID is set at link time by gox build (wire.BuildIDSymbol).
@@ -230,11 +240,54 @@ func newLogger(getenv func(string) string, w io.Writer) *slog.Logger {
 }
 
 // cdnFromEnv reads the CDN, metrics and inspector part of the
-// configuration: GOX_CDN_KEYS.
+// configuration: GOX_CDN_KEYS, the purgers (GOX_PURGE_FASTLY_SERVICE and
+// _TOKEN, GOX_PURGE_CLOUDFLARE_ZONE and _TOKEN, GOX_PURGE_VARNISH: base
+// URLs, comma-separated). A purger turns on the header its CDN reads when
+// GOX_CDN_KEYS is unset, and is an error when GOX_CDN_KEYS leaves it out.
 func cdnFromEnv(getenv func(string) string, cfg *Config) error {
 	keys, err := httpcache.ParseCDNKeys(getenv(wire.EnvCDNKeys))
 	if err != nil {
 		return fmt.Errorf("%s: %q: %w\nhint: %s=surrogate for Fastly and Varnish, cache-tag for Cloudflare", wire.EnvCDNKeys, getenv(wire.EnvCDNKeys), err, wire.EnvCDNKeys)
+	}
+	var need httpcache.CDNKeys
+	pair := func(idName, tokenName string) (string, string, error) {
+		id, token := strings.TrimSpace(getenv(idName)), getenv(tokenName)
+		if (id == "") != (token == "") {
+			return "", "", fmt.Errorf("%s and %s go together\nhint: set both, or neither", idName, tokenName)
+		}
+		return id, token, nil
+	}
+	id, token, err := pair(wire.EnvPurgeFastlyService, wire.EnvPurgeFastlyToken)
+	if err != nil {
+		return err
+	}
+	if id != "" {
+		cfg.Purgers = append(cfg.Purgers, &fastly.Purger{ServiceID: id, Token: token})
+		need |= httpcache.SurrogateKey
+	}
+	if id, token, err = pair(wire.EnvPurgeCloudflareZone, wire.EnvPurgeCloudflareToken); err != nil {
+		return err
+	}
+	if id != "" {
+		cfg.Purgers = append(cfg.Purgers, &cloudflare.Purger{ZoneID: id, Token: token})
+		need |= httpcache.CacheTag
+	}
+	for v := range strings.SplitSeq(getenv(wire.EnvPurgeVarnish), ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+			return fmt.Errorf("%s: %q is not an http:// or https:// address\nhint: list your Varnish servers, e.g. %s=http://10.0.0.5:6081,http://10.0.0.6:6081", wire.EnvPurgeVarnish, v, wire.EnvPurgeVarnish)
+		}
+		cfg.Purgers = append(cfg.Purgers, &varnish.Purger{URL: v})
+		need |= httpcache.SurrogateKey
+	}
+	switch {
+	case getenv(wire.EnvCDNKeys) == "":
+		keys = need
+	case keys&need != need:
+		return fmt.Errorf("%s=%s leaves out a header a configured purger needs\nhint: Fastly and Varnish read Surrogate-Key, Cloudflare Cache-Tag; set %s=both, or leave it unset", wire.EnvCDNKeys, getenv(wire.EnvCDNKeys), wire.EnvCDNKeys)
 	}
 	cfg.CDNKeys = keys
 	return nil

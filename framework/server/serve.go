@@ -87,7 +87,7 @@ func (a *App) servePrerender(w http.ResponseWriter, r *http.Request, pr *pageRou
 		a.writeStatus(w, r, httperr.StatusCode(err))
 		return
 	}
-	ent, err := a.engine.Regenerate(r.Context(), pr.job(key, params))
+	ent, err := a.engine.Refresh(r.Context(), pr.job(key, params))
 	if err != nil {
 		a.writeError(w, r, pr, err)
 		return
