@@ -18,10 +18,13 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/goxweb/gox/framework/action"
 	"github.com/goxweb/gox/framework/assets"
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/httpcache"
+	"github.com/goxweb/gox/framework/inspector"
 	"github.com/goxweb/gox/framework/isr"
+	"github.com/goxweb/gox/framework/metrics"
 	"github.com/goxweb/gox/framework/page"
 	"github.com/goxweb/gox/framework/purge"
 	"github.com/goxweb/gox/framework/revalidate"
@@ -44,6 +47,9 @@ type App struct {
 	ryw      signed.Key     // signs read-your-writes cookies
 	bodies   *bodyBudget    // bounds action bodies in flight
 	assets   *assets.Bundle // nil without assets
+	metrics  *metrics.Metrics
+	// inspector is the cache inspector page, served with the metrics.
+	inspector http.Handler
 	// devStatic finds a static file on disk in development.
 	devStatic func(path string) http.Handler
 }
@@ -84,18 +90,26 @@ func New(routes page.Routes, cfg Config) (*App, error) {
 	if cs, ok := cfg.Store.(cache.CounterStore); ok && eopts.Observer == nil {
 		eopts.Observer = isr.NewCounter(cs, isr.CounterOptions{Logger: cfg.Logger})
 	}
+	mopts := metrics.Options{Store: cfg.Store, Pending: func() int { return a.engine.Pending() }}
 	observers := []isr.Observer{eopts.Observer}
 	if len(cfg.Purgers) > 0 {
 		popts := cfg.PurgeOptions
 		popts.Logger = cmp.Or(popts.Logger, cfg.Logger)
-		observers = append(observers, purgeObserver{purge.NewQueue(cfg.Purgers, popts)})
+		q := purge.NewQueue(cfg.Purgers, popts)
+		mopts.Purges = q.Stats
+		observers = append(observers, purgeObserver{q})
 	}
-	eopts.Observer = isr.Observers(observers...)
+	a.metrics = metrics.New(mopts)
+	eopts.Observer = isr.Observers(append(observers, a.metrics)...)
 	eng, err := isr.New(eopts)
 	if err != nil {
 		return nil, fmt.Errorf("gox: %w", err)
 	}
 	a.engine = eng
+	a.inspector = inspector.New(inspector.Options{
+		Metrics: a.metrics, Store: cfg.Store, Engine: eng, BuildID: cfg.BuildID, Revalidate: a.Revalidate,
+		CheckOrigin: func(r *http.Request) error { return action.CheckOrigin(r, a.originConfig()) },
+	})
 	for i := range routes.Pages {
 		p := &routes.Pages[i]
 		pr, err := a.newPageRoute(p)
@@ -126,6 +140,9 @@ func New(routes page.Routes, cfg Config) (*App, error) {
 
 // Handler returns the app's HTTP handler.
 func (a *App) Handler() http.Handler { return a.handler }
+
+// Metrics returns the app's metrics: its Registry takes an app's own.
+func (a *App) Metrics() *metrics.Metrics { return a.metrics }
 
 // Engine returns the app's ISR engine.
 func (a *App) Engine() *isr.Engine { return a.engine }

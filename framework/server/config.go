@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -91,6 +92,16 @@ type Config struct {
 	Purgers []purge.Purger
 	// PurgeOptions tune that queue.
 	PurgeOptions purge.Options
+	// MetricsToken serves /_gox/metrics and the cache inspector at
+	// /_gox/cache on the app's own listener to requests bearing it
+	// (GOX_METRICS_TOKEN). Without it they are served there only in
+	// development, and otherwise only on AdminAddr.
+	MetricsToken string
+	// AdminAddr, when set, makes ListenAndServe serve health, metrics and
+	// the inspector on a listener of their own, without a token
+	// (GOX_ADMIN_ADDR, e.g. 127.0.0.1:9090): an address only operators
+	// and Prometheus reach.
+	AdminAddr string
 }
 
 // buildID is set at link time by gox build (wire.BuildIDSymbol).
@@ -240,11 +251,20 @@ func newLogger(getenv func(string) string, w io.Writer) *slog.Logger {
 }
 
 // cdnFromEnv reads the CDN, metrics and inspector part of the
-// configuration: GOX_CDN_KEYS, the purgers (GOX_PURGE_FASTLY_SERVICE and
+// configuration: GOX_METRICS_TOKEN, GOX_ADMIN_ADDR, GOX_CDN_KEYS, the purgers (GOX_PURGE_FASTLY_SERVICE and
 // _TOKEN, GOX_PURGE_CLOUDFLARE_ZONE and _TOKEN, GOX_PURGE_VARNISH: base
 // URLs, comma-separated). A purger turns on the header its CDN reads when
 // GOX_CDN_KEYS is unset, and is an error when GOX_CDN_KEYS leaves it out.
 func cdnFromEnv(getenv func(string) string, cfg *Config) error {
+	cfg.MetricsToken, cfg.AdminAddr = getenv(wire.EnvMetricsToken), strings.TrimSpace(getenv(wire.EnvAdminAddr))
+	if cfg.MetricsToken != "" && (cfg.MetricsToken == cfg.RevalidateToken || cfg.MetricsToken == cfg.DraftSecret) {
+		return errors.New(wire.EnvMetricsToken + " is the same as another secret\nhint: use a secret of its own, so whoever reads the metrics cannot revalidate")
+	}
+	if cfg.AdminAddr != "" {
+		if _, _, err := net.SplitHostPort(cfg.AdminAddr); err != nil {
+			return fmt.Errorf("%s: %q is not host:port\nhint: e.g. %s=127.0.0.1:9090", wire.EnvAdminAddr, cfg.AdminAddr, wire.EnvAdminAddr)
+		}
+	}
 	keys, err := httpcache.ParseCDNKeys(getenv(wire.EnvCDNKeys))
 	if err != nil {
 		return fmt.Errorf("%s: %q: %w\nhint: %s=surrogate for Fastly and Varnish, cache-tag for Cloudflare", wire.EnvCDNKeys, getenv(wire.EnvCDNKeys), err, wire.EnvCDNKeys)

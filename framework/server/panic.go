@@ -68,26 +68,37 @@ func runAction(fn page.Action, c *page.Ctx) error {
 // stack and answered 500, never with an empty reply. Once the response is
 // committed a status can no longer be sent: the connection is aborted
 // instead, so the client sees a broken response rather than a truncated
-// one that looks complete.
+// one that looks complete. It also counts each response in the metrics,
+// as answered: echo makes each middleware's closure anew for every
+// request, so one middleware costs one allocation, and two would cost two.
 func (a *App) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		defer func() {
-			p := recover()
-			if p == nil {
-				return
-			}
-			if p == http.ErrAbortHandler {
-				panic(p)
-			}
-			r := c.Request()
-			committed := c.Response().Committed
-			a.log.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(p),
-				"committed", committed, "stack", string(debug.Stack()))
-			if committed {
-				panic(http.ErrAbortHandler)
-			}
-			a.writeStatus(c.Response(), r, http.StatusInternalServerError)
-		}()
-		return next(c)
+		defer a.measure(c)
+		defer a.recovered(c)
+		if err := next(c); err != nil {
+			// Answered here, as echo would after the middleware returns,
+			// so that the status counted is the one sent.
+			c.Error(err)
+		}
+		return nil
 	}
+}
+
+// recovered is recoverPanics' deferred recovery.
+func (a *App) recovered(c echo.Context) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	if p == http.ErrAbortHandler {
+		panic(p)
+	}
+	r := c.Request()
+	committed := c.Response().Committed
+	a.log.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(p),
+		"committed", committed, "stack", string(debug.Stack()))
+	if committed {
+		panic(http.ErrAbortHandler)
+	}
+	a.writeStatus(c.Response(), r, http.StatusInternalServerError)
 }

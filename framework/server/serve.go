@@ -58,9 +58,12 @@ func (a *App) servePage(c echo.Context) error {
 	}
 	pr, params, _, ok := a.router.Match(path)
 	if !ok || (pr.page.OnlyStaticParams && !a.isStaticKey(r.Context(), pr, path)) {
+		c.SetPath(string(notFoundKey))
 		a.serveCached(w, r, a.notFound, notFoundKey, nil)
 		return nil
 	}
+	// The route's pattern names the request in the metrics.
+	c.SetPath(pr.page.Pattern)
 	if state := a.bypass(r, pr); state != "" {
 		a.serveUncached(w, r, pr, params, state)
 		return nil

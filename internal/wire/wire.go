@@ -35,6 +35,8 @@ const (
 	EnvPurgeCloudflareZone  = "GOX_PURGE_CLOUDFLARE_ZONE"
 	EnvPurgeCloudflareToken = "GOX_PURGE_CLOUDFLARE_TOKEN"
 	EnvPurgeVarnish         = "GOX_PURGE_VARNISH"
+	EnvMetricsToken         = "GOX_METRICS_TOKEN"
+	EnvAdminAddr            = "GOX_ADMIN_ADDR"
 	EnvHost, EnvPort        = "HOST", "PORT"
 	DefaultCache            = ".gox/cache.db"
 	DefaultPort             = "3000"
