@@ -81,7 +81,9 @@ func TestExpositionMatchesWhatWasCounted(t *testing.T) {
 	st.Get(ctx, "/a")
 	m := metrics.New(metrics.Options{
 		Store: st, Pending: func() int { return 3 },
-		Purges: func() []purge.Stats { return []purge.Stats{{CDN: "fastly", Calls: 2, Keys: 5, Failures: 1, Dropped: 4, Queued: 1}} },
+		Purges: func() []purge.Stats {
+			return []purge.Stats{{CDN: "fastly", Calls: 2, Keys: 5, Failures: 1, Dropped: 4, Queued: 1}}
+		},
 	})
 	defer m.Close()
 	for range 7 {
