@@ -119,6 +119,9 @@ func TestMetricsMatchTraffic(t *testing.T) {
 		get("/no/such/page") // the not-found page: MISS then HITs
 	}
 	h.app.Engine().WaitWrites()
+	if resp, _ := h.post(t, nil, "/products/2?/buy", h.url, "", "quantity=1"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("action: %d", resp.StatusCode)
+	}
 	h.fix.SetProduct("1", testapp.Product{Name: "Beaver", Stock: 1}) // a new page: a write
 	if _, err := h.app.Revalidate(context.Background(), nil, []string{"product-1"}, cache.Expire); err != nil {
 		t.Fatal(err)
@@ -142,8 +145,10 @@ func TestMetricsMatchTraffic(t *testing.T) {
 		{"gox_regenerations_total", []string{"route=/products/{id}"}, 3},
 		{"gox_cache_writes_total", []string{"route=/products/{id}"}, 3},
 		{"gox_render_seconds", []string{"route=/products/{id}", "result=ok"}, 3},
+		{"gox_requests_total", []string{"route=/products/{id}", "cache=none", "code=3xx"}, 1},
 		{"gox_invalidations_total", []string{"mode=expire"}, 1},
-		{"gox_invalidated_names_total", []string{"kind=tag"}, 1},
+		{"gox_invalidations_total", []string{"mode=stale"}, 1},
+		{"gox_invalidated_names_total", []string{"kind=tag"}, 2},
 		{"gox_store_healthy", nil, 1},
 		{"gox_regeneration_queue", nil, 0},
 	}
