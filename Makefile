@@ -4,7 +4,7 @@ GO    ?= go
 PORT  ?= 3000
 HOST  ?= 127.0.0.1
 
-.PHONY: help demo test modules chromium varnish check fmt vet staticcheck race generate check-generated bench bench-prerender
+.PHONY: help demo test modules chromium varnish wrk check fmt vet staticcheck race generate check-generated bench bench-prerender
 
 
 help: ## Show the targets.
@@ -35,6 +35,13 @@ varnish: ## Install Debian's varnish and varnish-modules (xkey) for the CDN purg
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq varnish varnish-modules >/dev/null; \
 	else echo "the CDN purge test needs varnishd with xkey: sudo apt-get install varnish varnish-modules"; exit 1; fi
 
+wrk: ## Install Debian's wrk, the load generator of make bench, if missing.
+	@command -v wrk >/dev/null 2>&1 || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing wrk for the load test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else echo "the load test needs wrk: sudo apt-get install wrk"; exit 1; fi
+
 check: fmt vet staticcheck check-generated race ## gofmt, vet, staticcheck, generated code, race tests.
 
 fmt:
@@ -63,7 +70,7 @@ check-generated: ## Fail if generated code is out of date.
 
 BIGAPP := cli/buildcmd/testdata/bigapp
 
-bench: ## Benchmarks (-benchmem), the loopback load test (ratios to bare net/http), prerendering 10k pages.
+bench: wrk ## Benchmarks (-benchmem), the loopback load test with wrk (ratios to bare net/http), prerendering 10k pages.
 	$(GO) test -run '^$$' -bench . -benchmem ./framework/...
 	$(GO) run ./framework/internal/loadtest -path /products/1
 	$(GO) run ./framework/internal/loadtest -path /big

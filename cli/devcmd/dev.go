@@ -32,14 +32,15 @@ import (
 	"github.com/goxweb/gox/cli/routescmd"
 	"github.com/goxweb/gox/cli/templdev"
 	"github.com/goxweb/gox/cli/watch"
+	"github.com/goxweb/gox/internal/wire"
 )
 
 // Command is gox dev.
 var Command = command.Command{Name: "dev", Summary: "run the app with live reload", Run: run}
 
 func run(ctx context.Context, env command.Env) error {
-	port := envOr("PORT", "3000")
-	host := envOr("HOST", "127.0.0.1")
+	port := envOr(wire.EnvPort, wire.DefaultPort)
+	host := envOr(wire.EnvHost, "127.0.0.1")
 	var isr bool
 	dir, err := routescmd.DirFlag("dev", env.Args, func(fs *flag.FlagSet) {
 		fs.StringVar(&port, "port", port, "the port to serve on (default $PORT or 3000)")
