@@ -206,7 +206,10 @@ func (s *Store) Health() error {
 	if s.recovering.Load() {
 		return errReplacing
 	}
-	s.mu.RLock()
+	// A recovery or Close holding or awaiting the lock: never wait for it.
+	if !s.mu.TryRLock() {
+		return errReplacing
+	}
 	noFile := s.write == nil
 	s.mu.RUnlock()
 	if noFile {
