@@ -33,9 +33,9 @@ var plain = &http.Client{
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 }
 
-// send sends method path to base with header lines and returns the status
+// sendPlain sends method path to base with header lines and returns the status
 // and body.
-func send(t *testing.T, method, url string, header ...string) (*http.Response, string) {
+func sendPlain(t *testing.T, method, url string, header ...string) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, nil)
 	if err != nil {
@@ -57,7 +57,7 @@ func send(t *testing.T, method, url string, header ...string) (*http.Response, s
 // scrape reads /_gox/metrics with the token and parses it.
 func scrape(t *testing.T, base, token string) map[string]*dto.MetricFamily {
 	t.Helper()
-	resp, body := send(t, "GET", base+"/_gox/metrics", "Authorization: Bearer "+token)
+	resp, body := sendPlain(t, "GET", base+"/_gox/metrics", "Authorization: Bearer "+token)
 	if resp.StatusCode != 200 {
 		t.Fatalf("scrape: %d %s", resp.StatusCode, body)
 	}
@@ -105,7 +105,7 @@ func TestMetricsMatchTraffic(t *testing.T) {
 	h := newHarness(t, server.Config{MetricsToken: "metrics-secret", Engine: isr.Options{EagerBudget: -1}})
 	var bytes int
 	get := func(path string, header ...string) *http.Response {
-		resp, body := send(t, "GET", h.url+path, header...)
+		resp, body := sendPlain(t, "GET", h.url+path, header...)
 		bytes += len(body)
 		return resp
 	}
@@ -191,7 +191,7 @@ func TestAdminAuth(t *testing.T) {
 		{"health needs nothing", "/_gox/health", nil, 200},
 	}
 	for _, tt := range tests {
-		resp, body := send(t, "GET", prod.url+tt.path, tt.header...)
+		resp, body := sendPlain(t, "GET", prod.url+tt.path, tt.header...)
 		if resp.StatusCode != tt.want {
 			t.Errorf("%s: %d, want %d: %.200s", tt.name, resp.StatusCode, tt.want, body)
 		}
@@ -202,22 +202,22 @@ func TestAdminAuth(t *testing.T) {
 	// Past a burst of wrong tokens, even the right one waits.
 	many := newHarness(t, server.Config{MetricsToken: "metrics-secret"})
 	for range revalidate.DefaultFailBurst {
-		send(t, "GET", many.url+"/_gox/metrics", "Authorization: Bearer wrong")
+		sendPlain(t, "GET", many.url+"/_gox/metrics", "Authorization: Bearer wrong")
 	}
-	if resp, _ := send(t, "GET", many.url+"/_gox/metrics", "Authorization: Bearer metrics-secret"); resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
+	if resp, _ := sendPlain(t, "GET", many.url+"/_gox/metrics", "Authorization: Bearer metrics-secret"); resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
 		t.Errorf("past the burst: %d, want 429 with Retry-After", resp.StatusCode)
 	}
 
 	// No token: not served in production, open in development.
 	open := newHarness(t, server.Config{})
 	for _, p := range []string{"/_gox/metrics", "/_gox/cache"} {
-		if resp, _ := send(t, "GET", open.url+p); resp.StatusCode != 404 {
+		if resp, _ := sendPlain(t, "GET", open.url+p); resp.StatusCode != 404 {
 			t.Errorf("production without a token: %s %d, want 404", p, resp.StatusCode)
 		}
 	}
 	dev := newHarness(t, server.Config{Dev: true})
 	for _, p := range []string{"/_gox/metrics", "/_gox/cache"} {
-		if resp, _ := send(t, "GET", dev.url+p); resp.StatusCode != 200 {
+		if resp, _ := sendPlain(t, "GET", dev.url+p); resp.StatusCode != 200 {
 			t.Errorf("development: %s %d, want 200", p, resp.StatusCode)
 		}
 	}
@@ -231,11 +231,11 @@ func TestAdminListener(t *testing.T) {
 	admin := httptest.NewServer(h.app.AdminHandler())
 	t.Cleanup(admin.Close)
 	for path, want := range map[string]int{"/_gox/metrics": 200, "/_gox/cache": 200, "/_gox/health": 200, "/products/1": 404, "/_gox/revalidate": 404} {
-		if resp, _ := send(t, "GET", admin.URL+path); resp.StatusCode != want {
+		if resp, _ := sendPlain(t, "GET", admin.URL+path); resp.StatusCode != want {
 			t.Errorf("admin %s: %d, want %d", path, resp.StatusCode, want)
 		}
 	}
-	if resp, _ := send(t, "POST", admin.URL+"/_gox/metrics"); resp.StatusCode != 405 {
+	if resp, _ := sendPlain(t, "POST", admin.URL+"/_gox/metrics"); resp.StatusCode != 405 {
 		t.Errorf("POST metrics: %d, want 405", resp.StatusCode)
 	}
 	// ListenAndServe opens it from the configuration.
@@ -255,7 +255,7 @@ func TestAdminListener(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if resp, body := send(t, "GET", m[1]+"/_gox/health"); resp.StatusCode != 200 || body != "{\"status\":\"ok\"}\n" {
+	if resp, body := sendPlain(t, "GET", m[1]+"/_gox/health"); resp.StatusCode != 200 || body != "{\"status\":\"ok\"}\n" {
 		t.Errorf("admin health: %d %q", resp.StatusCode, body)
 	}
 	stop()
@@ -293,13 +293,13 @@ func TestHealth(t *testing.T) {
 		{"post", ok.url, "POST", 405, ""},
 	}
 	for _, tt := range tests {
-		resp, body := send(t, tt.method, tt.url+"/_gox/health")
+		resp, body := sendPlain(t, tt.method, tt.url+"/_gox/health")
 		if resp.StatusCode != tt.code || (tt.body != "" && body != tt.body) || (tt.code != 405 && resp.Header.Get("Cache-Control") != "no-store") {
 			t.Errorf("%s: %d %q %q, want %d %q", tt.name, resp.StatusCode, body, resp.Header.Get("Cache-Control"), tt.code, tt.body)
 		}
 	}
 	// The page itself is served all the same, uncached.
-	if resp, _ := send(t, "GET", degraded.URL+"/products/1"); resp.StatusCode != 200 {
+	if resp, _ := sendPlain(t, "GET", degraded.URL+"/products/1"); resp.StatusCode != 200 {
 		t.Errorf("page while degraded: %d", resp.StatusCode)
 	}
 	if strings.Contains(send2(t, degraded.URL), "read-only") {
@@ -308,7 +308,7 @@ func TestHealth(t *testing.T) {
 }
 
 func send2(t *testing.T, base string) string {
-	_, body := send(t, "GET", base+"/_gox/health")
+	_, body := sendPlain(t, "GET", base+"/_gox/health")
 	return body
 }
 

@@ -25,7 +25,7 @@ func TestBrowserInspector(t *testing.T) {
 	// No eager regeneration: the page stays STALE until it is requested.
 	h := newHarness(t, server.Config{MetricsToken: "metrics-secret", Engine: isr.Options{EagerBudget: -1}})
 	for range 3 {
-		send(t, "GET", h.url+"/products/1")
+		sendPlain(t, "GET", h.url+"/products/1")
 	}
 	h.app.Engine().WaitWrites()
 
@@ -51,7 +51,7 @@ func TestBrowserInspector(t *testing.T) {
 		t.Fatalf("reads of /products/{id}: %d, want 3", n)
 	}
 	for range 4 {
-		send(t, "GET", h.url+"/products/1")
+		sendPlain(t, "GET", h.url+"/products/1")
 	}
 	browsertest.Do(t, ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("routes")))
 	if n := reads(); n != 7 {
@@ -73,7 +73,7 @@ func TestBrowserInspector(t *testing.T) {
 	if loc := browsertest.Eval(t, ctx, `location.pathname + location.search`); loc != "/_gox/cache/entry?key=%2Fproducts%2F1" {
 		t.Fatalf("after the form: %s, want the entry's page", loc)
 	}
-	if resp, _ := send(t, "GET", h.url+"/products/1"); resp.Header.Get("X-Gox-Cache") != "STALE" {
+	if resp, _ := sendPlain(t, "GET", h.url+"/products/1"); resp.Header.Get("X-Gox-Cache") != "STALE" {
 		t.Fatalf("visitor after revalidation: %s, want STALE", resp.Header.Get("X-Gox-Cache"))
 	}
 	for deadline := time.Now().Add(10 * time.Second); ; {
