@@ -302,12 +302,14 @@ func TestHealth(t *testing.T) {
 	if resp, _ := sendPlain(t, "GET", degraded.URL+"/products/1"); resp.StatusCode != 200 {
 		t.Errorf("page while degraded: %d", resp.StatusCode)
 	}
-	if strings.Contains(send2(t, degraded.URL), "read-only") {
+	if strings.Contains(healthBody(t, degraded.URL), "read-only") {
 		t.Error("the public health answer says why the store fails")
 	}
 }
 
-func send2(t *testing.T, base string) string {
+// healthBody is the body of base's /_gox/health.
+func healthBody(t *testing.T, base string) string {
+	t.Helper()
 	_, body := sendPlain(t, "GET", base+"/_gox/health")
 	return body
 }
