@@ -45,7 +45,7 @@ func (a *App) adminMux(guard func(http.Handler) http.Handler) *http.ServeMux {
 // always; metrics and the inspector behind Config.MetricsToken when it is
 // set, open in development, and absent otherwise (they are then only on
 // the admin listener, if there is one).
-func (a *App) mountAdmin(e *echo.Echo) {
+func (a *App) mountAdmin(e router) {
 	var guard func(http.Handler) http.Handler
 	switch {
 	case a.cfg.MetricsToken != "":
