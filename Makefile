@@ -4,7 +4,7 @@ GO    ?= go
 PORT  ?= 3000
 HOST  ?= 127.0.0.1
 
-.PHONY: help demo test modules chromium check fmt vet staticcheck race generate check-generated bench bench-prerender
+.PHONY: help demo test modules chromium bash-completion check fmt vet staticcheck race generate check-generated bench bench-prerender
 
 
 help: ## Show the targets.
@@ -13,7 +13,7 @@ help: ## Show the targets.
 demo: ## Build examples/store in production mode and serve it on http://$(HOST):$(PORT).
 	cd examples/store && $(GO) run ../../cli/gox build && HOST=$(HOST) PORT=$(PORT) ./bin/store
 
-test: modules chromium ## Run every test, with the race detector.
+test: modules chromium bash-completion ## Run every test, with the race detector.
 	$(GO) test -race -count=1 ./...
 
 # Every module of the graph, not only those the build needs: the tests run
@@ -28,6 +28,13 @@ chromium: ## Install Debian's chromium for the browser tests, if missing.
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "the browser tests need chromium: sudo apt-get install chromium (or set GOX_CHROMIUM)"; exit 1; fi
 
+bash-completion: ## Install Debian's bash-completion for the completion tests, if missing.
+	@test -f /usr/share/bash-completion/bash_completion || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing bash-completion for the completion tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bash-completion >/dev/null; \
+	else echo "the completion tests need bash-completion: sudo apt-get install bash-completion"; exit 1; fi
+
 check: fmt vet staticcheck check-generated race ## gofmt, vet, staticcheck, generated code, race tests.
 
 fmt:
@@ -39,7 +46,7 @@ vet:
 staticcheck:
 	$(GO) tool staticcheck ./...
 
-race: modules chromium
+race: modules chromium bash-completion
 	$(GO) test -race ./...
 
 APPS := $(patsubst %/main.go,%,$(wildcard examples/*/main.go)) cli/buildcmd/testdata/bigapp

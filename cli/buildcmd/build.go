@@ -9,11 +9,12 @@ package buildcmd
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/goxweb/gox/cli/command"
 	"github.com/goxweb/gox/cli/gen"
@@ -21,19 +22,37 @@ import (
 	"github.com/goxweb/gox/framework/assets/bundle"
 )
 
-// Command is gox build.
-var Command = command.Command{Name: "build", Summary: "compile the app and prerender its pages", Run: run}
+// New returns gox build.
+func New() *cobra.Command {
+	var o options
+	c := &cobra.Command{
+		Use:   "build",
+		Short: "compile the app and prerender its pages",
+		Long: "gox build generates the app's code, bundles its assets, compiles it to bin/NAME and prerenders\n" +
+			"every static page into the cache. bin/NAME is replaced only when the whole build succeeds.",
+		Example: "  gox build --dir ./shop\n  gox build --static -o /tmp/shop",
+		Args:    command.NoArgs,
+		RunE:    func(c *cobra.Command, _ []string) error { return run(c.Context(), command.EnvOf(c, nil), o) },
+	}
+	o.dir = command.DirFlag(c)
+	f := c.Flags()
+	f.StringVarP(&o.out, "output", "o", "", "the binary to write (default: bin/ and the folder's name)")
+	f.BoolVar(&o.noPrerender, "no-prerender", false, "compile only; every page renders on its first request")
+	return c
+}
 
-func run(ctx context.Context, env command.Env) error {
-	var out string
-	var noPrerender bool
-	dir, err := routescmd.DirFlag("build", env.Args, func(fs *flag.FlagSet) {
-		fs.StringVar(&out, "o", "", "the binary to write (default bin/<folder name>)")
-		fs.BoolVar(&noPrerender, "no-prerender", false, "compile only")
-	})
-	if err != nil {
+// options are gox build's flags.
+type options struct {
+	dir         *string
+	out         string
+	noPrerender bool
+}
+
+func run(ctx context.Context, env command.Env, o options) error {
+	if err := command.AppDir(*o.dir); err != nil {
 		return err
 	}
+	dir, out, noPrerender := *o.dir, o.out, o.noPrerender
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return err

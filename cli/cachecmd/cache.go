@@ -12,7 +12,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,80 +21,120 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/goxweb/gox/cli/command"
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/cache/sqlite"
 	"github.com/goxweb/gox/internal/wire"
 )
 
-// Command is gox cache.
-var Command = command.Command{Name: "cache", Summary: "list, show, purge and count cached pages", Run: run}
-
-const usage = `usage: gox cache <ls|show|purge|stats> [flags]
-
-  ls     [--tag T] [--route R] [--prefix P] [--limit N] [--json]
-  show   KEY
-  purge  --all | --path P ... | --tag T ...
-  stats  [--json]
-
-Every subcommand takes --db PATH (default: $GOX_CACHE, else .gox/cache.db).`
-
-// multi is a repeatable string flag.
-type multi []string
-
-func (m *multi) String() string     { return strings.Join(*m, ",") }
-func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
-
-func run(ctx context.Context, env command.Env) error {
-	if len(env.Args) == 0 {
-		return command.Usagef("name a subcommand: ls, show, purge or stats", "%s", usage)
+// New returns gox cache and its subcommands.
+func New() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "cache",
+		Short: "list, show, purge and count cached pages",
+		Long:  "gox cache reads an app's page cache, also while the app is serving from it.",
+		Example: "  gox cache ls --tag product-1\n  gox cache show /products/1\n" +
+			"  gox cache purge --path /products/1\n  gox cache stats",
+		// Cobra lets a command with subcommands take arguments; these
+		// name a subcommand that does not exist.
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return command.Usagef("run 'gox cache -h' for the usage", "name a subcommand: ls, show, purge or stats")
+			}
+			return command.Usagef("subcommands are ls, show, purge and stats", "unknown subcommand %q", args[0])
+		},
 	}
-	sub, args := env.Args[0], env.Args[1:]
-	fs := flag.NewFlagSet("gox cache "+sub, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	db := fs.String("db", "", "cache file")
-	asJSON := fs.Bool("json", false, "print JSON")
+	db := c.PersistentFlags().String("db", "", "the cache file (default: $"+wire.EnvCache+", else "+wire.DefaultCache+")")
+	_ = c.MarkPersistentFlagFilename("db", "db")
+	c.AddCommand(lsCommand(db), showCommand(db), purgeCommand(db), statsCommand(db))
+	return c
+}
+
+// withStore opens the cache at db for the run of one subcommand.
+func withStore(db *string, run func(ctx context.Context, w io.Writer, st *sqlite.Store) error) func(*cobra.Command, []string) error {
+	return func(c *cobra.Command, _ []string) error {
+		st, err := open(*db)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return run(c.Context(), c.OutOrStdout(), st)
+	}
+}
+
+func lsCommand(db *string) *cobra.Command {
 	var f cache.Filter
-	var paths, tags multi
-	all := false
-	switch sub {
-	case "ls":
-		fs.StringVar(&f.Tag, "tag", "", "only entries with this tag")
-		fs.StringVar(&f.Route, "route", "", "only entries of this route")
-		fs.StringVar(&f.Prefix, "prefix", "", "only keys with this prefix")
-		fs.IntVar(&f.Limit, "limit", 0, "at most this many entries")
-	case "purge":
-		fs.Var(&paths, "path", "purge the entries at this path (repeatable)")
-		fs.Var(&tags, "tag", "purge the entries carrying this tag (repeatable)")
-		fs.BoolVar(&all, "all", false, "purge everything")
-	case "show", "stats":
-	default:
-		return command.Usagef("subcommands are ls, show, purge and stats", "unknown subcommand %q", sub)
+	var asJSON bool
+	c := &cobra.Command{
+		Use:     "ls",
+		Short:   "list cached entries",
+		Example: "  gox cache ls --route /products/{id} --limit 20",
+		Args:    command.NoArgs,
 	}
-	if err := fs.Parse(args); err != nil {
-		return command.Usagef("run 'gox cache' for the flags", "%v", err)
+	c.RunE = withStore(db, func(ctx context.Context, w io.Writer, st *sqlite.Store) error { return list(ctx, w, st, f, asJSON) })
+	fs := c.Flags()
+	fs.StringVar(&f.Tag, "tag", "", "only entries with this tag")
+	fs.StringVar(&f.Route, "route", "", "only entries of this route, e.g. /products/{id}")
+	fs.StringVar(&f.Prefix, "prefix", "", "only keys starting with this prefix")
+	fs.IntVar(&f.Limit, "limit", 0, "at most this many entries (0: all)")
+	fs.BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func showCommand(db *string) *cobra.Command {
+	c := &cobra.Command{
+		Use:     "show KEY",
+		Short:   "show one entry: its state, build, tags, sizes and last error",
+		Example: "  gox cache show /products/1",
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return command.Usagef("gox cache show /products/1", "wrong number of arguments: want one KEY, got %d", len(args))
+			}
+			return nil
+		},
 	}
-	if sub == "show" && fs.NArg() != 1 || sub != "show" && fs.NArg() != 0 {
-		return command.Usagef("run 'gox cache' for the usage", "wrong number of arguments for %s", sub)
+	c.RunE = func(c *cobra.Command, args []string) error {
+		return withStore(db, func(ctx context.Context, w io.Writer, st *sqlite.Store) error { return show(ctx, w, st, args[0]) })(c, args)
 	}
-	if sub == "purge" && !all && len(paths) == 0 && len(tags) == 0 {
-		return command.Usagef("gox cache purge --all, --path /products/1 or --tag product-1", "purge what?")
+	return c
+}
+
+func purgeCommand(db *string) *cobra.Command {
+	var paths, tags []string
+	var all bool
+	c := &cobra.Command{
+		Use:     "purge",
+		Short:   "delete entries by path or tag, or all of them",
+		Example: "  gox cache purge --path /products/1\n  gox cache purge --tag product-1 --tag product-list\n  gox cache purge --all",
+		Args:    command.NoArgs,
+		PreRunE: func(*cobra.Command, []string) error {
+			if !all && len(paths) == 0 && len(tags) == 0 {
+				return command.Usagef("gox cache purge --all, --path /products/1 or --tag product-1", "purge what?")
+			}
+			return nil
+		},
 	}
-	st, err := open(*db)
-	if err != nil {
-		return err
+	c.RunE = withStore(db, func(ctx context.Context, w io.Writer, st *sqlite.Store) error { return purge(ctx, w, st, all, paths, tags) })
+	fs := c.Flags()
+	fs.StringArrayVar(&paths, "path", nil, "purge the entries at this path (repeatable)")
+	fs.StringArrayVar(&tags, "tag", nil, "purge the entries carrying this tag (repeatable)")
+	fs.BoolVar(&all, "all", false, "purge everything")
+	return c
+}
+
+func statsCommand(db *string) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "stats",
+		Short: "per-route hits, misses, regenerations and failures",
+		Args:  command.NoArgs,
 	}
-	defer st.Close()
-	switch sub {
-	case "ls":
-		return list(ctx, env.Stdout, st, f, *asJSON)
-	case "show":
-		return show(ctx, env.Stdout, st, fs.Arg(0))
-	case "purge":
-		return purge(ctx, env.Stdout, st, all, paths, tags)
-	default:
-		return stats(ctx, env.Stdout, st, *asJSON)
-	}
+	c.RunE = withStore(db, func(ctx context.Context, w io.Writer, st *sqlite.Store) error { return stats(ctx, w, st, asJSON) })
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
 }
 
 // open opens the cache file, refusing to create one that does not exist:
