@@ -117,7 +117,9 @@ func purgeCommand(db *string) *cobra.Command {
 			return nil
 		},
 	}
-	c.RunE = withStore(db, func(ctx context.Context, w io.Writer, st *sqlite.Store) error { return purge(ctx, w, st, all, paths, tags) })
+	c.RunE = withStore(db, func(ctx context.Context, w io.Writer, st *sqlite.Store) error {
+		return purge(ctx, w, st, all, paths, tags)
+	})
 	fs := c.Flags()
 	fs.StringArrayVar(&paths, "path", nil, "purge the entries at this path (repeatable)")
 	fs.StringArrayVar(&tags, "tag", nil, "purge the entries carrying this tag (repeatable)")
