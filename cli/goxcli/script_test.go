@@ -53,6 +53,7 @@ func TestScripts(t *testing.T) {
 			"freeport":   freeport,
 			"waitserver": waitserver,
 			"httpget":    httpget,
+			"hammer":     hammer,
 			"waitbody":   waitbody,
 			"edit":       edit,
 			"extract":    extract,
@@ -119,6 +120,22 @@ func httpget(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("GET %s: %s", args[0], strings.Join(problems, "; "))
 	}
 	ts.Stdout().Write(body)
+}
+
+// hammer PATH N GETs http://127.0.0.1:$PORT/PATH N times, one after the
+// other, and fails on a transport error (any status is fine).
+func hammer(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: hammer PATH N")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	for range n {
+		resp, err := http.Get("http://127.0.0.1:" + ts.Getenv("PORT") + args[0])
+		ts.Check(err)
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
 }
 
 // waitbody PATH STATUS TEXT polls http://127.0.0.1:$PORT/PATH for up to

@@ -113,6 +113,9 @@ func New(routes page.Routes, cfg Config) (*App, error) {
 		eng.Close()
 		return nil, fmt.Errorf("gox: middleware: %w", err)
 	}
+	if cfg.AccessLog {
+		a.handler = accessLog(a.log, a.handler)
+	}
 	return a, nil
 }
 

@@ -29,6 +29,7 @@ const (
 	EnvStaticDir           = "GOX_STATIC_DIR"
 	EnvLog                 = "GOX_LOG"
 	EnvLogLevel            = "GOX_LOG_LEVEL"
+	EnvAccessLog           = "GOX_ACCESS_LOG"
 	EnvHost, EnvPort       = "HOST", "PORT"
 	DefaultCache           = ".gox/cache.db"
 	DefaultPort            = "3000"
