@@ -157,4 +157,3 @@ func open(path string) (*sqlite.Store, error) {
 	}
 	return st, nil
 }
-
