@@ -4,7 +4,7 @@ GO    ?= go
 PORT  ?= 3000
 HOST  ?= 127.0.0.1
 
-.PHONY: help demo test modules chromium bash-completion check fmt vet staticcheck race generate check-generated bench bench-prerender
+.PHONY: help demo test modules chromium bash-completion cross-compiler check fmt vet staticcheck race generate check-generated bench bench-prerender
 
 
 help: ## Show the targets.
@@ -13,7 +13,7 @@ help: ## Show the targets.
 demo: ## Build examples/store in production mode and serve it on http://$(HOST):$(PORT).
 	cd examples/store && $(GO) run ../../cli/gox build && HOST=$(HOST) PORT=$(PORT) ./bin/store
 
-test: modules chromium bash-completion ## Run every test, with the race detector.
+test: modules chromium bash-completion cross-compiler ## Run every test, with the race detector.
 	$(GO) test -race -count=1 ./...
 
 # Every module of the graph, not only those the build needs: the tests run
@@ -35,6 +35,13 @@ bash-completion: ## Install Debian's bash-completion for the completion tests, i
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bash-completion >/dev/null; \
 	else echo "the completion tests need bash-completion: sudo apt-get install bash-completion"; exit 1; fi
 
+cross-compiler: ## Install Debian's C cross compiler for linux/arm64 (the cross-build test), if missing.
+	@command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing gcc-aarch64-linux-gnu for the cross-build test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc-aarch64-linux-gnu >/dev/null; \
+	else echo "the cross-build test needs a C cross compiler: sudo apt-get install gcc-aarch64-linux-gnu"; exit 1; fi
+
 check: fmt vet staticcheck check-generated race ## gofmt, vet, staticcheck, generated code, race tests.
 
 fmt:
@@ -46,7 +53,7 @@ vet:
 staticcheck:
 	$(GO) tool staticcheck ./...
 
-race: modules chromium bash-completion
+race: modules chromium bash-completion cross-compiler
 	$(GO) test -race ./...
 
 APPS := $(patsubst %/main.go,%,$(wildcard examples/*/main.go)) cli/buildcmd/testdata/bigapp

@@ -2,6 +2,7 @@ package goxcli_test
 
 import (
 	"context"
+	"debug/elf"
 	"fmt"
 	"io"
 	"net"
@@ -54,6 +55,8 @@ func TestScripts(t *testing.T) {
 			"waitserver": waitserver,
 			"httpget":    httpget,
 			"hammer":     hammer,
+			"elf":        elfInfo,
+			"dockerfile": dockerfile,
 			"waitbody":   waitbody,
 			"edit":       edit,
 			"extract":    extract,
@@ -136,6 +139,24 @@ func hammer(ts *testscript.TestScript, neg bool, args []string) {
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
+}
+
+// elf FILE prints FILE's ELF machine and whether it is linked statically
+// (no program interpreter, no shared library), e.g. "EM_AARCH64 static".
+func elfInfo(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: elf FILE")
+	}
+	f, err := elf.Open(ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer f.Close()
+	linking := "static"
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP || p.Type == elf.PT_DYNAMIC {
+			linking = "dynamic"
+		}
+	}
+	fmt.Fprintf(ts.Stdout(), "%s %s\n", f.Machine, linking)
 }
 
 // waitbody PATH STATUS TEXT polls http://127.0.0.1:$PORT/PATH for up to
