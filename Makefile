@@ -14,7 +14,7 @@ demo: ## Build examples/store in production mode and serve it on http://$(HOST):
 	cd examples/store && $(GO) run ../../cli/gox build && HOST=$(HOST) PORT=$(PORT) ./bin/store
 
 test: modules chromium bash-completion cross-compiler ## Run every test, with the race detector.
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 # Every module of the graph, not only those the build needs: the tests run
 # gox new, whose go mod tidy resolves a new app offline (GOPROXY=off).

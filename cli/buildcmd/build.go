@@ -77,6 +77,9 @@ func run(ctx context.Context, env command.Env, o options) error {
 	if err != nil {
 		return err
 	}
+	if o.static && tgt.goos != "linux" {
+		return command.Usagef("drop --static: on "+tgt.goos+" the system's C library is always there", "--static links Linux binaries only, not %s", tgt)
+	}
 	start := time.Now()
 	table, err := gen.Generate(ctx, dir)
 	if err != nil {
