@@ -4,7 +4,7 @@ GO    ?= go
 PORT  ?= 3000
 HOST  ?= 127.0.0.1
 
-.PHONY: help demo test modules chromium bash-completion cross-compiler check fmt vet staticcheck race generate check-generated bench bench-prerender
+.PHONY: help demo test modules chromium bash-completion cross-compiler wrk check fmt vet staticcheck race generate check-generated bench bench-prerender
 
 
 help: ## Show the targets.
@@ -42,6 +42,13 @@ cross-compiler: ## Install Debian's C cross compiler for linux/arm64 (the cross-
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc-aarch64-linux-gnu >/dev/null; \
 	else echo "the cross-build test needs a C cross compiler: sudo apt-get install gcc-aarch64-linux-gnu"; exit 1; fi
 
+wrk: ## Install Debian's wrk, the load generator of make bench, if missing.
+	@command -v wrk >/dev/null 2>&1 || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing wrk for the load test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else echo "the load test needs wrk: sudo apt-get install wrk"; exit 1; fi
+
 check: fmt vet staticcheck check-generated race ## gofmt, vet, staticcheck, generated code, race tests.
 
 fmt:
@@ -54,7 +61,7 @@ staticcheck:
 	$(GO) tool staticcheck ./...
 
 race: modules chromium bash-completion cross-compiler
-	$(GO) test -race ./...
+	$(GO) test -race -timeout 30m ./...
 
 APPS := $(patsubst %/main.go,%,$(wildcard examples/*/main.go)) cli/buildcmd/testdata/bigapp
 
@@ -70,7 +77,7 @@ check-generated: ## Fail if generated code is out of date.
 
 BIGAPP := cli/buildcmd/testdata/bigapp
 
-bench: ## Benchmarks (-benchmem), the loopback load test (ratios to bare net/http), prerendering 10k pages.
+bench: wrk ## Benchmarks (-benchmem), the loopback load test with wrk (ratios to bare net/http), prerendering 10k pages.
 	$(GO) test -run '^$$' -bench . -benchmem ./framework/...
 	$(GO) run ./framework/internal/loadtest -path /products/1
 	$(GO) run ./framework/internal/loadtest -path /big

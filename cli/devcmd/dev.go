@@ -32,6 +32,7 @@ import (
 	"github.com/goxweb/gox/cli/devproxy"
 	"github.com/goxweb/gox/cli/templdev"
 	"github.com/goxweb/gox/cli/watch"
+	"github.com/goxweb/gox/internal/wire"
 )
 
 // New returns gox dev.
@@ -47,7 +48,7 @@ func New() *cobra.Command {
 		RunE:    func(c *cobra.Command, _ []string) error { return run(c.Context(), command.EnvOf(c, nil), o) },
 	}
 	o.dir = command.DirFlag(c)
-	c.Flags().StringVar(&o.port, "port", envOr("PORT", "3000"), "the port to serve on; $PORT sets the default")
+	c.Flags().StringVar(&o.port, "port", envOr(wire.EnvPort, wire.DefaultPort), "the port to serve on; $PORT sets the default")
 	c.Flags().BoolVar(&o.isr, "isr", false, "serve through the real ISR cache instead of rendering every request")
 	return c
 }
@@ -60,7 +61,7 @@ type options struct {
 }
 
 func run(ctx context.Context, env command.Env, o options) error {
-	host := envOr("HOST", "127.0.0.1")
+	host := envOr(wire.EnvHost, "127.0.0.1")
 	port, isr := o.port, o.isr
 	if err := command.AppDir(*o.dir); err != nil {
 		return err

@@ -1,12 +1,21 @@
 package main
 
 import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/goxweb/gox/examples/store/shop"
+	"github.com/goxweb/gox/framework/assets/bundle"
+	"github.com/goxweb/gox/framework/cache/sqlite"
+	"github.com/goxweb/gox/framework/server"
 	"github.com/goxweb/gox/internal/browsertest"
 )
 
@@ -56,4 +65,76 @@ func TestBrowserAddToCart(t *testing.T) {
 			t.Fatalf("marker %q survived: the page was swapped by script, not navigated", m)
 		}
 	})
+}
+
+// serveBundled serves the store as gox build ships it: assets/ bundled by
+// esbuild for production, the bundle handed to the route table as the
+// binary's embedded copy would be.
+func serveBundled(t *testing.T) string {
+	t.Helper()
+	b, err := bundle.Build(bundle.Options{Dir: "assets", Production: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "bundle")
+	if err := bundle.Write(b, dir); err != nil {
+		t.Fatal(err)
+	}
+	db, err := shop.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Restock(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cache.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := routeTable
+	routes.Assets = os.DirFS(dir)
+	app, err := server.New(routes, server.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(app.Handler())
+	t.Cleanup(func() { srv.Close(); app.Close(); st.Close() })
+	return srv.URL
+}
+
+// TestBrowserWidgetSurvivesBackgroundSubmit: the quantity stepper of
+// assets/app.ts shows and works at load, and still after a background
+// submit has replaced the page's body (docs/assets.md, "Widgets that
+// survive a background submit").
+func TestBrowserWidgetSurvivesBackgroundSubmit(t *testing.T) {
+	base := serveBundled(t)
+	ctx := browsertest.Start(t)
+	value := func() string {
+		return browsertest.Eval(t, ctx, `document.querySelector('input[name="quantity"]').value`)
+	}
+	browsertest.Do(t, ctx,
+		chromedp.Navigate(base+"/products/5"),
+		chromedp.WaitVisible(`button[data-step="up"]`),
+		chromedp.Click(`button[data-step="up"]`),
+		chromedp.Click(`button[data-step="up"]`),
+	)
+	if got := value(); got != "3" {
+		t.Fatalf("after two clicks on +: quantity %q, want 3", got)
+	}
+	browsertest.Do(t, ctx,
+		chromedp.Click(`button[data-step="down"]`),
+		chromedp.Click(chromedp.ID("add")),
+		chromedp.WaitVisible(chromedp.Search(`//p[@id="stock" and contains(., "in stock")]`)),
+	)
+	// The body is new: its stepper was set up again on gox:swap.
+	browsertest.Do(t, ctx,
+		chromedp.WaitVisible(`button[data-step="up"]`),
+		chromedp.Click(`button[data-step="up"]`),
+	)
+	if got := value(); got != "2" {
+		t.Fatalf("after the submit and one click on +: quantity %q, want 2", got)
+	}
+	if path := browsertest.Eval(t, ctx, `location.pathname`); path != "/products/5" {
+		t.Fatalf("location %q, want /products/5 (a background submit)", path)
+	}
 }

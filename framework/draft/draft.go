@@ -74,10 +74,7 @@ func Enable(w http.ResponseWriter, r *http.Request, cfg Config) error {
 		return err
 	}
 	exp := time.Now().Add(cfg.ttl())
-	http.SetCookie(w, &http.Cookie{
-		Name: CookieName, Value: cfg.key().Seal(exp), Path: "/", Expires: exp,
-		HttpOnly: true, Secure: cfg.secure(r), SameSite: http.SameSiteLaxMode,
-	})
+	http.SetCookie(w, signed.Cookie(CookieName, cfg.key().Seal(exp), int(cfg.ttl()/time.Second), cfg.secure(r)))
 	SetNoStore(w)
 	http.Redirect(w, r, to, http.StatusTemporaryRedirect)
 	return nil
@@ -92,7 +89,7 @@ func Disable(w http.ResponseWriter, r *http.Request, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: cfg.secure(r), SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, signed.Cookie(CookieName, "", -1, cfg.secure(r)))
 	SetNoStore(w)
 	http.Redirect(w, r, to, http.StatusTemporaryRedirect)
 	return nil

@@ -166,7 +166,7 @@ func folderSegment(rel, name string, last bool) (string, error) {
 	}
 	for _, r := range name {
 		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_') {
-			return "", bad(fmt.Sprintf("%q: use lowercase letters, digits, '-' and '.' (URLs are case-sensitive; gox keeps one spelling)", name))
+			return "", bad(fmt.Sprintf("%q: use lowercase letters, digits, '-', '.' and '_' (URLs are case-sensitive; gox keeps one spelling)", name))
 		}
 	}
 	return name, nil

@@ -24,6 +24,8 @@ func TestFromDir(t *testing.T) {
 		{"docs/path__", "/docs/{path...}", ""},
 		{"api/revalidate", "/api/revalidate", ""},
 		{"blog/2024-archive", "/blog/2024-archive", ""},
+		{"about_us", "/about_us", ""},
+		{"v1.2", "/v1.2", ""},
 		{"products/[id]", "", "brackets are not valid in Go import paths; name the folder id_"},
 		{"docs/[...slug]", "", "name a catch-all folder slug__"},
 		{"products/_id", "", "go test ./... skips folders starting with _; name it id_"},

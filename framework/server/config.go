@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -171,6 +172,18 @@ func parsePrefixes(v string) ([]netip.Prefix, error) {
 		out = append(out, p.Masked())
 	}
 	return out, nil
+}
+
+// listenAddr is where Main serves: HOST:PORT, by default every interface
+// on port 3000.
+func listenAddr(getenv func(string) string) string {
+	return net.JoinHostPort(getenv(wire.EnvHost), envOr(getenv, wire.EnvPort, wire.DefaultPort))
+}
+
+// cachePath is the cache file Main opens: GOX_CACHE, by default
+// .gox/cache.db.
+func cachePath(getenv func(string) string) string {
+	return envOr(getenv, wire.EnvCache, wire.DefaultCache)
 }
 
 func envOr(getenv func(string) string, name, def string) string {

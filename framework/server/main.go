@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -42,7 +41,7 @@ func Main(ctx context.Context, routes page.Routes, args []string, stdout, stderr
 		return 64
 	}
 	cfg.Logger = log
-	path := envOr(getenv, wire.EnvCache, wire.DefaultCache)
+	path := cachePath(getenv)
 	opts, memOpts, err := StoreOptionsFromEnv(getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
@@ -66,8 +65,7 @@ func Main(ctx context.Context, routes page.Routes, args []string, stdout, stderr
 	if mode == wire.PrerenderCommand {
 		return prerender(ctx, app, keepGoing, stdout, stderr)
 	}
-	addr := net.JoinHostPort(getenv(wire.EnvHost), envOr(getenv, wire.EnvPort, wire.DefaultPort))
-	if err := app.ListenAndServe(ctx, addr); err != nil {
+	if err := app.ListenAndServe(ctx, listenAddr(getenv)); err != nil {
 		log.Error("gox stopped", "err", err)
 		return 1
 	}

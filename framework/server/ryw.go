@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/goxweb/gox/framework/isr"
+	"github.com/goxweb/gox/internal/signed"
 )
 
 // rywCookie tells gox that this browser just changed data at a given time,
@@ -137,10 +138,7 @@ func union(a, b []string) []string {
 // with the write r's cookie already proves.
 func (a *App) rywCookie(r *http.Request, at time.Time, paths, tags []string) *http.Cookie {
 	prev, _ := a.rywProven(r)
-	return &http.Cookie{
-		Name: rywCookie, Value: a.ryw.SealBytes(prev.merge(at, paths, tags).encode()),
-		Path: "/", MaxAge: int(rywWindow / time.Second), HttpOnly: true, Secure: a.secureRequest(r), SameSite: http.SameSiteLaxMode,
-	}
+	return signed.Cookie(rywCookie, a.ryw.SealBytes(prev.merge(at, paths, tags).encode()), int(rywWindow/time.Second), a.secureRequest(r))
 }
 
 // rywNotBefore returns the write time the request's cookie proves and the

@@ -456,3 +456,83 @@ func TestLeaseOnAFullDisk(t *testing.T) {
 		}
 	}
 }
+
+// TestDeletedWALUnderASecondProcess deletes the -wal and -shm files of a
+// cache a running process has open, as a careless cleanup would, and then
+// starts a second process on the same file. The second process starts and
+// writes; the first goes on writing and reading (replacing the file if it
+// finds it damaged, as for any damage); and the file left behind opens, so
+// the app's next start is not stopped by it.
+func TestDeletedWALUnderASecondProcess(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cache.db")
+	log, logs := newLog()
+	st, err := Open(path, Options{Logger: log, PollInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for i := range 30 {
+		if err := st.Put(ctx, page(fmt.Sprintf("/p/%d", i), strings.Repeat("w", 2000), "t")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := os.Remove(path + suffix); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	_, _, out := helper(t, "put-one", path, 0)
+	expectLine(t, out, "done")
+	// Both processes write at once for a while, each through its own WAL
+	// (the first still has the deleted one open) and each checkpointing
+	// into the one database file.
+	loop, _, loopOut := helper(t, "write-loop", path, 0)
+	expectLine(t, loopOut, "/w/0")
+	go func() {
+		for loopOut.Scan() {
+		}
+	}()
+	for i := range 300 {
+		_ = st.Put(ctx, page(fmt.Sprintf("/q/%d", i), strings.Repeat("q", 3000), "t"))
+		_, _ = st.Get(ctx, fmt.Sprintf("/p/%d", i%30))
+	}
+	if err := loop.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = loop.Wait()
+
+	// The first process: every call answers (an error at most, which the
+	// engine treats as a miss), and writes land again within a bound.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		err := st.Put(ctx, page("/after", "<h1>after</h1>", "t"))
+		if err == nil {
+			var l cache.Lookup
+			if l, err = st.Get(ctx, "/after"); err == nil && string(l.Entry.Body) == "<h1>after</h1>" {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the first process cannot use its cache after the WAL was deleted: %v\n%s", err, logs.String())
+		}
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Logf("the first process's log:\n%s", logs.String())
+	// The next start opens the file (or sets it aside) and works.
+	next, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("the next start: %v", err)
+	}
+	defer next.Close()
+	if err := next.Put(ctx, page("/next", "<h1>next</h1>")); err != nil {
+		t.Fatalf("Put after the next start: %v", err)
+	}
+	var check string
+	if err := next.read.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
+		t.Errorf("integrity_check of the file left behind = %q, %v", check, err)
+	}
+}

@@ -51,6 +51,8 @@ func TestHelperProcess(t *testing.T) {
 		err = helperLease(st)
 	case "write-loop":
 		err = helperWriteLoop(st)
+	case "put-one":
+		err = helperPutOne(st)
 	default:
 		err = fmt.Errorf("unknown role %q", role)
 	}
@@ -124,6 +126,23 @@ func helperLease(st *Store) error {
 		}
 		fmt.Println(key, result)
 	}
+	return nil
+}
+
+// helperPutOne writes and reads back /second, then says "done".
+func helperPutOne(st *Store) error {
+	ctx := context.Background()
+	if err := st.Put(ctx, page("/second", "<h1>second</h1>", "t")); err != nil {
+		return err
+	}
+	l, err := st.Get(ctx, "/second")
+	if err != nil {
+		return err
+	}
+	if string(l.Entry.Body) != "<h1>second</h1>" {
+		return fmt.Errorf("read back %q", l.Entry.Body)
+	}
+	fmt.Println("done")
 	return nil
 }
 

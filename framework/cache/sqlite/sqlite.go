@@ -156,6 +156,9 @@ const (
 	// WAL near walSizeLimit under a burst of writes.
 	checkpointEvery = 100
 	// checkpointWait bounds how long a checkpoint waits for readers;
+	// requestWriteWait bounds how long a write that a request waits on
+	// (an invalidation) waits for the file; see writeTxWithin.
+	requestWriteWait = 2 * time.Second
 	// busyTimeout is how long a write waits for another process's.
 	checkpointWait = time.Second
 	busyTimeout    = 10 * time.Second
@@ -363,6 +366,35 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return s.damage(err)
 	}
+	return s.commit(tx, fn)
+}
+
+// writeTxWithin is writeTx for a write a request waits on (an
+// invalidation from an action): it waits at most d for this process's
+// other writes and then at most d for another program's write lock,
+// rather than the busy timeout behind each write queued before it. Past
+// that it fails, and the caller keeps its change in memory.
+func (s *Store) writeTxWithin(ctx context.Context, d time.Duration, fn func(tx *sql.Tx) error) error {
+	wait, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	c, err := s.write.Conn(wait)
+	if err != nil {
+		return fmt.Errorf("waited %v for this process's other writes: %w", d, err)
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", d.Milliseconds())); err != nil {
+		return s.damage(err)
+	}
+	defer c.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA busy_timeout = %d", busyTimeout.Milliseconds()))
+	tx, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		return s.damage(err)
+	}
+	return s.commit(tx, fn)
+}
+
+// commit runs fn in tx and commits it.
+func (s *Store) commit(tx *sql.Tx, fn func(tx *sql.Tx) error) error {
 	if err := fn(tx); err != nil {
 		return s.damage(errors.Join(err, tx.Rollback()))
 	}

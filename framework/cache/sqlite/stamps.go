@@ -266,7 +266,7 @@ func (s *Store) invalidate(ctx context.Context, kind int, names []string, at tim
 	defer s.stamps.writeMu.Unlock()
 	var keys []string
 	stamps := make([]stamp, len(names))
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTxWithin(ctx, requestWriteWait, func(tx *sql.Tx) error {
 		keys = keys[:0]
 		for i, name := range names {
 			if err := tx.QueryRowContext(ctx, stampSQL, kind, name, raised.revalidated, raised.expired).Scan(&stamps[i].revalidated, &stamps[i].expired); err != nil {
@@ -334,7 +334,8 @@ func (s *Store) writePending(ctx context.Context) error {
 	if len(pending) == 0 {
 		return nil
 	}
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	// Bounded like an invalidation, which waits for writeMu meanwhile.
+	err := s.writeTxWithin(ctx, requestWriteWait, func(tx *sql.Tx) error {
 		for k, st := range pending {
 			var got stamp
 			if err := tx.QueryRowContext(ctx, stampSQL, k.kind, k.name, st.revalidated, st.expired).Scan(&got.revalidated, &got.expired); err != nil {

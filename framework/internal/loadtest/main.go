@@ -1,6 +1,7 @@
 // Command loadtest measures gox's cache HIT path on loopback against a bare
 // net/http handler that writes the same bytes, in the same run, and prints
-// the figures as ratios. make bench runs it.
+// the figures as ratios. The load comes from wrk, a separate process (make
+// bench installs it). make bench runs it.
 //
 // Example:
 //
@@ -17,12 +18,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
-	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -124,7 +126,11 @@ func run() error {
 	// slows one run of each rather than all runs of one.
 	for range *rounds {
 		for _, t := range targets {
-			t.runs = append(t.runs, load(t.url, *conns, *duration))
+			r, err := load(t.url, *conns, *duration)
+			if err != nil {
+				return err
+			}
+			t.runs = append(t.runs, r)
 		}
 	}
 	median := func(runs []result) result {
@@ -209,40 +215,50 @@ func fetch(client *http.Client, url string) ([]byte, http.Header, error) {
 	return b, resp.Header, err
 }
 
-// load requests url from conns keep-alive connections for d and returns the
-// throughput and latency percentiles.
-func load(url string, conns int, d time.Duration) result {
-	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr}
-	var total atomic.Int64
-	lat := make([][]time.Duration, conns)
-	deadline := time.Now().Add(d)
-	var wg sync.WaitGroup
-	for i := range conns {
-		wg.Go(func() {
-			req, _ := http.NewRequest(http.MethodGet, url, nil)
-			for time.Now().Before(deadline) {
-				start := time.Now()
-				resp, err := client.Do(req)
-				if err != nil {
-					continue
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				lat[i] = append(lat[i], time.Since(start))
-				total.Add(1)
+// load runs wrk, a separate process, against url with conns keep-alive
+// connections for d, and returns its throughput and latency percentiles.
+// A client inside this process would share its scheduler and heap with the
+// server and flatter the ratio.
+func load(url string, conns int, d time.Duration) (result, error) {
+	threads := min(runtime.NumCPU(), conns)
+	out, err := exec.Command("wrk", "-t"+strconv.Itoa(threads), "-c"+strconv.Itoa(conns),
+		"-d"+strconv.Itoa(max(int(d.Seconds()), 1))+"s", "--latency", url).CombinedOutput()
+	if err != nil {
+		return result{}, fmt.Errorf("wrk %s: %w: %s", url, err, out)
+	}
+	return parseWrk(string(out))
+}
+
+// parseWrk reads wrk's report: the Requests/sec line and the 50% and 99%
+// lines of its latency distribution. A run with errors or non-2xx answers
+// is refused, so a broken target cannot pass for a fast one.
+func parseWrk(out string) (result, error) {
+	var r result
+	for line := range strings.Lines(out) {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 2 && f[0] == "Requests/sec:":
+			v, err := strconv.ParseFloat(f[1], 64)
+			if err != nil {
+				return result{}, fmt.Errorf("wrk: %q: %w", line, err)
 			}
-		})
-	}
-	wg.Wait()
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	pct := func(p float64) time.Duration {
-		if len(all) == 0 {
-			return 0
+			r.rps = v
+		case len(f) == 2 && (f[0] == "50%" || f[0] == "99%"):
+			v, err := time.ParseDuration(f[1])
+			if err != nil {
+				return result{}, fmt.Errorf("wrk: %q: %w", line, err)
+			}
+			if f[0] == "50%" {
+				r.p50 = v
+			} else {
+				r.p99 = v
+			}
+		case strings.HasPrefix(strings.TrimSpace(line), "Non-2xx"), strings.HasPrefix(strings.TrimSpace(line), "Socket errors"):
+			return result{}, fmt.Errorf("wrk: %s", strings.TrimSpace(line))
 		}
-		return all[int(float64(len(all)-1)*p)]
 	}
-	return result{rps: float64(total.Load()) / d.Seconds(), p50: pct(0.50), p99: pct(0.99)}
+	if r.rps == 0 || r.p99 == 0 {
+		return result{}, fmt.Errorf("wrk printed no figures:\n%s", out)
+	}
+	return r, nil
 }
