@@ -55,6 +55,9 @@ func prerender(ctx context.Context, bin, dir string, env []string, stderr io.Wri
 			prog.set(p.Done, p.Total)
 		}
 	}
+	// A line too long for the scanner ends the loop: read the rest, or
+	// the app would block on a full pipe and Wait never return.
+	_, _ = io.Copy(io.Discard, out)
 	prog.finish()
 	if err := cmd.Wait(); err != nil {
 		if len(failed) > 0 {

@@ -128,3 +128,14 @@ func TestProgressNotATerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestPrerenderLongLine: a line longer than the scanner takes does not
+// leave the app blocked on its output.
+func TestPrerenderLongLine(t *testing.T) {
+	t.Parallel()
+	long := `{"done":1,"total":2,"route":"/","path":"/","error":"` + strings.Repeat("x", 2<<20) + `"}` + "\n"
+	bin, dir := fakeApp(t, long+strings.Repeat(`{"done":2,"total":2,"route":"/a","path":"/a","status":200}`+"\n", 20000), "", 0)
+	if _, _, err := prerender(context.Background(), bin, dir, nil, io.Discard, true); err != nil {
+		t.Fatal(err)
+	}
+}
