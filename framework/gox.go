@@ -43,6 +43,11 @@ type StatusError = httperr.Error
 // never cached.
 const Dynamic = page.Dynamic
 
+// SitemapTag is the tag of the /sitemap.xml gox generates (with
+// GOX_ORIGIN set) and of its numbered parts: an action that adds pages
+// revalidates it to list them at once, rather than within the hour.
+const SitemapTag = server.SitemapTag
+
 // NotFound is returned by Load when the page does not exist: the nearest
 // not-found page is rendered with status 404 and cached, so that unknown
 // URLs cannot make gox render again and again.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +47,17 @@ func (c *checker) pos(obj types.Object) string {
 		return name + ".templ" + templLine(filepath.Join(c.dir, filepath.FromSlash(name+".templ")), obj.Name())
 	}
 	return p.Filename + ":" + strconv.Itoa(p.Line)
+}
+
+// filePos returns "file:line" of the package clause of d's file name.
+func (c *checker) filePos(d *routeDir, name string) string {
+	for _, f := range c.pkg.Syntax {
+		p := c.pkg.Fset.Position(f.Package)
+		if filepath.Base(p.Filename) == name {
+			return path.Join("routes", d.rel, name) + ":" + strconv.Itoa(p.Line)
+		}
+	}
+	return path.Join("routes", d.rel, name) + ":1"
 }
 
 // templLine returns ":N" for the line of file that declares the templ
@@ -173,11 +185,8 @@ func scanPage(dir string, d *routeDir) (*Page, error) {
 		v := constant.BoolVal(k.Val())
 		p.DynamicParams = &v
 	}
-	if obj := object(tp, "Query"); obj != nil {
-		if _, ok := obj.(*types.Var); !ok || !isStringSlice(obj.Type()) {
-			return nil, fileErr(c.pos(obj), `Query must be a []string variable: var Query = []string{"page"}`)
-		}
-		p.Query = true
+	if p.Query, err = c.query(); err != nil {
+		return nil, err
 	}
 	if obj := object(tp, "Actions"); obj != nil {
 		if _, ok := obj.(*types.Var); !ok || !isNamed(obj.Type(), pagePath, "Actions") {
@@ -357,15 +366,22 @@ func (c *checker) layout(d *routeDir) error {
 	return nil
 }
 
-// revalidate reads the Revalidate constant.
-func (c *checker) revalidate(p *Page) error {
+// revalidate reads the page's Revalidate constant.
+func (c *checker) revalidate(p *Page) (err error) {
+	p.Revalidate, p.HasRevalidate, err = c.revalidateConst()
+	return err
+}
+
+// revalidateConst reads the Revalidate constant of a page or a route.go;
+// ok is false when there is none.
+func (c *checker) revalidateConst() (d time.Duration, ok bool, err error) {
 	obj := object(c.pkg.Types, "Revalidate")
 	if obj == nil {
-		return nil
+		return 0, false, nil
 	}
-	k, ok := obj.(*types.Const)
-	if !ok {
-		return fileErr(c.pos(obj), "Revalidate must be a constant: const Revalidate = 10 * time.Minute")
+	k, isConst := obj.(*types.Const)
+	if !isConst {
+		return 0, false, fileErr(c.pos(obj), "Revalidate must be a constant: const Revalidate = 10 * time.Minute")
 	}
 	if !isNamed(k.Type(), "time", "Duration") {
 		if b, ok := k.Type().(*types.Basic); ok && b.Info()&types.IsNumeric != 0 {
@@ -373,33 +389,49 @@ func (c *checker) revalidate(p *Page) error {
 			if b.Info()&types.IsUntyped == 0 {
 				what = "the typed " + b.Name()
 			}
-			return fileErr(c.pos(obj), "Revalidate is %s %s; write const Revalidate = %s * time.Second (or gox.Dynamic)", what, k.Val(), k.Val())
+			return 0, false, fileErr(c.pos(obj), "Revalidate is %s %s; write const Revalidate = %s * time.Second (or gox.Dynamic)", what, k.Val(), k.Val())
 		}
-		return fileErr(c.pos(obj), "Revalidate must be a time.Duration constant, not %s; write const Revalidate = 10 * time.Minute (or gox.Dynamic)", k.Type())
+		return 0, false, fileErr(c.pos(obj), "Revalidate must be a time.Duration constant, not %s; write const Revalidate = 10 * time.Minute (or gox.Dynamic)", k.Type())
 	}
 	n, _ := constant.Int64Val(k.Val()) // a typed Duration constant fits in int64
 	if n < 0 {
-		return fileErr(c.pos(obj), "Revalidate is negative (%s); use a positive duration, or gox.Dynamic to render on every request", durationString(time.Duration(n)))
+		return 0, false, fileErr(c.pos(obj), "Revalidate is negative (%s); use a positive duration, or gox.Dynamic to render on every request", durationString(time.Duration(n)))
 	}
-	p.HasRevalidate, p.Revalidate = true, time.Duration(n)
-	return nil
+	return time.Duration(n), true, nil
 }
 
-// tags reads Tags: a []string variable or func(gox.Params) []string.
-func (c *checker) tags(p *Page) error {
+// tags reads the page's Tags: a []string variable or func(gox.Params) []string.
+func (c *checker) tags(p *Page) (err error) {
+	p.Tags, p.StaticTags, err = c.tagsDecl()
+	return err
+}
+
+// tagsDecl reads the Tags of a page or a route.go: kind is "" when there
+// is none, "slice" or "func"; static lists a literal slice's tags.
+func (c *checker) tagsDecl() (kind string, static []string, err error) {
 	obj := c.pageObject("Tags")
 	if obj == nil {
-		return nil
+		return "", nil, nil
 	}
-	kind, err := c.tagsKind(obj)
-	if err != nil {
-		return err
+	if kind, err = c.tagsKind(obj); err != nil {
+		return "", nil, err
 	}
-	p.Tags = kind
 	if kind == "slice" {
-		p.StaticTags = c.literalStrings(obj)
+		static = c.literalStrings(obj)
 	}
-	return nil
+	return kind, static, nil
+}
+
+// query reports whether the package declares Query, checking its type.
+func (c *checker) query() (bool, error) {
+	obj := object(c.pkg.Types, "Query")
+	if obj == nil {
+		return false, nil
+	}
+	if _, ok := obj.(*types.Var); !ok || !isStringSlice(obj.Type()) {
+		return false, fileErr(c.pos(obj), `Query must be a []string variable: var Query = []string{"page"}`)
+	}
+	return true, nil
 }
 
 // tagsKind checks a Tags declaration: "slice" for a []string variable,
@@ -475,7 +507,41 @@ func scanHandler(dir string, d *routeDir) (*Handler, error) {
 	if len(h.Methods) == 0 {
 		return nil, fileErr(h.Dir+"/route.go:1", "route.go exports no handler; write func GET(c echo.Context) error (or POST, PUT, PATCH, DELETE)")
 	}
-	return h, nil
+	return h, c.handlerCache(h)
+}
+
+// handlerCache reads what makes a route.go's GET responses cached:
+// Revalidate and Tags as on a page, and Query, the query parameters of
+// the cache key. Each is an error where it would be ignored.
+func (c *checker) handlerCache(h *Handler) error {
+	var err error
+	if h.Revalidate, h.HasRevalidate, err = c.revalidateConst(); err != nil {
+		return err
+	}
+	if h.Tags, h.StaticTags, err = c.tagsDecl(); err != nil {
+		return err
+	}
+	if h.Query, err = c.query(); err != nil {
+		return err
+	}
+	tp := c.pkg.Types
+	dynamic := h.HasRevalidate && h.Revalidate <= 0
+	for _, name := range []string{"Tags", "Query"} {
+		if obj := object(tp, name); obj != nil && c.file(obj) != "layout.go" && dynamic {
+			return fileErr(c.pos(obj), "%s is for a cached route.go, and Revalidate = gox.Dynamic caches nothing; give Revalidate a duration or remove %s", name, name)
+		}
+	}
+	if h.Query && !h.Cached() {
+		return fileErr(c.pos(object(tp, "Query")), "Query names the query parameters of a cached response's key, and route.go caches nothing; add const Revalidate = time.Minute (or Tags), or remove Query")
+	}
+	if h.Cached() && !slices.Contains(h.Methods, "GET") {
+		name := "Revalidate"
+		if !h.HasRevalidate {
+			name = "Tags"
+		}
+		return fileErr(c.pos(object(tp, name)), "%s caches GET responses, and route.go has no GET; add func GET(c echo.Context) error, or remove %s", name, name)
+	}
+	return nil
 }
 
 // typeString prints t relative to pkg.

@@ -78,7 +78,7 @@ func (t *Table) Source() ([]byte, error) {
 		b.WriteString("\tHandlers: []page.Handler{\n")
 		for _, h := range t.Handlers {
 			for _, m := range h.Methods {
-				fmt.Fprintf(&b, "\t\t{Pattern: %q, Method: %q, Func: %s.%s},\n", h.Pattern, m, h.Alias, m)
+				h.emit(&b, m)
 			}
 		}
 		b.WriteString("\t},\n")
@@ -188,4 +188,25 @@ func (p *Page) emit(b *bytes.Buffer) {
 		field("Actions", p.Alias+".Actions")
 	}
 	b.WriteString("\t\t},\n")
+}
+
+// emit writes the handler of method m; a cached GET carries its contract.
+func (h *Handler) emit(b *bytes.Buffer, m string) {
+	fmt.Fprintf(b, "\t\t{Pattern: %q, Method: %q, Func: %s.%s", h.Pattern, m, h.Alias, m)
+	if m == "GET" && h.Cached() {
+		b.WriteString(", Cached: true")
+		if h.HasRevalidate {
+			fmt.Fprintf(b, ", Revalidate: %s.Revalidate", h.Alias)
+		}
+		switch h.Tags {
+		case "slice":
+			fmt.Fprintf(b, ", Tags: page.StaticTags(%s.Tags...)", h.Alias)
+		case "func":
+			fmt.Fprintf(b, ", Tags: %s.Tags", h.Alias)
+		}
+		if h.Query {
+			fmt.Fprintf(b, ", Query: %s.Query", h.Alias)
+		}
+	}
+	b.WriteString("},\n")
 }

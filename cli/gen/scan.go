@@ -72,6 +72,8 @@ func Scan(dir string) (*Table, error) {
 			if err := c.layout(d); err != nil {
 				return nil, err
 			}
+		} else if d.files["layout.go"] {
+			return nil, fileErr(c.filePos(d, "layout.go"), "layout.go without layout.templ: what it declares belongs to a layout and would be ignored; add layout.templ with templ Layout() { ... { children... } ... }, or move the page's names to page.go")
 		}
 		if d.files["middleware.go"] {
 			m, err := c.middleware(d)
@@ -164,7 +166,7 @@ func importPath(dir string) (string, error) {
 }
 
 // routeFiles are the files that make a folder part of the route table.
-var routeFiles = []string{"page.templ", "layout.templ", "not_found.templ", "error.templ", "route.go", "middleware.go"}
+var routeFiles = []string{"page.templ", "layout.templ", "layout.go", "not_found.templ", "error.templ", "route.go", "middleware.go"}
 
 // walk lists the folders under dir/routes that hold route files, checking
 // every folder name on the way.

@@ -119,6 +119,36 @@ type Handler struct {
 	Dir     string
 	Alias   string
 	Methods []string
+	// HasRevalidate and Revalidate, Tags and StaticTags are as on a Page;
+	// with Query they make the GET responses cached (see Cached).
+	HasRevalidate bool
+	Revalidate    time.Duration
+	Tags          string
+	StaticTags    []string
+	Query         bool
+}
+
+// Cached reports whether the ISR engine caches the GET responses: route.go
+// exports Revalidate (not gox.Dynamic) or Tags.
+func (h *Handler) Cached() bool {
+	if h.HasRevalidate {
+		return h.Revalidate > 0
+	}
+	return h.Tags != ""
+}
+
+// RevalidateString is the cached GET's Revalidate for people, or "-".
+func (h *Handler) RevalidateString() string {
+	p := Page{HasRevalidate: h.HasRevalidate, Revalidate: h.Revalidate}
+	if !h.Cached() {
+		return "-"
+	}
+	return p.RevalidateString()
+}
+
+// TagsString is the cached GET's tags for people.
+func (h *Handler) TagsString() string {
+	return (&Page{Tags: h.Tags, StaticTags: h.StaticTags}).TagsString()
 }
 
 // Middleware is a middleware.go file: its Middleware wraps the requests

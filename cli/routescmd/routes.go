@@ -104,7 +104,11 @@ func PrintTable(w io.Writer, t *gen.Table, built map[string]Built) error {
 		fmt.Fprintln(tw, row)
 	}
 	for _, h := range t.Handlers {
-		fmt.Fprintf(tw, "%s\thandler\t-\t\t%v\n", h.Pattern, h.Methods)
+		kind := "handler"
+		if h.Cached() {
+			kind = "cached handler"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\n", h.Pattern, kind, h.RevalidateString(), h.TagsString(), h.Methods)
 	}
 	return tw.Flush()
 }

@@ -121,15 +121,17 @@ func TestBrowserWidgetSurvivesBackgroundSubmit(t *testing.T) {
 	if got := value(); got != "3" {
 		t.Fatalf("after two clicks on +: quantity %q, want 3", got)
 	}
+	browsertest.Do(t, ctx, chromedp.Click(`button[data-step="down"]`))
+	// Mark the body, so that what follows waits for the new one.
+	browsertest.Eval(t, ctx, `document.body.dataset.beforeSubmit = "yes"; "marked"`)
 	browsertest.Do(t, ctx,
-		chromedp.Click(`button[data-step="down"]`),
 		chromedp.Click(chromedp.ID("add")),
-		chromedp.WaitVisible(chromedp.Search(`//p[@id="stock" and contains(., "in stock")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//body[not(@data-before-submit)]//p[@id="stock"]`)),
 	)
 	// The body is new: its stepper was set up again on gox:swap.
 	browsertest.Do(t, ctx,
-		chromedp.WaitVisible(`button[data-step="up"]`),
-		chromedp.Click(`button[data-step="up"]`),
+		chromedp.WaitVisible(chromedp.Search(`//body[not(@data-before-submit)]//button[@data-step="up"]`)),
+		chromedp.Click(chromedp.Search(`//body[not(@data-before-submit)]//button[@data-step="up"]`)),
 	)
 	if got := value(); got != "2" {
 		t.Fatalf("after the submit and one click on +: quantity %q, want 2", got)

@@ -10,6 +10,7 @@ import (
 	"github.com/goxweb/gox/framework/page"
 
 	routes "github.com/goxweb/gox/examples/store/routes"
+	routes_api_products "github.com/goxweb/gox/examples/store/routes/api/products"
 	routes_products_id "github.com/goxweb/gox/examples/store/routes/products/id_"
 )
 
@@ -52,5 +53,8 @@ var routeTable = page.Routes{
 			StaticParams: routes_products_id.StaticParams,
 			Actions:      routes_products_id.Actions,
 		},
+	},
+	Handlers: []page.Handler{
+		{Pattern: "/api/products", Method: "GET", Func: routes_api_products.GET, Cached: true, Revalidate: routes_api_products.Revalidate, Tags: page.StaticTags(routes_api_products.Tags...)},
 	},
 }

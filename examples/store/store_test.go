@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base32"
+	"encoding/json"
+	"encoding/xml"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -57,7 +60,7 @@ func serveStoreCache(t *testing.T) (string, *sqlite.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := server.New(routeTable, server.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
+	app, err := server.New(routeTable, server.Config{Store: st, Origin: storeOrigin, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,6 +68,11 @@ func serveStoreCache(t *testing.T) (string, *sqlite.Store) {
 	t.Cleanup(func() { srv.Close(); app.Close(); st.Close() })
 	return srv.URL, st
 }
+
+// storeOrigin is the store's canonical origin in tests, as GOX_ORIGIN
+// sets it in production: canonical links and the sitemap's URLs use it.
+// Plain http, so the test clients send the read-your-writes cookie back.
+const storeOrigin = "http://store.example"
 
 func get(t *testing.T, c *http.Client, url string) (*http.Response, string) {
 	t.Helper()
@@ -247,5 +255,95 @@ func TestUnbundledAssets(t *testing.T) {
 	resp, body := get(t, http.DefaultClient, srv.URL+url)
 	if resp.StatusCode != 200 || string(body) != string(css) || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
 		t.Fatalf("GET %s: %d %s\n%s", url, resp.StatusCode, resp.Header, body)
+	}
+}
+
+// TestProductsAPI: /api/products is a cached JSON endpoint: a MISS, then
+// HITs and 304s, and a purchase revalidates it through the product-list
+// tag like the list page.
+func TestProductsAPI(t *testing.T) {
+	base := serveStore(t)
+	type product struct {
+		ID    int    `json:"id"`
+		Name  string `json:"name"`
+		Price string `json:"price"`
+		Stock int    `json:"stock"`
+	}
+	list := func(want string) []product {
+		t.Helper()
+		resp, body := get(t, http.DefaultClient, base+"/api/products")
+		if resp.StatusCode != 200 || (want != "" && resp.Header.Get("X-Gox-Cache") != want) || resp.Header.Get("Content-Type") != "application/json" {
+			t.Fatalf("GET /api/products: %d %s %s, want 200 %s JSON", resp.StatusCode, resp.Header.Get("X-Gox-Cache"), resp.Header.Get("Content-Type"), want)
+		}
+		var ps []product
+		if err := json.Unmarshal([]byte(body), &ps); err != nil {
+			t.Fatalf("%v: %s", err, body)
+		}
+		return ps
+	}
+	ps := list("MISS")
+	if len(ps) != 6 || ps[2] != (product{3, "Coffee mug", "$14.00", 40}) {
+		t.Fatalf("products: %+v", ps)
+	}
+	list("HIT")
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/products", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	req.Header.Set("If-None-Match", resp.Header.Get("Etag"))
+	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNotModified {
+		t.Fatalf("If-None-Match: %v %v; want 304", resp, err)
+	}
+	resp.Body.Close()
+	// The buyer reads their own write at once: from the read-your-writes
+	// cookie the purchase set (RYW), or from the regeneration the purchase
+	// started, when it landed first (HIT); others shortly after.
+	jar, _ := cookiejar.New(nil)
+	buyer := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if code, err := buy(buyer, base, "3", "5"); err != nil || code != http.StatusSeeOther {
+		t.Fatalf("buy: %d %v", code, err)
+	}
+	resp, body := get(t, buyer, base+"/api/products")
+	if state := resp.Header.Get("X-Gox-Cache"); (state != "RYW" && state != "HIT") || !strings.Contains(body, `"name":"Coffee mug","price":"$14.00","stock":35`) {
+		t.Fatalf("the buyer's GET: %s %s; want the new stock, RYW", resp.Header.Get("X-Gox-Cache"), body)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for list("")[2].Stock != 35 {
+		if time.Now().After(deadline) {
+			t.Fatal("the API never showed the purchase")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestSitemap: with an origin, the store serves /sitemap.xml listing the
+// home page and every product StaticParams lists, and robots.txt points at
+// it.
+func TestSitemap(t *testing.T) {
+	base := serveStore(t)
+	resp, body := get(t, http.DefaultClient, base+"/sitemap.xml")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/xml; charset=utf-8" {
+		t.Fatalf("GET /sitemap.xml: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	var set struct {
+		URLs []string `xml:"url>loc"`
+	}
+	if err := xml.Unmarshal([]byte(body), &set); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{storeOrigin + "/"}
+	for i := 1; i <= 6; i++ {
+		want = append(want, storeOrigin+"/products/"+strconv.Itoa(i))
+	}
+	if !slices.Equal(set.URLs, want) {
+		t.Fatalf("sitemap URLs %q, want %q", set.URLs, want)
+	}
+	if resp, _ := get(t, http.DefaultClient, base+"/sitemap.xml"); resp.Header.Get("X-Gox-Cache") != "HIT" {
+		t.Fatalf("second GET: %s, want HIT", resp.Header.Get("X-Gox-Cache"))
+	}
+	if _, robots := get(t, http.DefaultClient, base+"/robots.txt"); !strings.HasSuffix(robots, "\nSitemap: "+storeOrigin+"/sitemap.xml\n") {
+		t.Fatalf("robots.txt: %q", robots)
 	}
 }

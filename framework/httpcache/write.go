@@ -46,18 +46,17 @@ func NewPolicy(revalidate time.Duration) *Policy {
 	return &Policy{cacheControl: []string{cc}}
 }
 
-// Write answers r with the cached entry e: its stored headers, the
-// security headers, X-Gox-Cache: state, Age, and the body in the best
+// Write answers r with the cached entry e: the security headers, its
+// stored headers (which may override one: a cached handler's response
+// keeps the X-Frame-Options it set), X-Gox-Cache: state, Age, and the body in the best
 // encoding the client accepts with that encoding's ETag; or 304 when r's
 // If-None-Match holds the ETag of the representation it would get. This
 // is the one place a cached response's headers are made: CDN purge keys
 // derived from e.Tags belong here too.
 func (p *Policy) Write(w http.ResponseWriter, r *http.Request, e *cache.Entry, state []string) {
 	h := w.Header()
+	SetSecurityHeaders(h)
 	for k, v := range e.Header {
-		h[k] = v
-	}
-	for k, v := range securityHeaders {
 		h[k] = v
 	}
 	h["X-Gox-Cache"] = state
@@ -100,14 +99,21 @@ func notFoundControl(e *cache.Entry) []string {
 	return []string{"public, max-age=0, s-maxage=" + strconv.FormatInt(max(s, 1), 10)}
 }
 
+// SetSecurityHeaders sets on h the security headers every page gets, cached
+// or not. A plain handler's response gets them before the handler runs, so
+// the handler may change or remove one.
+func SetSecurityHeaders(h http.Header) {
+	for k, v := range securityHeaders {
+		h[k] = v
+	}
+}
+
 // WriteUncached answers r with an HTML page rendered for this request
 // alone (a dynamic, draft or development page, an action's 422, an error):
 // never stored by anyone, security headers as on a cached page.
 func WriteUncached(w http.ResponseWriter, r *http.Request, status int, body []byte, state string) {
 	h := w.Header()
-	for k, v := range securityHeaders {
-		h[k] = v
-	}
+	SetSecurityHeaders(h)
 	h["Content-Type"] = htmlType
 	h["Cache-Control"] = NoStore
 	h.Set("X-Gox-Cache", state)

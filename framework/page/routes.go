@@ -89,11 +89,24 @@ type Middleware struct {
 	Func    func(http.Handler) http.Handler
 }
 
-// Handler is a plain endpoint from a route.go file.
+// Handler is a plain endpoint from a route.go file: one method of it.
 type Handler struct {
 	Pattern string
 	Method  string
 	Func    echo.HandlerFunc
+	// Cached, on a GET, makes the ISR engine cache its responses (route.go
+	// exports Revalidate or Tags): under the same key rules as a page (the
+	// path and the Query allowlist), rendered by running Func against a
+	// request built from the key alone, never a visitor's. Only a complete
+	// 200 or a 404 is stored, never one that sets a cookie.
+	Cached bool
+	// Revalidate is how long a cached response stays fresh; zero: until
+	// revalidated on demand.
+	Revalidate time.Duration
+	// Tags returns the data a cached response depends on.
+	Tags func(Params) []string
+	// Query lists the query parameters that are part of the cache key.
+	Query []string
 }
 
 // RenderFunc renders a page for c.

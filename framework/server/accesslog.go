@@ -29,7 +29,7 @@ func accessLogFromEnv(v string) (bool, error) {
 func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &recorder{ResponseWriter: w}
+		rec := &accessRecorder{ResponseWriter: w}
 		defer func() {
 			status := rec.status
 			if status == 0 {
@@ -48,21 +48,21 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 	})
 }
 
-// recorder notes the status and body bytes a handler writes.
-type recorder struct {
+// accessRecorder notes the status and body bytes a handler writes.
+type accessRecorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
 }
 
-func (r *recorder) WriteHeader(code int) {
+func (r *accessRecorder) WriteHeader(code int) {
 	if r.status == 0 && code >= 200 {
 		r.status = code
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
 
-func (r *recorder) Write(b []byte) (int, error) {
+func (r *accessRecorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
 	}
@@ -72,11 +72,11 @@ func (r *recorder) Write(b []byte) (int, error) {
 }
 
 // Flush sends what was written so far, as the writer below does.
-func (r *recorder) Flush() {
+func (r *accessRecorder) Flush() {
 	if f, ok := r.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
 }
 
 // Unwrap gives http.ResponseController the writer below.
-func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+func (r *accessRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

@@ -40,6 +40,7 @@ type App struct {
 	handler  http.Handler // echo inside the app's middleware
 	host     string       // of cached renders
 	static   staticKeySets
+	sitemap  *sitemap       // nil without an origin, or with the app's own
 	ryw      signed.Key     // signs read-your-writes cookies
 	bodies   *bodyBudget    // bounds action bodies in flight
 	assets   *assets.Bundle // nil without assets
@@ -102,6 +103,10 @@ func New(routes page.Routes, cfg Config) (*App, error) {
 		a.pages = append(a.pages, pr)
 	}
 	if a.notFound, err = a.newNotFoundRoute(routes); err != nil {
+		eng.Close()
+		return nil, err
+	}
+	if err := a.newSitemap(routes); err != nil {
 		eng.Close()
 		return nil, err
 	}

@@ -27,8 +27,8 @@ func (a *App) newEcho(routes page.Routes) (*echo.Echo, error) {
 		code := http.StatusInternalServerError
 		if he, ok := err.(*echo.HTTPError); ok {
 			code = he.Code
-		} else {
-			code = httperr.StatusCode(err)
+		} else if code = httperr.StatusCode(err); code >= 500 {
+			// A 4xx (gox.NotFound, a bad request) is an answer, not a failure.
 			a.log.Error("handler failed", "path", c.Request().URL.Path, "err", err)
 		}
 		a.writeStatus(c.Response(), c.Request(), code)
@@ -44,6 +44,14 @@ func (a *App) newEcho(routes page.Routes) (*echo.Echo, error) {
 		return nil, err
 	}
 	a.mountReserved(e)
+	robots, err := a.robotsHandler(routes)
+	if err != nil {
+		return nil, fmt.Errorf("gox: robots.txt: %w", err)
+	}
+	if robots != nil {
+		e.GET(robotsPath, robots)
+		e.HEAD(robotsPath, robots)
+	}
 	if a.cfg.StaticDir != "" {
 		// Development: look each request up on disk, so new files show.
 		fsys := os.DirFS(a.cfg.StaticDir)
@@ -60,12 +68,15 @@ func (a *App) newEcho(routes page.Routes) (*echo.Echo, error) {
 			return nil, fmt.Errorf("gox: static files: %w", err)
 		}
 		for p, h := range files {
+			if p == robotsPath && robots != nil {
+				continue // served with its Sitemap line
+			}
 			e.GET(p, echo.WrapHandler(h))
 			e.HEAD(p, echo.WrapHandler(h))
 		}
 	}
-	for _, h := range routes.Handlers {
-		e.Add(h.Method, echoPattern(h.Pattern), h.Func, withApp)
+	if err := a.mountHandlers(e, routes.Handlers, withApp); err != nil {
+		return nil, err
 	}
 	e.Any("/*", a.servePage)
 	e.Any("/", a.servePage)

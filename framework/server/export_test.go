@@ -2,3 +2,9 @@ package server
 
 // WaitWrites waits for the store writes of the renders done so far.
 func (a *App) WaitWrites() { a.engine.WaitWrites() }
+
+// SetSitemapLimits lowers the URLs and bytes of one generated sitemap
+// file, so a test can split one without writing 50 MB.
+func SetSitemapLimits(a *App, urls, bytes int) {
+	a.sitemap.maxURLs, a.sitemap.maxBytes = urls, bytes
+}

@@ -20,10 +20,14 @@ import (
 
 // TestLayoutDataAndTags: a layout's Load renders inside every page with the
 // page's params, its tags go to every page inside it, and revalidating one
-// regenerates them all with the new layout data.
+// makes them all stale (served at once, old) and regenerates them with the
+// new layout data.
 func TestLayoutDataAndTags(t *testing.T) {
 	t.Parallel()
 	var navVersion atomic.Int64
+	// gate, when set, holds the layout's renders until it is closed, so
+	// the stale pages are seen before their regeneration lands.
+	var gate atomic.Pointer[chan struct{}]
 	type nav struct {
 		Version int64
 		Param   string
@@ -31,6 +35,9 @@ func TestLayoutDataAndTags(t *testing.T) {
 	}
 	layout := page.LayoutWithLoad(func(c *gox.Ctx) (nav, error) {
 		c.Tag("nav-loaded")
+		if g := gate.Load(); g != nil {
+			<-*g
+		}
 		return nav{Version: navVersion.Load(), Param: c.Param("id"), Header: c.Request().Header.Get("Cookie")}, nil
 	}, func(n nav) templ.Component {
 		return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
@@ -71,10 +78,19 @@ func TestLayoutDataAndTags(t *testing.T) {
 	}
 	get("/")
 	navVersion.Store(1)
+	hold := make(chan struct{})
+	gate.Store(&hold)
 	inv, err := app.Revalidate(context.Background(), nil, []string{"nav"}, cache.Stale)
 	if err != nil || inv.Entries != 2 {
 		t.Fatalf("revalidate nav: %+v %v; want both pages", inv, err)
 	}
+	for _, path := range []string{"/", "/items/7"} {
+		if state, b := get(path); state != "STALE" || !strings.Contains(b, "<nav>v0 ") {
+			t.Fatalf("GET %s after revalidating nav: %s %q; want the old page, STALE", path, state, b)
+		}
+	}
+	gate.Store(nil)
+	close(hold)
 	inv, err = app.Revalidate(context.Background(), nil, []string{"nav-loaded"}, cache.Stale)
 	if err != nil || inv.Entries != 2 {
 		t.Fatalf("revalidate nav-loaded (added by the layout's Load): %+v %v; want both pages", inv, err)

@@ -56,6 +56,10 @@ func (a *App) servePage(c echo.Context) error {
 		}
 		return c.Redirect(http.StatusPermanentRedirect, redirect)
 	}
+	if job, ok := a.sitemapJob(path); ok {
+		a.serveSitemap(w, r, job)
+		return nil
+	}
 	pr, params, _, ok := a.router.Match(path)
 	if !ok || (pr.page.OnlyStaticParams && !a.isStaticKey(r.Context(), pr, path)) {
 		a.serveCached(w, r, a.notFound, notFoundKey, nil)

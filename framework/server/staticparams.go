@@ -41,25 +41,37 @@ func (a *App) staticKeys(ctx context.Context, pr *pageRoute) (map[string]bool, e
 // pagePaths returns the paths a page prerenders: its pattern when it has
 // no parameters, else one per StaticParams entry.
 func pagePaths(ctx context.Context, p *page.Page) ([]string, error) {
+	var paths []string
+	err := eachPagePath(ctx, p, func(path string) error {
+		paths = append(paths, path)
+		return nil
+	})
+	return paths, err
+}
+
+// eachPagePath calls fn with each path pagePaths returns, one at a time,
+// so a caller that needs them once (the sitemap) holds none of them.
+func eachPagePath(ctx context.Context, p *page.Page, fn func(path string) error) error {
 	if !strings.Contains(p.Pattern, "{") {
-		return []string{p.Pattern}, nil
+		return fn(p.Pattern)
 	}
 	if p.StaticParams == nil {
-		return nil, nil
+		return nil
 	}
 	list, err := p.StaticParams(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("static params %s: %w", p.Pattern, err)
+		return fmt.Errorf("static params %s: %w", p.Pattern, err)
 	}
-	paths := make([]string, 0, len(list))
 	for _, params := range list {
 		path, err := fillPattern(p.Pattern, params)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		paths = append(paths, path)
+		if err := fn(path); err != nil {
+			return err
+		}
 	}
-	return paths, nil
+	return nil
 }
 
 // fillPattern returns the (decoded) path of pattern with params filled in.
