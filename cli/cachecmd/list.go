@@ -74,9 +74,11 @@ func list(ctx context.Context, w io.Writer, st cache.Store, f cache.Filter, asJS
 		return json.NewEncoder(w).Encode(out)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "KEY\tROUTE\tSTATUS\tSTATE\tAGE\tSIZE\tTAGS\tLAST ERROR")
+	// BUILD tells apart the rows two builds sharing the cache keep of
+	// one key (a rolling deploy).
+	fmt.Fprintln(tw, "KEY\tROUTE\tBUILD\tSTATUS\tSTATE\tAGE\tSIZE\tTAGS\tLAST ERROR")
 	for _, i := range infos {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", i.Key, i.Route, i.Status, state(i, now),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", i.Key, i.Route, i.BuildID, i.Status, state(i, now),
 			age(now.Sub(i.GeneratedAt)), bytesString(i.Size), strings.Join(i.Tags, ","), oneLine(i.LastError))
 	}
 	if err := tw.Flush(); err != nil {

@@ -14,6 +14,7 @@ package devproxy
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -74,10 +75,24 @@ func New(target *url.URL) *Proxy {
 			p.mu.Lock()
 			gen := p.gen
 			p.mu.Unlock()
-			page(w, http.StatusBadGateway, "The app is not running", err.Error(), gen)
+			if isDial(err) {
+				page(w, http.StatusBadGateway, "The app is not running", err.Error(), gen)
+				return
+			}
+			// The app took the request and closed the connection without
+			// an answer: it is running, what it logged says why.
+			page(w, http.StatusBadGateway, "The app dropped the request",
+				err.Error()+"\n\nThe app closed the connection without answering; its log in the terminal says why.", gen)
 		},
 	}
 	return p
+}
+
+// isDial reports whether err is a failure to connect to the app, as
+// opposed to a connection the app closed.
+func isDial(err error) bool {
+	oe, ok := errors.AsType[*net.OpError](err)
+	return ok && oe.Op == "dial"
 }
 
 // inject adds the reload script to HTML responses.

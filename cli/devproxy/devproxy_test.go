@@ -177,3 +177,22 @@ func TestAppDown(t *testing.T) {
 		t.Fatalf("app down: %d %s", r.StatusCode, body)
 	}
 }
+
+// TestAppDropsRequest: an app that takes the request and closes the
+// connection without an answer is running; the page says it dropped the
+// request, not that it is not running.
+func TestAppDropsRequest(t *testing.T) {
+	t.Parallel()
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			c.Close()
+		}
+	}))
+	t.Cleanup(app.Close)
+	_, base := front(t, app.URL)
+	r, body := get(t, base+"/x")
+	if r.StatusCode != 502 || !strings.Contains(body, "The app dropped the request") || strings.Contains(body, "not running") {
+		t.Fatalf("app dropped the request: %d %s", r.StatusCode, body)
+	}
+}

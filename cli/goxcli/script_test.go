@@ -20,6 +20,8 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/goxweb/gox/cli/goxcli"
+	"github.com/goxweb/gox/framework/cache"
+	"github.com/goxweb/gox/framework/cache/sqlite"
 )
 
 func TestMain(m *testing.M) {
@@ -62,6 +64,8 @@ func TestScripts(t *testing.T) {
 			"extract":    extract,
 			"readonly":   readonly,
 			"unchanged":  unchanged,
+			"cacherow":   cacherow,
+			"waitrows":   waitrows,
 		},
 	})
 }
@@ -276,4 +280,58 @@ func tree(ts *testscript.TestScript, dir string) (string, map[string]os.FileMode
 	})
 	ts.Check(err)
 	return b.String(), modes
+}
+
+// buildRows returns the rows build keeps in the cache file db, read as a
+// tool reads it (a store of no build, which keeps no build alive).
+func buildRows(ts *testscript.TestScript, db, build string) []cache.Info {
+	st, err := sqlite.Open(ts.MkAbs(db), sqlite.Options{})
+	ts.Check(err)
+	defer st.Close()
+	infos, err := st.List(context.Background(), cache.Filter{})
+	ts.Check(err)
+	var rows []cache.Info
+	for _, in := range infos {
+		if in.BuildID == build {
+			rows = append(rows, in)
+		}
+	}
+	return rows
+}
+
+// cacherow DB BUILD KEY prints build BUILD's row of KEY in the cache file
+// DB (when it was generated, its ETag), so that a script can tell whether
+// anything rewrote it.
+func cacherow(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: cacherow DB BUILD KEY")
+	}
+	for _, in := range buildRows(ts, args[0], args[1]) {
+		if in.Key == args[2] {
+			fmt.Fprintf(ts.Stdout(), "%s build=%s generated=%d etag=%s\n", in.Key, in.BuildID, in.GeneratedAt.UnixNano(), in.ETag)
+			return
+		}
+	}
+	ts.Fatalf("build %s has no row of %s in %s", args[1], args[2], args[0])
+}
+
+// waitrows DB BUILD COUNT waits up to 60 s until build BUILD has COUNT
+// rows in the cache file DB.
+func waitrows(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: waitrows DB BUILD COUNT")
+	}
+	want, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		n := len(buildRows(ts, args[0], args[1]))
+		if n == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("build %s has %d rows in %s after 60 s, want %d", args[1], n, args[0], want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

@@ -16,6 +16,15 @@
 // development and tests), tiered (a bounded memory tier in front of any
 // store) and cachetest (the conformance suite every backend runs).
 //
+// Builds: every entry names the build of the app that rendered it
+// (Entry.BuildID). A store that several builds share (a new build
+// prerendering while the old one serves, a rolling deploy) keeps each
+// build's entry of a key apart: its handle is opened for one build
+// (sqlite.Options.BuildID), Put writes the entry's build's row, and Get
+// returns the handle's build's row, else the latest row of another build,
+// which the ISR engine serves stale and replaces with a row of its own.
+// Invalidations cover every build's rows.
+//
 // Example:
 //
 //	st, _ := sqlite.Open(".gox/cache.db", sqlite.Options{})
@@ -74,7 +83,8 @@ type Entry struct {
 	FreshUntil time.Time
 	// Tags are the data dependencies of the page.
 	Tags []string
-	// BuildID names the build that rendered the entry.
+	// BuildID names the build that rendered the entry. A store shared by
+	// several builds keeps one entry per key and build.
 	BuildID string
 	// LastError is the message of the last failed regeneration, if any.
 	LastError string
@@ -122,14 +132,16 @@ const (
 )
 
 // Meta is the part of an entry a regeneration may update without
-// rewriting its bodies: its freshness, build and failure record.
+// rewriting its bodies: its freshness and failure record.
 type Meta struct {
 	GeneratedAt time.Time
 	FreshUntil  time.Time
-	BuildID     string
-	LastError   string
-	Failures    int
-	RetryAt     time.Time
+	// BuildID names the build whose entry is updated; it never changes
+	// an entry's build.
+	BuildID   string
+	LastError string
+	Failures  int
+	RetryAt   time.Time
 }
 
 // Counters are per-route request and write counts, added up by the ISR
@@ -169,16 +181,22 @@ type Info struct {
 type Store interface {
 	// Get returns the entry for key and the stamps covering it, or
 	// ErrNotFound. It never returns a torn or corrupt entry (a row whose
-	// length or checksum is wrong reads as ErrCorrupt).
+	// length or checksum is wrong reads as ErrCorrupt). A store shared by
+	// builds returns its handle's build's entry, else the most recently
+	// generated entry of another build.
 	Get(ctx context.Context, key string) (Lookup, error)
-	// Put stores e, replacing any entry with the same key, in one atomic
-	// write together with its tag index rows. The store may keep e: the
-	// caller must not modify it afterwards. Backends check e with Checked.
+	// Put stores e, replacing any entry with the same key (and, in a
+	// store shared by builds, the same build), in one atomic write
+	// together with its tag index rows. The store may keep e: the caller
+	// must not modify it afterwards. Backends check e with Checked.
 	Put(ctx context.Context, e *Entry) error
-	// SetMeta updates the freshness and failure record of an existing
-	// entry without rewriting its bodies; ErrNotFound if there is none.
+	// SetMeta updates the freshness and failure record of the entry of
+	// key that build m.BuildID rendered, without rewriting its bodies;
+	// ErrNotFound if there is none. Another build's entry is never
+	// changed.
 	SetMeta(ctx context.Context, key string, m Meta) error
-	// Delete removes the entries for keys; missing keys are ignored.
+	// Delete removes the entries for keys, every build's; missing keys
+	// are ignored.
 	Delete(ctx context.Context, keys ...string) error
 
 	// InvalidateTags stamps tags with time at in mode m; entries carrying

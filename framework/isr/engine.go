@@ -26,7 +26,8 @@ type Options struct {
 	Store cache.Store
 	// BuildID names the running build. Entries made by another build are
 	// served stale and regenerated, so pages never keep pointing at asset
-	// files of an older build.
+	// files of an older build; the engine never updates them, it stores
+	// entries of its own (a store shared by builds keeps both).
 	BuildID string
 	// Workers is the size of the background regeneration pool
 	// (default GOMAXPROCS, at least 2).
@@ -219,7 +220,7 @@ func (e *Engine) Serve(ctx context.Context, job Job) (*cache.Entry, State, error
 	now := time.Now()
 	if isExpired(l) || job.mustReadOwnWrite(ent) {
 		waited := waitState(l)
-		if now.Before(ent.RetryAt) {
+		if now.Before(e.retryAt(ent)) {
 			// Its last render failed: waiting for another would cost every
 			// request a render, so the last good page goes out at once until
 			// the retry is due.
@@ -238,7 +239,7 @@ func (e *Engine) Serve(ctx context.Context, job Job) (*cache.Entry, State, error
 	}
 	if e.isStale(l, now) {
 		e.obs.Served(job.Route.Name, Stale)
-		if !now.Before(ent.RetryAt) && e.schedule(job) == queueFull {
+		if !now.Before(e.retryAt(ent)) && e.schedule(job) == queueFull {
 			e.full.note(e.log, 1)
 		}
 		return ent, Stale, nil
@@ -253,7 +254,7 @@ func (e *Engine) isStale(l cache.Lookup, now time.Time) bool {
 	ent := l.Entry
 	return (!ent.FreshUntil.IsZero() && !now.Before(ent.FreshUntil)) ||
 		(!l.RevalidatedAt.IsZero() && !l.RevalidatedAt.Before(ent.GeneratedAt)) ||
-		ent.BuildID != e.opts.BuildID
+		!e.own(ent)
 }
 
 // renderShared renders job once for all concurrent callers of its key.
@@ -264,17 +265,19 @@ func (e *Engine) isStale(l cache.Lookup, now time.Time) bool {
 func (e *Engine) renderShared(job Job, prev *cache.Entry, force bool) (*cache.Entry, error) {
 	v, err, _ := e.flight.Do(string(job.Key), func() (any, error) {
 		if !force {
+			// Only this build's entry can stand for its render: another
+			// build's, however new, is the page of other templates.
 			l, err := e.lookup(e.ctx, string(job.Key), e.store.Get)
-			if err == nil && !isExpired(l) && !l.Entry.GeneratedAt.Before(job.NotBefore) &&
+			if err == nil && e.own(l.Entry) && !isExpired(l) && !l.Entry.GeneratedAt.Before(job.NotBefore) &&
 				(prev == nil || l.Entry.GeneratedAt.After(prev.GeneratedAt)) {
 				return l.Entry, nil
 			}
-			if err == nil && prev != nil && time.Now().Before(l.Entry.RetryAt) {
+			if err == nil && prev != nil && time.Now().Before(e.retryAt(l.Entry)) {
 				// A render failed since the caller read the entry: it keeps
 				// the last good page rather than render again at once.
 				return nil, ErrBackoff
 			}
-			if prev == nil {
+			if !e.own(prev) {
 				if err := e.backingOff(string(job.Key), time.Now()); err != nil {
 					return nil, err
 				}
@@ -387,7 +390,7 @@ func (e *Engine) reload(ctx context.Context, key string) (cache.Lookup, error) {
 // isCurrent reports whether l needs no regeneration now: fresh, or failing
 // and waiting out its backoff.
 func (e *Engine) isCurrent(l cache.Lookup, now time.Time) bool {
-	return !isExpired(l) && (!e.isStale(l, now) || now.Before(l.Entry.RetryAt))
+	return !isExpired(l) && (!e.isStale(l, now) || now.Before(e.retryAt(l.Entry)))
 }
 
 // isExpired reports whether an expire-mode invalidation covers l: the next

@@ -39,8 +39,10 @@ func (e *Engine) regenerate(job Job, prev *cache.Entry) (*cache.Entry, error) {
 	}
 	e.failures.Invalidate(key)
 	ent := e.entry(job, res, start, prev)
-	if prev != nil && prev.Sum == ent.Sum && prev.Status == ent.Status && slices.Equal(prev.Tags, ent.Tags) {
+	if e.own(prev) && prev.Sum == ent.Sum && prev.Status == ent.Status && slices.Equal(prev.Tags, ent.Tags) {
 		// Same bytes: refresh the freshness only, never rewrite the body.
+		// (Another build's entry is never updated: this build writes an
+		// entry of its own, with the same bodies.)
 		m := cache.Meta{GeneratedAt: ent.GeneratedAt, FreshUntil: ent.FreshUntil, BuildID: ent.BuildID}
 		e.keep(ent, func(ctx context.Context) {
 			if err := e.store.SetMeta(ctx, key, m); err != nil {
@@ -272,13 +274,14 @@ func (e *Engine) backoff(n int) time.Duration {
 // fail records a failed regeneration (err; werr is it with its context)
 // and pushes its next retry out exponentially, so a broken page is not
 // rendered on every request: on the last good entry, in the store, or in
-// memory (bounded by Options.RecentKeys) for a key that has none. It logs
-// once per failed render; a panic was logged where it was recovered.
+// memory (bounded by Options.RecentKeys) for a key that has none of this
+// build (another build's entry, served meanwhile, is never changed). It
+// logs once per failed render; a panic was logged where it was recovered.
 func (e *Engine) fail(key string, prev *cache.Entry, err, werr error) {
 	if _, ok := errors.AsType[panicError](err); !ok {
 		e.log.Warn("isr render failed", "key", key, "err", err)
 	}
-	if prev == nil {
+	if !e.own(prev) {
 		n := 1
 		if f, ok := e.failures.GetIfPresent(key); ok {
 			n = f.n + 1
@@ -300,6 +303,26 @@ func (e *Engine) fail(key string, prev *cache.Entry, err, werr error) {
 	if err := e.store.SetMeta(context.WithoutCancel(e.ctx), key, m); err != nil {
 		e.log.Warn("isr record failure failed", "key", key, "err", err)
 	}
+}
+
+// own reports whether ent was rendered by this build. Another build's
+// entry (in a cache two builds share) is served stale until this build
+// has rendered its own, and is never updated.
+func (e *Engine) own(ent *cache.Entry) bool {
+	return ent != nil && ent.BuildID == e.opts.BuildID
+}
+
+// retryAt returns when ent's key may be rendered again after failures:
+// the time recorded on ent, or, for another build's entry, the time this
+// engine keeps in memory.
+func (e *Engine) retryAt(ent *cache.Entry) time.Time {
+	if e.own(ent) {
+		return ent.RetryAt
+	}
+	if f, ok := e.failures.GetIfPresent(ent.Key); ok {
+		return f.retryAt
+	}
+	return time.Time{}
 }
 
 // stamp is the time of the latest invalidation of a mode.

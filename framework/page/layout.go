@@ -16,6 +16,7 @@ import (
 // page's Load sees (for a cached page, its params and nothing of the
 // request), and the tags it adds with Ctx.Tag are stored with the page.
 func LayoutWithLoad[T any](load func(*Ctx) (T, error), layout func(T) templ.Component) func() templ.Component {
+	site := siteOf(load)
 	return func() templ.Component {
 		return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
 			c := FromContext(ctx)
@@ -26,7 +27,7 @@ func LayoutWithLoad[T any](load func(*Ctx) (T, error), layout func(T) templ.Comp
 			}
 			v, err := load(c)
 			if err != nil {
-				return fmt.Errorf("layout load: %w", err)
+				return fmt.Errorf("layout load: %w", site.loadError(err))
 			}
 			return layout(v).Render(ctx, w)
 		})

@@ -116,10 +116,11 @@ type RenderFunc func(c *Ctx) (templ.Component, error)
 // result into a RenderFunc, with the page's Head function of that result
 // when it has one.
 func PageWithLoad[T any](load func(*Ctx) (T, error), page func(T) templ.Component, head ...func(T) Head) RenderFunc {
+	site := siteOf(load)
 	return func(c *Ctx) (templ.Component, error) {
 		v, err := load(c)
 		if err != nil {
-			return nil, err
+			return nil, site.loadError(err)
 		}
 		for _, h := range head {
 			c.head.page = h(v)

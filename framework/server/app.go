@@ -50,10 +50,21 @@ type App struct {
 
 // New builds an App from a route table. It does not listen; see Handler
 // and Serve. Close releases the engine (not the store).
+//
+// A cache that builds share (a file a new build prerenders into while the
+// old one serves) keeps each build's pages apart when its store is opened
+// for the app's build, as Main opens it (sqlite.Options.BuildID).
 func New(routes page.Routes, cfg Config) (*App, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("gox: Config.Store is required")
 	}
+	return newApp(routes, cfg, nil)
+}
+
+// newApp is New; open, when set, opens the store once the app's build id
+// is known (Config.BuildID, plus the hash of the assets bundle), so that
+// the store keeps the pages of this build apart from other builds'.
+func newApp(routes page.Routes, cfg Config, open func(buildID string) (cache.Store, error)) (*App, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -77,6 +88,13 @@ func New(routes page.Routes, cfg Config) (*App, error) {
 	}
 	if err := a.buildAssets(routes); err != nil {
 		return nil, err
+	}
+	if open != nil {
+		st, err := open(a.cfg.BuildID)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Store, a.cfg.Store = st, st
 	}
 	eopts := cfg.Engine
 	eopts.Store, eopts.BuildID, eopts.Logger = cfg.Store, a.cfg.BuildID, cfg.Logger

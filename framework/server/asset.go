@@ -48,7 +48,7 @@ func (a *App) buildAssets(routes page.Routes) error {
 
 // mountAssets serves the bundle under assets.Prefix. With an AssetsDir it
 // serves nothing: gox dev answers asset requests itself.
-func (a *App) mountAssets(e *echo.Echo) error {
+func (a *App) mountAssets(e router) error {
 	if a.assets == nil || a.cfg.AssetsDir != "" {
 		return nil
 	}

@@ -197,7 +197,10 @@ func envOr(getenv func(string) string, name, def string) string {
 // GOX_CACHE_MAX_BYTES, their _PER_ROUTE forms,
 // GOX_CACHE_MAX_NOT_FOUND_PER_ROUTE and GOX_CACHE_MEMORY_BYTES.
 // Unset reads as 0, which sqlite.Open and tiered.New turn into their
-// defaults; -1 means no bound (for the memory tier: none).
+// defaults; -1 means no bound (for the memory tier: none). It also reads
+// GOX_CACHE_BUILD_RETENTION, how long the pages of a build no process
+// runs any more are kept: a duration such as 24h, or -1 to keep them
+// until they are evicted.
 func StoreOptionsFromEnv(getenv func(string) string) (sqlite.Options, tiered.Options, error) {
 	var o sqlite.Options
 	var m tiered.Options
@@ -222,6 +225,15 @@ func StoreOptionsFromEnv(getenv func(string) string) (sqlite.Options, tiered.Opt
 			return sqlite.Options{}, tiered.Options{}, fmt.Errorf("%s: %q is not a number of at least -1\nhint: give a whole number, or -1 for no bound", v.name, s)
 		}
 		*v.dst = n
+	}
+	if v := getenv(wire.EnvCacheBuildRetention); v == "-1" {
+		o.BuildRetention = -1
+	} else if v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return sqlite.Options{}, tiered.Options{}, fmt.Errorf("%s: %q is not a positive duration or -1\nhint: write it like 24h, or -1 to keep old builds' pages until they are evicted", wire.EnvCacheBuildRetention, v)
+		}
+		o.BuildRetention = d
 	}
 	o.MaxEntries, o.MaxEntriesPerRoute = int(entries), int(routeEntries)
 	o.MaxNotFoundPerRoute = int(routeNotFound)

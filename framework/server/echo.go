@@ -17,10 +17,10 @@ import (
 // newEcho wires the app's endpoints: reserved /_gox/ endpoints, assets,
 // static files, plain handlers, and pages for everything else.
 func (a *App) newEcho(routes page.Routes) (*echo.Echo, error) {
-	e := echo.New()
-	e.HideBanner, e.HidePort = true, true
-	e.Use(a.recoverPanics)
-	e.HTTPErrorHandler = func(err error, c echo.Context) {
+	ec := echo.New()
+	ec.HideBanner, ec.HidePort = true, true
+	e := router{e: ec, outer: a.recoverPanics}
+	ec.HTTPErrorHandler = func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
 		}
@@ -80,7 +80,7 @@ func (a *App) newEcho(routes page.Routes) (*echo.Echo, error) {
 	}
 	e.Any("/*", a.servePage)
 	e.Any("/", a.servePage)
-	return e, nil
+	return ec, nil
 }
 
 // echoPattern turns "/api/items/{id}" into echo's "/api/items/:id" and a

@@ -33,7 +33,7 @@ type handlerRoute struct {
 // headers pages get (set before it runs, so it may change one), each GET
 // answering HEAD too unless route.go has its own, and a cached GET through
 // the ISR engine.
-func (a *App) mountHandlers(e *echo.Echo, handlers []page.Handler, withApp echo.MiddlewareFunc) error {
+func (a *App) mountHandlers(e router, handlers []page.Handler, withApp echo.MiddlewareFunc) error {
 	hasHead := map[string]bool{}
 	for _, h := range handlers {
 		if h.Method == http.MethodHead {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/page"
 	"github.com/goxweb/gox/internal/wire"
 )
@@ -48,14 +49,20 @@ func Main(ctx context.Context, routes page.Routes, args []string, stdout, stderr
 		return 64
 	}
 	opts.Logger, memOpts.Logger = log, log
-	store, err := openStore(path, opts, memOpts, log)
-	if err != nil {
-		fmt.Fprintf(stderr, "%v\n", err)
-		return 1
-	}
-	defer store.Close() // closes the file too
-	cfg.Store = store
-	app, err := New(routes, cfg)
+	var store cache.Store
+	defer func() {
+		if store != nil {
+			store.Close() // closes the file too
+		}
+	}()
+	// The store is opened for this build, whose pages it keeps apart
+	// from those of another build sharing the file.
+	app, err := newApp(routes, cfg, func(build string) (cache.Store, error) {
+		opts.BuildID = build
+		st, err := openStore(path, opts, memOpts, log)
+		store = st
+		return st, err
+	})
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
 		return 1

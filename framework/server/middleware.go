@@ -77,7 +77,7 @@ func (a *App) withMiddleware(mws []page.Middleware, app http.Handler) (http.Hand
 		}
 		for _, t := range trees {
 			if matchPrefix(t.segs, segs) {
-				t.handler.ServeHTTP(w, r)
+				a.serveRecovering(t.handler, w, r)
 				return
 			}
 		}

@@ -1,9 +1,13 @@
 package server
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 
 	"github.com/labstack/echo/v4"
@@ -18,6 +22,19 @@ import (
 type panicError struct {
 	value any
 	stack []byte
+	pcs   []uintptr // the same stack, for the development error page
+}
+
+// maxPanicStack bounds the calls a panicError keeps for the development
+// error page; the logged stack is whole.
+const maxPanicStack = 64
+
+// newPanicError records the panic p; call it in the deferred function
+// that recovered p, whose stack is still the panic's.
+func newPanicError(p any) *panicError {
+	pcs := make([]uintptr, maxPanicStack)
+	n := runtime.Callers(2, pcs)
+	return &panicError{value: p, stack: debug.Stack(), pcs: pcs[:n]}
 }
 
 func (p *panicError) Error() string { return fmt.Sprintf("panic: %v", p.value) }
@@ -37,7 +54,7 @@ func catch[T any](f func() (T, error)) (v T, err error) {
 			if p == http.ErrAbortHandler {
 				panic(p)
 			}
-			err = &panicError{value: p, stack: debug.Stack()}
+			err = newPanicError(p)
 		}
 	}()
 	return f()
@@ -79,15 +96,78 @@ func (a *App) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 			if p == http.ErrAbortHandler {
 				panic(p)
 			}
-			r := c.Request()
-			committed := c.Response().Committed
-			a.log.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(p),
-				"committed", committed, "stack", string(debug.Stack()))
-			if committed {
-				panic(http.ErrAbortHandler)
-			}
-			a.writeStatus(c.Response(), r, http.StatusInternalServerError)
+			a.answerPanic(c.Response(), c.Request(), c.Response().Committed, newPanicError(p))
 		}()
 		return next(c)
 	}
 }
+
+// answerPanic logs a panic nothing nearer caught once, with its stack, and
+// answers 500 (in development with the development error page), or, once
+// the response is committed, aborts the connection.
+func (a *App) answerPanic(w http.ResponseWriter, r *http.Request, committed bool, pe *panicError) {
+	a.log.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(pe.value),
+		"committed", committed, "stack", string(pe.stack))
+	if committed {
+		panic(http.ErrAbortHandler)
+	}
+	if a.cfg.Dev {
+		a.writeDevError(w, r, http.StatusInternalServerError, pe)
+		return
+	}
+	a.writeStatus(w, r, http.StatusInternalServerError)
+}
+
+// serveRecovering serves r with h, the app wrapped in the app's own
+// middleware, where a panic reaches no echo handler: it is answered as
+// recoverPanics answers one, never with a dropped connection.
+func (a *App) serveRecovering(h http.Handler, w http.ResponseWriter, r *http.Request) {
+	tw := &trackWriter{ResponseWriter: w}
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		if p == http.ErrAbortHandler {
+			panic(p)
+		}
+		a.answerPanic(w, r, tw.wrote, newPanicError(p))
+	}()
+	h.ServeHTTP(tw, r)
+}
+
+// trackWriter notes whether a response has started. It passes Flush,
+// Hijack and ReadFrom on, and unwraps for http.ResponseController.
+type trackWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (t *trackWriter) WriteHeader(code int) {
+	if code >= 200 {
+		t.wrote = true
+	}
+	t.ResponseWriter.WriteHeader(code)
+}
+
+func (t *trackWriter) Write(b []byte) (int, error) {
+	t.wrote = true
+	return t.ResponseWriter.Write(b)
+}
+
+func (t *trackWriter) ReadFrom(r io.Reader) (int64, error) {
+	t.wrote = true
+	return io.Copy(t.ResponseWriter, r)
+}
+
+func (t *trackWriter) Flush() {
+	t.wrote = true
+	_ = http.NewResponseController(t.ResponseWriter).Flush()
+}
+
+func (t *trackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	t.wrote = true
+	return http.NewResponseController(t.ResponseWriter).Hijack()
+}
+
+func (t *trackWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }

@@ -27,7 +27,7 @@ const maxRevalidateBody = 1 << 20
 
 // mountReserved wires the /_gox/ endpoints. The revalidation endpoint and
 // draft mode exist only when their secrets are configured.
-func (a *App) mountReserved(e *echo.Echo) {
+func (a *App) mountReserved(e router) {
 	e.GET("/_gox/client.js", func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set("Cache-Control", "public, max-age=3600")

@@ -138,7 +138,8 @@ func (a *App) serveUncached(w http.ResponseWriter, r *http.Request, pr *pageRout
 }
 
 // writeError answers a render that failed with no last good page: a
-// redirect, or the nearest error page, never cached.
+// redirect, or the nearest error page, never cached; in development a
+// failure (5xx) gets the development error page instead.
 func (a *App) writeError(w http.ResponseWriter, r *http.Request, pr *pageRoute, err error) {
 	if re, ok := errors.AsType[*httperr.Error](err); ok && re.Location != "" {
 		w.Header()["Cache-Control"] = httpcache.NoStore
@@ -158,6 +159,10 @@ func (a *App) writeError(w http.ResponseWriter, r *http.Request, pr *pageRoute, 
 		// A render backing off failed before and was logged then: once per
 		// try, not once per request.
 		a.log.Error("render failed", "path", r.URL.Path, "err", err)
+	}
+	if a.cfg.Dev && code >= 500 {
+		a.writeDevError(w, r, code, err)
+		return
 	}
 	if pr.page.Error == nil {
 		a.writeStatus(w, r, code)

@@ -13,6 +13,7 @@ const (
 	EnvCacheRouteBytes     = "GOX_CACHE_MAX_BYTES_PER_ROUTE"
 	EnvCacheRouteNotFound  = "GOX_CACHE_MAX_NOT_FOUND_PER_ROUTE"
 	EnvCacheMemoryBytes    = "GOX_CACHE_MEMORY_BYTES"
+	EnvCacheBuildRetention = "GOX_CACHE_BUILD_RETENTION"
 	EnvDev                 = "GOX_DEV"
 	EnvBuildID             = "GOX_BUILD_ID"
 	EnvRevalidateToken     = "GOX_REVALIDATE_TOKEN"

@@ -18,6 +18,10 @@
 //		})
 //	}
 //
+// A store that keeps each build's rows apart, so that two builds of an app
+// sharing it never overwrite each other's pages, opts into the tests of
+// that too, with RunWith and Options.BuildHandles.
+//
 // Run the suite with -race: it includes a test in which many goroutines
 // write, read and invalidate the same keys at once.
 package cachetest

@@ -121,7 +121,7 @@ func concurrentStep(ctx context.Context, st cache.Store, owner, key string, n in
 		e.GeneratedAt = at(time.Duration(n))
 		return st.Put(ctx, e)
 	case 3:
-		err := st.SetMeta(ctx, key, cache.Meta{GeneratedAt: at(time.Duration(n)), Failures: n})
+		err := st.SetMeta(ctx, key, cache.Meta{GeneratedAt: at(time.Duration(n)), Failures: n, BuildID: "build-1"})
 		if errors.Is(err, cache.ErrNotFound) {
 			return nil
 		}

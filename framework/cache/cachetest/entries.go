@@ -187,7 +187,7 @@ func testSetMeta(t *testing.T, open func(t *testing.T) cache.Store) {
 	m := cache.Meta{
 		GeneratedAt: at(time.Hour),
 		FreshUntil:  at(2*time.Hour + 1),
-		BuildID:     "build-2",
+		BuildID:     orig.BuildID,
 		LastError:   "render: boom",
 		Failures:    2,
 		RetryAt:     at(time.Hour + time.Minute + 3),
@@ -196,7 +196,7 @@ func testSetMeta(t *testing.T, open func(t *testing.T) cache.Store) {
 		t.Fatalf("SetMeta: %v", err)
 	}
 	updated := want
-	updated.GeneratedAt, updated.FreshUntil, updated.BuildID = m.GeneratedAt, m.FreshUntil, m.BuildID
+	updated.GeneratedAt, updated.FreshUntil = m.GeneratedAt, m.FreshUntil
 	updated.LastError, updated.Failures, updated.RetryAt = m.LastError, m.Failures, m.RetryAt
 	for name, l := range map[string]cache.Lookup{"Get": get(t, st, "/a"), "Reload": reload(t, st, "/a")} {
 		if d := entryDiff(&updated, l.Entry); d != "" {

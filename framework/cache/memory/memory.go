@@ -1,6 +1,9 @@
 // Package memory is a cache.Store that keeps everything in the memory of
 // one process. gox uses it in development mode and in tests, where a page
 // cache should vanish with the process; production uses package sqlite.
+// It holds one entry per key: one process runs one build, and no other
+// process shares its memory, so it has no rows of other builds to keep
+// apart (a Put by another build replaces the entry).
 //
 // Example:
 //
@@ -124,7 +127,9 @@ func (s *Store) remove(key string) {
 }
 
 // SetMeta replaces the entry for key with a copy carrying m, so that
-// readers holding the old entry never see it change.
+// readers holding the old entry never see it change. The entry must be
+// build m.BuildID's, else cache.ErrNotFound: as in a store that keeps
+// each build's rows, a build never changes another's page.
 func (s *Store) SetMeta(_ context.Context, key string, m cache.Meta) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -132,11 +137,11 @@ func (s *Store) SetMeta(_ context.Context, key string, m cache.Meta) error {
 		return cache.ErrClosed
 	}
 	r, ok := s.entries[key]
-	if !ok {
+	if !ok || r.e.BuildID != m.BuildID {
 		return fmt.Errorf("memory set meta %s: %w", key, cache.ErrNotFound)
 	}
 	c := *r.e
-	c.GeneratedAt, c.FreshUntil, c.BuildID = m.GeneratedAt, m.FreshUntil, m.BuildID
+	c.GeneratedAt, c.FreshUntil = m.GeneratedAt, m.FreshUntil
 	c.LastError, c.Failures, c.RetryAt = m.LastError, m.Failures, m.RetryAt
 	nr := &record{e: &c}
 	nr.accessed.Store(r.accessed.Load())

@@ -90,11 +90,12 @@ func (s *Store) flushAccess(ctx context.Context) error {
 	return nil
 }
 
-// touch writes times in tx.
+// touch writes times in tx, each on the row of its key that this handle
+// reads.
 func (s *Store) touch(ctx context.Context, tx *sql.Tx, times map[string]int64) error {
 	stmt := tx.StmtContext(ctx, s.stmts.touch)
 	for k, t := range times {
-		if _, err := stmt.ExecContext(ctx, k, t); err != nil {
+		if _, err := stmt.ExecContext(ctx, k, t, s.opts.BuildID); err != nil {
 			return err
 		}
 	}

@@ -52,7 +52,7 @@ func TestChangesReachOtherStores(t *testing.T) {
 		{"put", func(ctx context.Context, a *Store) error { return a.Put(ctx, page("/a", "v2", "t")) }, "v2", [2]time.Time{},
 			[]cache.Change{{Kind: cache.ChangeEntry, Name: "/a"}}},
 		{"set meta", func(ctx context.Context, a *Store) error {
-			return a.SetMeta(ctx, "/a", cache.Meta{BuildID: "b2"})
+			return a.SetMeta(ctx, "/a", cache.Meta{Failures: 2})
 		}, "v1", [2]time.Time{}, []cache.Change{{Kind: cache.ChangeEntry, Name: "/a"}}},
 		{"delete", func(ctx context.Context, a *Store) error { return a.Delete(ctx, "/a") }, "not found", [2]time.Time{},
 			[]cache.Change{{Kind: cache.ChangeEntry, Name: "/a"}}},
@@ -121,8 +121,8 @@ func TestChangesReachOtherStores(t *testing.T) {
 			if !l.RevalidatedAt.Equal(tt.stamps[0]) || !l.ExpiredAt.Equal(tt.stamps[1]) {
 				t.Errorf("b's stamps = %v, %v; want %v, %v", l.RevalidatedAt, l.ExpiredAt, tt.stamps[0], tt.stamps[1])
 			}
-			if tt.name == "set meta" && l.Entry.BuildID != "b2" {
-				t.Errorf("b's BuildID = %q, want b2", l.Entry.BuildID)
+			if tt.name == "set meta" && l.Entry.Failures != 2 {
+				t.Errorf("b's Failures = %d, want 2", l.Entry.Failures)
 			}
 		})
 	}
@@ -177,7 +177,7 @@ func TestPruneKeepsNewestChange(t *testing.T) {
 	if _, err := a.write.ExecContext(ctx, "UPDATE changes SET at = 0"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.write.ExecContext(ctx, "INSERT INTO leases VALUES ('/old', 'x', 1), ('/new', 'x', ?)",
+	if _, err := a.write.ExecContext(ctx, "INSERT INTO leases VALUES ('/old', '', 'x', 1), ('/new', '', 'x', ?)",
 		time.Now().Add(time.Hour).UnixNano()); err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,9 @@ import (
 
 // Get returns the entry for key, read from the file and verified, with
 // the stamps covering it as this process knows them (the poller keeps
-// them current with other processes' invalidations).
+// them current with other processes' invalidations). The entry is this
+// handle's build's row of key, or when it has none the most recently
+// generated row of another build, whose BuildID tells it apart.
 func (s *Store) Get(ctx context.Context, key string) (cache.Lookup, error) {
 	return s.load(ctx, key, false)
 }
@@ -34,9 +36,9 @@ func (s *Store) load(ctx context.Context, key string, reload bool) (cache.Lookup
 		return cache.Lookup{}, cerr
 	}
 	defer done()
-	op, stmt, args := "get", s.stmts.get, []any{key}
+	op, stmt, args := "get", s.stmts.get, []any{key, cache.KeyPath(key), s.opts.BuildID}
 	if reload {
-		op, stmt, args = "reload", s.stmts.reload, []any{key, cache.KeyPath(key)}
+		op, stmt = "reload", s.stmts.reload
 	}
 	e, st, err := readEntry(ctx, stmt, args, reload)
 	if err != nil {
@@ -61,8 +63,8 @@ func readEntry(ctx context.Context, stmt *sql.Stmt, args []any, withStamps bool)
 		tags, header            []byte
 		st                      stamp
 	)
-	dest := []any{&e.Route, &e.Status, &e.ETag, &sum, &length, &aux, &generated, &fresh, &retry,
-		&e.BuildID, &e.LastError, &e.Failures, &tags, &header, &e.Body, &e.Gzip, &e.Brotli}
+	dest := []any{&e.BuildID, &e.Route, &e.Status, &e.ETag, &sum, &length, &aux, &generated, &fresh, &retry,
+		&e.LastError, &e.Failures, &tags, &header, &e.Body, &e.Gzip, &e.Brotli}
 	if withStamps {
 		dest = append(dest, &st.revalidated, &st.expired)
 	}
@@ -93,8 +95,9 @@ func readEntry(ctx context.Context, stmt *sql.Stmt, args []any, withStamps bool)
 	return e, st, nil
 }
 
-// Put stores e with its tag index rows and a change log row in one
-// transaction, evicting least recently used entries if that goes over a
+// Put stores e as the row of e's build (e.BuildID, which the ISR engine
+// sets to its own) with its tag index rows and a change log row in one
+// transaction, never touching another build's row of e.Key, evicting least recently used entries if that goes over a
 // bound of e's route or of the store; the evicted keys go to the change
 // feed's subscribers before Put returns. A zero Sum is filled in; a Sum
 // that does not match Body is refused with cache.ErrCorrupt.
@@ -118,7 +121,7 @@ func (s *Store) Put(ctx context.Context, e *cache.Entry) error {
 		if err := s.logChange(ctx, tx, changeEntry, e.Key); err != nil {
 			return err
 		}
-		evicted, err = s.evict(ctx, tx, e.Key, e.Route, e.Status == http.StatusNotFound)
+		evicted, err = s.evict(ctx, tx, rowID{e.Key, e.BuildID}, e.Route, e.Status == http.StatusNotFound)
 		return err
 	})
 	if err != nil {
@@ -128,20 +131,24 @@ func (s *Store) Put(ctx context.Context, e *cache.Entry) error {
 	return nil
 }
 
-// writeEntry upserts e's row and replaces its tag index rows.
+// writeEntry upserts e's row, replaces its tag index rows and makes its
+// build known.
 func (s *Store) writeEntry(ctx context.Context, tx *sql.Tx, e *cache.Entry, enc encoded, accessed int64) error {
 	_, err := tx.StmtContext(ctx, s.stmts.upsert).ExecContext(ctx,
-		e.Key, e.Route, e.Status, e.ETag, int64(e.Sum), len(e.Body), int64(enc.aux),
+		e.Key, e.BuildID, e.Route, e.Status, e.ETag, int64(e.Sum), len(e.Body), int64(enc.aux),
 		unixNano(e.GeneratedAt), unixNano(e.FreshUntil), unixNano(e.RetryAt),
-		e.BuildID, e.LastError, e.Failures, e.Size(),
+		e.LastError, e.Failures, e.Size(),
 		enc.tags, enc.header, e.Body, e.Gzip, e.Brotli)
 	if err != nil {
 		return err
 	}
-	if _, err := tx.StmtContext(ctx, s.stmts.access).ExecContext(ctx, e.Key, e.Route, accessed, e.Status == http.StatusNotFound); err != nil {
+	if _, err := tx.StmtContext(ctx, s.stmts.knowBuild).ExecContext(ctx, e.BuildID, accessed); err != nil {
 		return err
 	}
-	if _, err := tx.StmtContext(ctx, s.stmts.deleteTags).ExecContext(ctx, e.Key); err != nil {
+	if _, err := tx.StmtContext(ctx, s.stmts.access).ExecContext(ctx, e.Key, e.BuildID, e.Route, accessed, e.Status == http.StatusNotFound); err != nil {
+		return err
+	}
+	if _, err := tx.StmtContext(ctx, s.stmts.deleteRowTags).ExecContext(ctx, e.Key, e.BuildID); err != nil {
 		return err
 	}
 	if len(e.Tags) == 0 {
@@ -149,14 +156,16 @@ func (s *Store) writeEntry(ctx context.Context, tx *sql.Tx, e *cache.Entry, enc 
 	}
 	insert := tx.StmtContext(ctx, s.stmts.insertTag)
 	for _, t := range e.Tags {
-		if _, err := insert.ExecContext(ctx, t, e.Key); err != nil {
+		if _, err := insert.ExecContext(ctx, t, e.Key, e.BuildID); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// SetMeta updates the freshness and failure columns of key's row.
+// SetMeta updates the freshness and failure columns of the row of key
+// that build m.BuildID wrote; cache.ErrNotFound when that build has none.
+// Another build's row is never changed.
 func (s *Store) SetMeta(ctx context.Context, key string, m cache.Meta) error {
 	done, cerr := s.enter()
 	if cerr != nil {
@@ -164,9 +173,9 @@ func (s *Store) SetMeta(ctx context.Context, key string, m cache.Meta) error {
 	}
 	defer done()
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE entries SET generated_at = ?, fresh_until = ?, build_id = ?,
-			last_error = ?, failures = ?, retry_at = ? WHERE key = ?`,
-			unixNano(m.GeneratedAt), unixNano(m.FreshUntil), m.BuildID, m.LastError, m.Failures, unixNano(m.RetryAt), key)
+		res, err := tx.ExecContext(ctx, `UPDATE entries SET generated_at = ?, fresh_until = ?,
+			last_error = ?, failures = ?, retry_at = ? WHERE key = ? AND build_id = ?`,
+			unixNano(m.GeneratedAt), unixNano(m.FreshUntil), m.LastError, m.Failures, unixNano(m.RetryAt), key, m.BuildID)
 		if err != nil {
 			return err
 		}
@@ -181,8 +190,8 @@ func (s *Store) SetMeta(ctx context.Context, key string, m cache.Meta) error {
 	return nil
 }
 
-// Delete removes the entries for keys and their tag index rows in one
-// transaction.
+// Delete removes the entries for keys, every build's, and their tag index
+// rows in one transaction.
 func (s *Store) Delete(ctx context.Context, keys ...string) error {
 	done, cerr := s.enter()
 	if cerr != nil {
@@ -199,7 +208,8 @@ func (s *Store) Delete(ctx context.Context, keys ...string) error {
 	return nil
 }
 
-// deleteEntries removes keys' rows and logs the change for other processes.
+// deleteEntries removes every build's rows of keys and logs the change
+// for other processes.
 func (s *Store) deleteEntries(ctx context.Context, tx *sql.Tx, keys []string) error {
 	stmts := []*sql.Stmt{
 		tx.StmtContext(ctx, s.stmts.deleteEntry),
@@ -219,7 +229,34 @@ func (s *Store) deleteEntries(ctx context.Context, tx *sql.Tx, keys []string) er
 	return nil
 }
 
-// Clear removes every entry, stamp, lease and counter in one transaction.
+// rowID names one build's row of a key.
+type rowID struct {
+	key, build string
+}
+
+// deleteRows removes rows (one build's of a key each) and logs the
+// change of their keys for other processes.
+func (s *Store) deleteRows(ctx context.Context, tx *sql.Tx, rows []rowID) error {
+	stmts := []*sql.Stmt{
+		tx.StmtContext(ctx, s.stmts.deleteRow),
+		tx.StmtContext(ctx, s.stmts.deleteRowTags),
+		tx.StmtContext(ctx, s.stmts.deleteRowRead),
+	}
+	for _, r := range rows {
+		for _, st := range stmts {
+			if _, err := st.ExecContext(ctx, r.key, r.build); err != nil {
+				return err
+			}
+		}
+		if err := s.logChange(ctx, tx, changeEntry, r.key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Clear removes every entry, stamp, lease, counter and build in one
+// transaction.
 func (s *Store) Clear(ctx context.Context) error {
 	done, cerr := s.enter()
 	if cerr != nil {
@@ -229,7 +266,7 @@ func (s *Store) Clear(ctx context.Context) error {
 	s.stamps.writeMu.Lock()
 	defer s.stamps.writeMu.Unlock()
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		for _, table := range []string{"entries", "entry_tags", "access", "stamps", "leases", "counters"} {
+		for _, table := range []string{"entries", "entry_tags", "access", "stamps", "leases", "counters", "builds"} {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
 				return err
 			}

@@ -22,23 +22,25 @@ const (
 	// The orders below follow the LRU indexes: not-found entries first,
 	// then by access time, so that a crawl of unknown slugs evicts its
 	// own 404s before any real page.
-	lruSQL = `SELECT a.key, e.size FROM access a JOIN entries e ON e.key = a.key
-	ORDER BY a.notfound DESC, a.at, a.key`
-	routeLRUSQL = `SELECT a.key, e.size FROM access a JOIN entries e ON e.key = a.key
-	WHERE a.route = ? ORDER BY a.route, a.notfound DESC, a.at, a.key`
-	notFoundLRUSQL = `SELECT a.key, 0 FROM access a
-	WHERE a.route = ? AND a.notfound = 1 ORDER BY a.route, a.notfound DESC, a.at, a.key`
+	// Every build's rows count and compete alike.
+	lruSQL = `SELECT a.key, a.build_id, e.size FROM access a JOIN entries e ON e.key = a.key AND e.build_id = a.build_id
+	ORDER BY a.notfound DESC, a.at, a.key, a.build_id`
+	routeLRUSQL = `SELECT a.key, a.build_id, e.size FROM access a JOIN entries e ON e.key = a.key AND e.build_id = a.build_id
+	WHERE a.route = ? ORDER BY a.route, a.notfound DESC, a.at, a.key, a.build_id`
+	notFoundLRUSQL = `SELECT a.key, a.build_id, 0 FROM access a
+	WHERE a.route = ? AND a.notfound = 1 ORDER BY a.route, a.notfound DESC, a.at, a.key, a.build_id`
 )
 
 // evict deletes least recently accessed entries, with their tag index
 // rows: the route's not-found entries while they are over their own
 // bound (checked when the entry written, keep, is one: notFound), then
 // entries of route while it is over its bound, then of the whole store
-// while it is over its bound; not-found entries go first each time. It runs inside the transaction of the Put
-// that went over, so the bounds hold when Put returns and the eviction
-// commits or rolls back with the write. keep, the key just written, is
-// never a victim.
-func (s *Store) evict(ctx context.Context, tx *sql.Tx, keep, route string, notFound bool) ([]string, error) {
+// while it is over its bound; not-found entries go first each time. The
+// rows of every build count and compete alike. It runs inside the
+// transaction of the Put that went over, so the bounds hold when Put
+// returns and the eviction commits or rolls back with the write. keep,
+// the row just written, is never a victim. It returns the victims' keys.
+func (s *Store) evict(ctx context.Context, tx *sql.Tx, keep rowID, route string, notFound bool) ([]string, error) {
 	total, inRoute, nf, err := s.usage(ctx, tx, route)
 	if err != nil {
 		return nil, err
@@ -55,12 +57,12 @@ func (s *Store) evict(ctx context.Context, tx *sql.Tx, keep, route string, notFo
 	if err := s.touch(ctx, tx, s.access.drain()); err != nil {
 		return nil, err
 	}
-	var victims []string
+	var victims []rowID
 	if nfOver {
 		if victims, err = s.lru(ctx, tx, keep, &nf, nfBound, notFoundLRUSQL, route); err != nil {
 			return nil, err
 		}
-		if err := s.deleteEntries(ctx, tx, victims); err != nil {
+		if err := s.deleteRows(ctx, tx, victims); err != nil {
 			return nil, err
 		}
 		if total, inRoute, _, err = s.usage(ctx, tx, route); err != nil {
@@ -72,7 +74,7 @@ func (s *Store) evict(ctx context.Context, tx *sql.Tx, keep, route string, notFo
 		if err != nil {
 			return nil, err
 		}
-		if err := s.deleteEntries(ctx, tx, more); err != nil {
+		if err := s.deleteRows(ctx, tx, more); err != nil {
 			return nil, err
 		}
 		victims = append(victims, more...)
@@ -85,12 +87,16 @@ func (s *Store) evict(ctx context.Context, tx *sql.Tx, keep, route string, notFo
 		if err != nil {
 			return nil, err
 		}
-		if err := s.deleteEntries(ctx, tx, more); err != nil {
+		if err := s.deleteRows(ctx, tx, more); err != nil {
 			return nil, err
 		}
 		victims = append(victims, more...)
 	}
-	return victims, nil
+	keys := make([]string, len(victims))
+	for i, v := range victims {
+		keys[i] = v.key
+	}
+	return keys, nil
 }
 
 // usage returns what the store and route hold, and the route's
@@ -100,25 +106,25 @@ func (s *Store) usage(ctx context.Context, tx *sql.Tx, route string) (total, inR
 	return total, inRoute, notFound, err
 }
 
-// lru returns the least recently accessed keys of query's (key, size)
-// rows, except keep, taking them off u until u is within bound.
-func (s *Store) lru(ctx context.Context, tx *sql.Tx, keep string, u *usage, bound usage, query string, args ...any) ([]string, error) {
+// lru returns the least recently accessed rows of query's (key, build,
+// size) rows, except keep, taking them off u until u is within bound.
+func (s *Store) lru(ctx context.Context, tx *sql.Tx, keep rowID, u *usage, bound usage, query string, args ...any) ([]rowID, error) {
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var victims []string
+	var victims []rowID
 	for u.over(bound) && rows.Next() {
-		var key string
+		var r rowID
 		var size int64
-		if err := rows.Scan(&key, &size); err != nil {
+		if err := rows.Scan(&r.key, &r.build, &size); err != nil {
 			return nil, err
 		}
-		if key == keep {
+		if r == keep {
 			continue
 		}
-		victims = append(victims, key)
+		victims = append(victims, r)
 		u.entries--
 		u.bytes -= size
 	}

@@ -13,13 +13,14 @@ import (
 // leaseSQL takes the lease only when it is free, expired (?4 is now) or
 // already the owner's, in one statement: SQLite's write lock makes it
 // atomic across processes, and changes() reports whether it took.
-const leaseSQL = `INSERT INTO leases (key, owner, until) VALUES (?1, ?2, ?3)
-	ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, until = excluded.until
+const leaseSQL = `INSERT INTO leases (key, build_id, owner, until) VALUES (?1, ?5, ?2, ?3)
+	ON CONFLICT (key, build_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
 	WHERE leases.owner = excluded.owner OR leases.until <= ?4`
 
 // Lease takes or renews owner's regeneration lease on key for ttl; it
-// reports whether owner holds it now. Processes sharing the file contend
-// for the same leases.
+// reports whether owner holds it now. Processes of this handle's build
+// sharing the file contend for the same leases; another build's lease on
+// key is another lease, since each build regenerates its own row.
 func (s *Store) Lease(ctx context.Context, key, owner string, ttl time.Duration) (bool, error) {
 	done, cerr := s.enter()
 	if cerr != nil {
@@ -27,7 +28,7 @@ func (s *Store) Lease(ctx context.Context, key, owner string, ttl time.Duration)
 	}
 	defer done()
 	now := time.Now()
-	res, err := s.write.ExecContext(ctx, leaseSQL, key, owner, now.Add(ttl).UnixNano(), now.UnixNano())
+	res, err := s.write.ExecContext(ctx, leaseSQL, key, owner, now.Add(ttl).UnixNano(), now.UnixNano(), s.opts.BuildID)
 	if err != nil {
 		s.damage(err)
 		if ctx.Err() != nil || s.closed.Load() {
@@ -51,7 +52,7 @@ func (s *Store) Release(ctx context.Context, key, owner string) error {
 	}
 	defer done()
 	local := s.leases.release(key, owner)
-	if _, err := s.write.ExecContext(ctx, "DELETE FROM leases WHERE key = ? AND owner = ?", key, owner); err != nil && !local {
+	if _, err := s.write.ExecContext(ctx, "DELETE FROM leases WHERE key = ? AND build_id = ? AND owner = ?", key, s.opts.BuildID, owner); err != nil && !local {
 		return fmt.Errorf("sqlite release %s: %w", key, err)
 	}
 	return nil

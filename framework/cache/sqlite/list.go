@@ -8,8 +8,9 @@ import (
 	"github.com/goxweb/gox/framework/cache"
 )
 
-// List returns the entries matching f, without bodies, ordered by key.
-// It flushes recorded reads first (its own and those a memory tier passed
+// List returns the entries matching f, without bodies, ordered by key:
+// every build's row of a key, each with its BuildID, most recently
+// generated first. It flushes recorded reads first (its own and those a memory tier passed
 // to Touch), so that AccessedAt is current.
 func (s *Store) List(ctx context.Context, f cache.Filter) ([]cache.Info, error) {
 	done, cerr := s.enter()
@@ -23,9 +24,10 @@ func (s *Store) List(ctx context.Context, f cache.Filter) ([]cache.Info, error) 
 	var q strings.Builder
 	var args []any
 	q.WriteString(`SELECT e.key, e.route, e.etag, e.build_id, e.last_error, e.status, e.size, e.tags,
-		e.generated_at, e.fresh_until, coalesce(a.at, 0) FROM entries e LEFT JOIN access a ON a.key = e.key`)
+		e.generated_at, e.fresh_until, coalesce(a.at, 0) FROM entries e
+		LEFT JOIN access a ON a.key = e.key AND a.build_id = e.build_id`)
 	if f.Tag != "" {
-		q.WriteString(" JOIN entry_tags t ON t.key = e.key AND t.tag = ?")
+		q.WriteString(" JOIN entry_tags t ON t.key = e.key AND t.build_id = e.build_id AND t.tag = ?")
 		args = append(args, f.Tag)
 	}
 	q.WriteString(" WHERE 1")
@@ -41,7 +43,7 @@ func (s *Store) List(ctx context.Context, f cache.Filter) ([]cache.Info, error) 
 		q.WriteString(" AND e.route = ?")
 		args = append(args, f.Route)
 	}
-	q.WriteString(" ORDER BY e.key")
+	q.WriteString(" ORDER BY e.key, e.generated_at DESC, e.build_id DESC")
 	if f.Limit > 0 {
 		q.WriteString(" LIMIT ?")
 		args = append(args, f.Limit)

@@ -10,7 +10,7 @@ import (
 // stored in PRAGMA user_version. A gox that finds a smaller version
 // migrates the file; one that finds a larger version refuses it rather
 // than misread it.
-var migrations = []string{schemaV1, schemaV2, schemaV3}
+var migrations = []string{schemaV1, schemaV2, schemaV3, schemaV4}
 
 // schemaVersion is the version this gox writes.
 var schemaVersion = len(migrations)
@@ -183,6 +183,121 @@ CREATE INDEX access_lru ON access (notfound DESC, at, key);
 CREATE INDEX access_route_lru ON access (route, notfound DESC, at, key);
 `
 
+// schemaV4 keeps each build's rows apart, so that two builds sharing the
+// file (a rolling deploy, or a new build prerendering while the old one
+// serves) never overwrite each other's pages: entries, their tag index
+// rows, their read times and the regeneration leases are keyed by key and
+// build. builds records when a process of each build last ran, so that
+// the rows of a build no process runs any more can be removed. The tables
+// whose primary key changes are copied (SQLite cannot change a primary
+// key in place); dropping a table drops its triggers and indexes without
+// firing a trigger, so totals stay as they are and the triggers are made
+// again on the copy. Leases are short-lived: they start empty.
+const schemaV4 = `
+CREATE TABLE access_v4 (
+	key      TEXT NOT NULL,
+	build_id TEXT NOT NULL,
+	route    TEXT NOT NULL,
+	at       INTEGER NOT NULL,
+	notfound INTEGER NOT NULL,
+	PRIMARY KEY (key, build_id)
+) WITHOUT ROWID;
+INSERT INTO access_v4 SELECT a.key, e.build_id, a.route, a.at, a.notfound
+	FROM access a JOIN entries e ON e.key = a.key;
+DROP TABLE access;
+ALTER TABLE access_v4 RENAME TO access;
+CREATE INDEX access_lru ON access (notfound DESC, at, key, build_id);
+CREATE INDEX access_route_lru ON access (route, notfound DESC, at, key, build_id);
+
+CREATE TABLE entry_tags_v4 (
+	tag      TEXT NOT NULL,
+	key      TEXT NOT NULL,
+	build_id TEXT NOT NULL,
+	PRIMARY KEY (tag, key, build_id)
+) WITHOUT ROWID;
+INSERT INTO entry_tags_v4 SELECT t.tag, t.key, e.build_id FROM entry_tags t JOIN entries e ON e.key = t.key;
+DROP TABLE entry_tags;
+ALTER TABLE entry_tags_v4 RENAME TO entry_tags;
+CREATE INDEX entry_tags_key ON entry_tags (key, build_id);
+
+CREATE TABLE entries_v4 (
+	key          TEXT NOT NULL,
+	build_id     TEXT NOT NULL,
+	route        TEXT NOT NULL,
+	status       INTEGER NOT NULL,
+	etag         TEXT NOT NULL,
+	sum          INTEGER NOT NULL,
+	length       INTEGER NOT NULL,
+	aux_sum      INTEGER NOT NULL,
+	generated_at INTEGER NOT NULL,
+	fresh_until  INTEGER NOT NULL,
+	retry_at     INTEGER NOT NULL,
+	last_error   TEXT NOT NULL,
+	failures     INTEGER NOT NULL,
+	size         INTEGER NOT NULL,
+	tags         BLOB,
+	header       BLOB,
+	body         BLOB,
+	gzip         BLOB,
+	brotli       BLOB,
+	PRIMARY KEY (key, build_id)
+);
+INSERT INTO entries_v4 SELECT key, build_id, route, status, etag, sum, length, aux_sum, generated_at,
+	fresh_until, retry_at, last_error, failures, size, tags, header, body, gzip, brotli FROM entries;
+DROP TABLE entries;
+ALTER TABLE entries_v4 RENAME TO entries;
+CREATE INDEX entries_route ON entries (route);
+CREATE INDEX entries_build ON entries (build_id);
+CREATE TRIGGER entries_insert AFTER INSERT ON entries BEGIN
+	UPDATE totals SET entries = entries + 1, bytes = bytes + new.size;
+END;
+CREATE TRIGGER entries_delete AFTER DELETE ON entries BEGIN
+	UPDATE totals SET entries = entries - 1, bytes = bytes - old.size;
+END;
+CREATE TRIGGER entries_resize AFTER UPDATE OF size ON entries BEGIN
+	UPDATE totals SET bytes = bytes + new.size - old.size;
+END;
+CREATE TRIGGER route_totals_insert AFTER INSERT ON entries BEGIN
+	INSERT INTO route_totals VALUES (new.route, 1, new.size, new.status = 404)
+	ON CONFLICT (route) DO UPDATE SET entries = entries + 1, bytes = bytes + new.size,
+		notfound = notfound + (new.status = 404);
+END;
+CREATE TRIGGER route_totals_delete AFTER DELETE ON entries BEGIN
+	UPDATE route_totals SET entries = entries - 1, bytes = bytes - old.size,
+		notfound = notfound - (old.status = 404) WHERE route = old.route;
+	DELETE FROM route_totals WHERE route = old.route AND entries = 0;
+END;
+CREATE TRIGGER route_totals_update AFTER UPDATE OF route, size, status ON entries BEGIN
+	UPDATE route_totals SET entries = entries - 1, bytes = bytes - old.size,
+		notfound = notfound - (old.status = 404) WHERE route = old.route;
+	INSERT INTO route_totals VALUES (new.route, 1, new.size, new.status = 404)
+	ON CONFLICT (route) DO UPDATE SET entries = entries + 1, bytes = bytes + new.size,
+		notfound = notfound + (new.status = 404);
+	DELETE FROM route_totals WHERE route = old.route AND entries = 0;
+END;
+
+DROP TABLE leases;
+CREATE TABLE leases (
+	key      TEXT NOT NULL,
+	build_id TEXT NOT NULL,
+	owner    TEXT NOT NULL,
+	until    INTEGER NOT NULL,
+	PRIMARY KEY (key, build_id)
+) WITHOUT ROWID;
+
+-- seen_at: Unix ns when a process of the build last said it runs; every:
+-- how often (ns) it says so, 0 for a build known only from its rows. The
+-- builds found in the file count as seen now, so they get the whole
+-- retention before they can go.
+CREATE TABLE builds (
+	build_id TEXT PRIMARY KEY,
+	seen_at  INTEGER NOT NULL,
+	every    INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+INSERT INTO builds (build_id, seen_at)
+	SELECT DISTINCT build_id, CAST(strftime('%s', 'now') AS INTEGER) * 1000000000 FROM entries;
+`
+
 // Kinds of stamps rows.
 const (
 	stampPath = 0
@@ -193,6 +308,12 @@ const (
 // opening an old file at once serialize on the immediate transaction; the
 // loser finds the version already set.
 func migrate(ctx context.Context, db *sql.DB) error {
+	return migrateTo(ctx, db, schemaVersion)
+}
+
+// migrateTo brings the file to version target (tests make old files with
+// it).
+func migrateTo(ctx context.Context, db *sql.DB, target int) error {
 	version := func(q interface {
 		QueryRowContext(context.Context, string, ...any) *sql.Row
 	}) (int, error) {
@@ -201,16 +322,16 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		return v, err
 	}
 	newer := func(v int) error {
-		return fmt.Errorf("schema version %d is newer than this gox understands (%d): upgrade gox or delete the cache file", v, schemaVersion)
+		return fmt.Errorf("schema version %d is newer than this gox understands (%d): upgrade gox or delete the cache file", v, target)
 	}
 	v, err := version(db)
 	if err != nil {
 		return fmt.Errorf("schema version: %w", err)
 	}
-	if v == schemaVersion {
+	if v == target {
 		return nil
 	}
-	if v > schemaVersion {
+	if v > target {
 		return newer(v)
 	}
 	tx, err := db.BeginTx(ctx, nil)
@@ -221,15 +342,15 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if v, err = version(tx); err != nil {
 		return fmt.Errorf("schema version: %w", err)
 	}
-	if v > schemaVersion {
+	if v > target {
 		return newer(v)
 	}
-	for ; v < schemaVersion; v++ {
+	for ; v < target; v++ {
 		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
 			return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", target)); err != nil {
 		return fmt.Errorf("set schema version: %w", err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -10,6 +10,17 @@
 // its stamps, and its change feed (cache.ChangeFeed), within a poll
 // interval.
 //
+// A store is opened for one build of the app (Options.BuildID), and keeps
+// each build's pages apart: Put writes the entry's build's row of a key,
+// Get reads this build's row, else the most recently generated row of
+// another build (which the ISR engine serves stale and replaces with a
+// row of its own). Two builds sharing the file, a new one prerendering
+// while the old one serves or both serving in a rolling deploy, thus
+// never overwrite each other's pages. Invalidations, Delete and Clear
+// cover every build's rows, and the bounds count them all. A running
+// store marks its build as seen about every minute; the rows of a build
+// no process has run for Options.BuildRetention are removed.
+//
 // Example:
 //
 //	st, err := sqlite.Open(".gox/cache.db", sqlite.Options{MaxBytes: 4 << 30})
@@ -55,6 +66,18 @@ var (
 // that goes over a bound evicts the least recently accessed entries, of
 // its route first when the route's bound is the one exceeded.
 type Options struct {
+	// BuildID names the build this store serves: Get prefers its rows,
+	// leases are its own, and the store keeps it marked as running so
+	// that its rows are never removed while it runs. Empty opens a store
+	// of no build, as tools do: Get returns the most recently generated
+	// row of a key, and the store marks no build and removes none.
+	BuildID string
+	// BuildRetention is how long the rows of a build stay once no process
+	// of it runs; 0 means DefaultBuildRetention and a negative value
+	// keeps them until they are evicted. Processes sharing a file should
+	// use the same retention (a build is also kept until it has missed a
+	// few of its own marks, whatever the retention of the others).
+	BuildRetention time.Duration
 	// MaxEntries bounds the number of entries; 0 means DefaultMaxEntries
 	// and a negative value means no bound.
 	MaxEntries int
@@ -90,6 +113,8 @@ const (
 	DefaultMaxBytes = 1 << 30
 	// DefaultPollInterval is Options.PollInterval when it is 0.
 	DefaultPollInterval = 100 * time.Millisecond
+	// DefaultBuildRetention is Options.BuildRetention when it is 0.
+	DefaultBuildRetention = 24 * time.Hour
 )
 
 // withDefaults returns o with its zero fields set to their defaults. Bounds
@@ -121,6 +146,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = DefaultPollInterval
+	}
+	if o.BuildRetention == 0 {
+		o.BuildRetention = DefaultBuildRetention
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -305,7 +333,16 @@ func (s *Store) open(abs string) error {
 	if err := s.stmts.prepare(ctx, s.read, s.write); err != nil {
 		return err
 	}
-	return s.stamps.reload(ctx, s.pollConn, nil)
+	if err := s.stamps.reload(ctx, s.pollConn, nil); err != nil {
+		return err
+	}
+	// Marked at once: a prerender, which runs for seconds, must count as
+	// a run of its build. A file that cannot be written now (a full disk)
+	// still serves; the mark is made again every seen interval.
+	if err := s.seeBuild(ctx); err != nil {
+		s.faults.failed("this build is marked as running again later", s.damage(err))
+	}
+	return nil
 }
 
 // unwritable wraps err with ErrUnwritable when it says the file or its
@@ -454,10 +491,16 @@ func (s *Store) checkpoint(ctx context.Context) error {
 	return nil
 }
 
-// maintain flushes access times and prunes old change rows and expired
-// leases until ctx ends.
+// maintain flushes access times, prunes old change rows and expired
+// leases, marks this build as running and removes the rows of builds
+// gone, until ctx ends.
 func (s *Store) maintain(ctx context.Context) {
 	defer s.wg.Done()
+	if err := s.locked(ctx, s.removeGoneBuilds); err != nil && ctx.Err() == nil {
+		s.faults.failed("the pages of old builds are removed later", err)
+	}
+	seen := time.NewTicker(s.seenEvery())
+	defer seen.Stop()
 	flush := time.NewTicker(accessFlushInterval)
 	defer flush.Stop()
 	prune := time.NewTicker(pruneInterval)
@@ -486,6 +529,13 @@ func (s *Store) maintain(ctx context.Context) {
 		case <-prune.C:
 			if err := s.locked(ctx, s.prune); err != nil && ctx.Err() == nil {
 				s.faults.failed("old change rows are pruned later", err)
+			}
+		case <-seen.C:
+			if err := s.locked(ctx, s.seeBuild); err != nil && ctx.Err() == nil {
+				s.faults.failed("this build is marked as running again later", err)
+			}
+			if err := s.locked(ctx, s.removeGoneBuilds); err != nil && ctx.Err() == nil {
+				s.faults.failed("the pages of old builds are removed later", err)
 			}
 		}
 	}

@@ -24,7 +24,19 @@ func open(t *testing.T, opts Options) *Store {
 }
 
 func TestConformance(t *testing.T) {
-	cachetest.Run(t, func(t *testing.T) cache.Store { return open(t, Options{}) })
+	cachetest.RunWith(t, func(t *testing.T) cache.Store { return open(t, Options{}) }, cachetest.Options{
+		BuildHandles: func(t *testing.T) func(string) cache.Store {
+			path := filepath.Join(t.TempDir(), "cache.db")
+			return func(build string) cache.Store {
+				st, err := Open(path, Options{BuildID: build, PollInterval: 10 * time.Millisecond})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { st.Close() })
+				return st
+			}
+		},
+	})
 }
 
 // TestOptionsDefaults checks the bounds a store gets: run.go passes unset

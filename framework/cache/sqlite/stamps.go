@@ -206,10 +206,11 @@ const stampSQL = `INSERT INTO stamps (kind, name, revalidated_at, expired_at) VA
 	RETURNING revalidated_at, expired_at`
 
 // InvalidateTags stamps each tag with one row write, however many entries
-// carry it, and returns those entries' keys from the tag index.
+// carry it, and returns those entries' keys from the tag index. Stamps
+// are not per build: they cover every build's rows.
 func (s *Store) InvalidateTags(ctx context.Context, tags []string, at time.Time, m cache.Mode) ([]string, error) {
 	keys, err := s.invalidate(ctx, stampTag, tags, at, m, func(q querier, tag string) (*sql.Rows, error) {
-		return q.QueryContext(ctx, "SELECT key FROM entry_tags WHERE tag = ?", tag)
+		return q.QueryContext(ctx, "SELECT DISTINCT key FROM entry_tags WHERE tag = ?", tag)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite invalidate tags %q: %w", tags, err)
@@ -225,7 +226,7 @@ func (s *Store) InvalidatePaths(ctx context.Context, paths []string, at time.Tim
 		// '@' follows '?' in byte order: [path?, path@) holds exactly
 		// the keys that start with "path?".
 		return q.QueryContext(ctx, `SELECT key FROM entries WHERE key = ?1
-			UNION ALL SELECT key FROM entries WHERE key >= ?1 || '?' AND key < ?1 || '@'`, path)
+			UNION SELECT key FROM entries WHERE key >= ?1 || '?' AND key < ?1 || '@'`, path)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite invalidate paths %q: %w", paths, err)
