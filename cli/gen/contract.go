@@ -384,6 +384,10 @@ func (c *checker) revalidateConst() (d time.Duration, ok bool, err error) {
 		return 0, false, fileErr(c.pos(obj), "Revalidate must be a constant: const Revalidate = 10 * time.Minute")
 	}
 	if !isNamed(k.Type(), "time", "Duration") {
+		if b, ok := k.Type().(*types.Basic); ok && b.Info()&types.IsNumeric != 0 && b.Info()&types.IsUntyped != 0 && constant.Sign(k.Val()) == 0 {
+			// 0 is 0 in every unit: dynamic, as gox.Dynamic says.
+			return 0, true, nil
+		}
 		if b, ok := k.Type().(*types.Basic); ok && b.Info()&types.IsNumeric != 0 {
 			what := "the untyped number"
 			if b.Info()&types.IsUntyped == 0 {
