@@ -158,6 +158,9 @@ func newApp(routes page.Routes, cfg Config, open func(buildID string) (cache.Sto
 		eng.Close()
 		return nil, fmt.Errorf("gox: middleware: %w", err)
 	}
+	if cfg.AccessLog {
+		a.handler = accessLog(a.log, a.handler)
+	}
 	return a, nil
 }
 

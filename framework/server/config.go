@@ -102,6 +102,8 @@ type Config struct {
 	// (GOX_ADMIN_ADDR, e.g. 127.0.0.1:9090): an address only operators
 	// and Prometheus reach.
 	AdminAddr string
+	// AccessLog logs one line per request to Logger (accesslog.go).
+	AccessLog bool
 }
 
 // buildID is set at link time by gox build (wire.BuildIDSymbol).
@@ -113,7 +115,7 @@ var buildID string
 // (comma-separated IP addresses or CIDR prefixes), GOX_READ_TIMEOUT,
 // GOX_RENDER_TIMEOUT and GOX_SHUTDOWN_TIMEOUT (durations such as 30s),
 // GOX_MAX_ACTION_BYTES, GOX_ACTION_BYTES_IN_FLIGHT (byte counts),
-// GOX_ASSETS_DIR and GOX_STATIC_DIR. Errors carry a hint on their second
+// GOX_ASSETS_DIR, GOX_STATIC_DIR and GOX_ACCESS_LOG. Errors carry a hint on their second
 // line.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{
@@ -129,6 +131,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		cfg.BuildID = "dev"
 	}
 	var err error
+	if err := checkOrigin(cfg.Origin); err != nil {
+		return Config{}, err
+	}
+	if cfg.AccessLog, err = accessLogFromEnv(getenv(wire.EnvAccessLog)); err != nil {
+		return Config{}, err
+	}
 	if cfg.RevalidateToken != "" && cfg.RevalidateToken == cfg.DraftSecret {
 		return Config{}, errors.New(wire.EnvRevalidateToken + " and " + wire.EnvDraftSecret + " are the same\nhint: use two different secrets, so a draft link can never revalidate")
 	}

@@ -30,6 +30,7 @@ const (
 	EnvStaticDir            = "GOX_STATIC_DIR"
 	EnvLog                  = "GOX_LOG"
 	EnvLogLevel             = "GOX_LOG_LEVEL"
+	EnvAccessLog            = "GOX_ACCESS_LOG"
 	EnvCDNKeys              = "GOX_CDN_KEYS"
 	EnvPurgeFastlyService   = "GOX_PURGE_FASTLY_SERVICE"
 	EnvPurgeFastlyToken     = "GOX_PURGE_FASTLY_TOKEN"
@@ -42,13 +43,16 @@ const (
 	DefaultCache            = ".gox/cache.db"
 	DefaultPort             = "3000"
 	PrerenderCommand        = "prerender"
+	KeepGoingFlag           = "--keep-going"
 	RevalidatePath          = "/_gox/revalidate"
 	BuildIDSymbol           = "github.com/goxweb/gox/framework/server.buildID"
 	ModeStale, ModeExpire   = "stale", "expire"
 )
 
 // Prerendered is one line of an app's prerender mode on stdout: one page
-// rendered into the cache, and how far the whole run is.
+// rendered into the cache, and how far the whole run is. A page that
+// failed has Error set (and no Status); a route whose StaticParams failed
+// has Error set and no Path, and does not count in Done or Total.
 type Prerendered struct {
 	Done   int    `json:"done"`
 	Total  int    `json:"total"`
@@ -56,6 +60,7 @@ type Prerendered struct {
 	Path   string `json:"path"`
 	Status int    `json:"status"`
 	Bytes  int    `json:"bytes"`
+	Error  string `json:"error,omitempty"`
 }
 
 // RevalidateRequest is the JSON body of POST /_gox/revalidate.
