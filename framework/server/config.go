@@ -270,16 +270,24 @@ func StoreOptionsFromEnv(getenv func(string) string) (sqlite.Options, tiered.Opt
 	return o, m, nil
 }
 
-// newLogger logs text to w, or JSON with GOX_LOG=json.
-func newLogger(getenv func(string) string, w io.Writer) *slog.Logger {
+// newLogger logs text to w, or JSON with GOX_LOG=json, at GOX_LOG_LEVEL
+// (debug, info, warn or error; default info) and above.
+func newLogger(getenv func(string) string, w io.Writer) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
-	if getenv(wire.EnvLogLevel) == "debug" {
-		opts.Level = slog.LevelDebug
+	if v := getenv(wire.EnvLogLevel); v != "" {
+		var l slog.Level
+		if err := l.UnmarshalText([]byte(v)); err != nil {
+			return nil, fmt.Errorf("%s: %q is not a log level\nhint: use debug, info, warn or error", wire.EnvLogLevel, v)
+		}
+		opts.Level = l
 	}
-	if getenv(wire.EnvLog) == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+	switch getenv(wire.EnvLog) {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return nil, fmt.Errorf("%s: %q is not a log format\nhint: use text or json", wire.EnvLog, getenv(wire.EnvLog))
 }
 
 // cdnFromEnv reads the CDN, metrics and inspector part of the

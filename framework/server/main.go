@@ -25,7 +25,11 @@ func Main(ctx context.Context, routes page.Routes, args []string, stdout, stderr
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	getenv := os.Getenv
-	log := newLogger(getenv, stderr)
+	log, err := newLogger(getenv, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return 64
+	}
 	mode := "serve"
 	if len(args) > 0 {
 		mode = args[0]
