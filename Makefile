@@ -4,7 +4,7 @@ GO    ?= go
 PORT  ?= 3000
 HOST  ?= 127.0.0.1
 
-.PHONY: help demo test modules chromium redis wrk check fmt vet staticcheck race generate check-generated bench bench-prerender
+.PHONY: help demo test modules packages wrk check fmt vet staticcheck race generate check-generated bench bench-prerender
 
 
 help: ## Show the targets.
@@ -13,27 +13,28 @@ help: ## Show the targets.
 demo: ## Build examples/store in production mode and serve it on http://$(HOST):$(PORT).
 	cd examples/store && $(GO) run ../../cli/gox build && HOST=$(HOST) PORT=$(PORT) ./bin/store
 
-test: modules chromium redis ## Run every test, with the race detector.
-	$(GO) test -race -count=1 ./...
+test: modules packages ## Run every test, with the race detector.
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 # Every module of the graph, not only those the build needs: the tests run
 # gox new, whose go mod tidy resolves a new app offline (GOPROXY=off).
 modules:
 	@$(GO) mod download all
 
-chromium: ## Install Debian's chromium for the browser tests, if missing.
-	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "installing chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	else echo "the browser tests need chromium: sudo apt-get install chromium (or set GOX_CHROMIUM)"; exit 1; fi
+# The Debian packages the tests drive for real: chromium (browser tests),
+# varnish and varnish-modules (the CDN purge test, xkey), bash-completion
+# (completion scripts), gcc-aarch64-linux-gnu (the cross build),
+# redis-server (the Redis store and its multi-host tests).
+TEST_PACKAGES := chromium varnish varnish-modules bash-completion gcc-aarch64-linux-gnu redis-server
 
-redis: ## Install Debian's redis-server for the Redis store's tests, if missing.
-	@command -v redis-server >/dev/null 2>&1 || \
+packages: ## Install the Debian packages the tests use, those missing, in one apt-get.
+	@command -v dpkg >/dev/null 2>&1 || { echo "the tests use: $(TEST_PACKAGES) (Debian names)"; exit 0; }; \
+	missing=$$(for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "installing redis-server for the Redis store's tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
-	else echo "the Redis store's tests need redis-server: sudo apt-get install redis-server"; exit 1; fi
+		echo "installing for the tests:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "the tests need: sudo apt-get install" $$missing; exit 1; fi
 
 wrk: ## Install Debian's wrk, the load generator of make bench, if missing.
 	@command -v wrk >/dev/null 2>&1 || \
@@ -53,8 +54,8 @@ vet:
 staticcheck:
 	$(GO) tool staticcheck ./...
 
-race: modules chromium redis
-	$(GO) test -race ./...
+race: modules packages
+	$(GO) test -race -timeout 30m ./...
 
 APPS := $(patsubst %/main.go,%,$(wildcard examples/*/main.go)) cli/buildcmd/testdata/bigapp
 
@@ -70,11 +71,11 @@ check-generated: ## Fail if generated code is out of date.
 
 BIGAPP := cli/buildcmd/testdata/bigapp
 
-bench: redis wrk ## Benchmarks (-benchmem), the loopback load tests with wrk (ratios to bare net/http; SQLite and Redis), prerendering 10k pages.
+bench: wrk packages ## Benchmarks (-benchmem), the loopback load tests with wrk (ratios to bare net/http; SQLite and Redis), prerendering 10k pages.
 	$(GO) test -run '^$$' -bench . -benchmem ./framework/...
 	$(GO) run ./framework/internal/loadtest -path /products/1
 	$(GO) run ./framework/internal/loadtest -path /big
-	$(GO) run ./framework/internal/loadtest -path /big -stores sqlite,redis -load wrk
+	$(GO) run ./framework/internal/loadtest -path /big -stores sqlite,redis
 	@$(MAKE) -s bench-prerender
 
 bench-prerender: ## Prerender 10,000 pages of a fixture app; prints wall time and peak memory.

@@ -1,7 +1,9 @@
 // Package starter holds the app that gox new writes: a root layout, a home
 // page with Revalidate, a parameterized page with StaticParams and a form
-// action, assets, static files and a test. Files ending in .tmpl are Go
-// templates filled with Data; "gitignore" becomes ".gitignore".
+// action, assets, static files, a test and a Dockerfile that ships the app
+// as one static binary. Files ending in .tmpl are Go
+// templates filled with Data; "gitignore" and "dockerignore" become
+// ".gitignore" and ".dockerignore".
 //
 // Example:
 //
@@ -62,8 +64,8 @@ func Write(dir string, d Data) error {
 			}
 			body = b.Bytes()
 		}
-		if path.Base(rel) == "gitignore" {
-			rel = path.Join(path.Dir(rel), ".gitignore")
+		if b := path.Base(rel); b == "gitignore" || b == "dockerignore" {
+			rel = path.Join(path.Dir(rel), "."+b)
 		}
 		out := filepath.Join(dir, filepath.FromSlash(rel))
 		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {

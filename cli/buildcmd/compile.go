@@ -61,11 +61,19 @@ func buildID(dir string) (string, error) {
 }
 
 // compile builds the app's main package into out, stamping the build id,
-// with the tag that embeds the assets' bundle (gox_bundle.go).
-func compile(ctx context.Context, dir, out, id string, stderr io.Writer) error {
+// with the tag that embeds the assets' bundle (gox_bundle.go), with env
+// added to the go command's (the target and its C compiler), and linked
+// statically with static.
+func compile(ctx context.Context, dir, out, id string, env []string, static bool, stderr io.Writer) error {
+	tags := gen.BundleTag
 	ldflags := "-s -w -X " + wire.BuildIDSymbol + "=" + id
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", gen.BundleTag, "-ldflags", ldflags, "-o", out, ".")
+	if static {
+		tags += "," + staticTags
+		ldflags += " " + staticLDFlags
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", tags, "-ldflags", ldflags, "-o", out, ".")
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	if err := cmd.Run(); err != nil {

@@ -5,15 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"regexp"
 	"strings"
-
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/goxweb/gox/internal/wire"
 )
@@ -22,47 +18,58 @@ import (
 type page = wire.Prerendered
 
 // prerender runs the built app's prerender mode, which renders every static
-// page into the cache, and shows a progress bar while it does.
-func prerender(ctx context.Context, bin, dir string, env []string, stderr io.Writer, bar bool) ([]page, error) {
-	cmd := exec.CommandContext(ctx, bin, wire.PrerenderCommand)
+// page into the cache, and shows its progress on stderr. With keepGoing
+// the app renders every page it can and the failures come back in failed;
+// without, the first failure is the error.
+func prerender(ctx context.Context, bin, dir string, env []string, stderr io.Writer, keepGoing bool) (pages, failed []page, err error) {
+	args := []string{wire.PrerenderCommand}
+	if keepGoing {
+		args = append(args, wire.KeepGoingFlag)
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	var errBuf bytes.Buffer
 	cmd.Stderr = &errBuf
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("prerender: %w", err)
+		return nil, nil, fmt.Errorf("prerender: %w", err)
 	}
-	var pages []page
-	var pb *progressbar.ProgressBar
+	prog := newProgress(stderr)
 	sc := bufio.NewScanner(out)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	for sc.Scan() {
 		var p page
-		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
+		if err := json.Unmarshal(sc.Bytes(), &p); err != nil || (p.Path == "" && p.Error == "") {
 			continue // a line the app printed itself
 		}
-		pages = append(pages, p)
-		if bar && pb == nil {
-			pb = progressbar.NewOptions(p.Total, progressbar.OptionSetWriter(stderr),
-				progressbar.OptionSetDescription("prerendering"), progressbar.OptionShowCount(),
-				progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100_000_000),
-				progressbar.OptionOnCompletion(func() { fmt.Fprintln(stderr) }))
+		if p.Error != "" {
+			failed = append(failed, p)
+		} else {
+			pages = append(pages, p)
 		}
-		if pb != nil {
-			_ = pb.Set(p.Done)
+		if p.Total > 0 {
+			prog.set(p.Done, p.Total)
 		}
 	}
+	// A line too long for the scanner ends the loop: read the rest, or
+	// the app would block on a full pipe and Wait never return.
+	_, _ = io.Copy(io.Discard, out)
+	prog.finish()
 	if err := cmd.Wait(); err != nil {
+		if len(failed) > 0 {
+			return nil, nil, &pageError{page: failed[0]}
+		}
 		msg := strings.TrimSpace(lastLines(errBuf.String(), maxErrorLines))
 		if msg == "" {
 			msg = err.Error()
 		}
-		return nil, &prerenderError{msg: msg, page: pageFailed.MatchString(msg)}
+		return nil, nil, &startError{msg: msg}
 	}
-	return pages, nil
+	return pages, failed, nil
 }
 
 // maxErrorLines bounds the app's output kept in a prerender error: whole
@@ -70,27 +77,34 @@ func prerender(ctx context.Context, bin, dir string, env []string, stderr io.Wri
 // a long run.
 const maxErrorLines = 100
 
-// pageFailed matches how the app reports a page it could not prerender
-// ("prerender /hello/x: ..."), or the StaticParams that list them
-// ("prerender: ..."), as opposed to failing before any page.
-var pageFailed = regexp.MustCompile(`(?m)^prerender[ :]`)
+// pageError is a page that failed to render, or a route whose
+// StaticParams failed.
+type pageError struct{ page page }
 
-// prerenderError is the app's own error output from a failed prerender.
-type prerenderError struct {
-	msg  string
-	page bool // a page failed, not the app's start
+func (e *pageError) Error() string { return "prerender " + where(e.page) + ": " + e.page.Error }
+
+// where names a failed page: its path, or its route when StaticParams
+// failed before any path was known.
+func where(p page) string {
+	if p.Path == "" {
+		return p.Route
+	}
+	return p.Path
 }
 
-func (e *prerenderError) Error() string { return "prerender: " + e.msg }
+// startError is the app's own error output when it failed before
+// rendering any page.
+type startError struct{ msg string }
 
-// prerenderHint says where to look: at the page named in the error, or at
-// why the app stopped before rendering one.
+func (e *startError) Error() string { return "prerender: " + e.msg }
+
+// prerenderHint says what to do: fix the page named, or see why the app
+// stopped before rendering one.
 func prerenderHint(err error) string {
-	var pe *prerenderError
-	if errors.As(err, &pe) && !pe.page {
-		return "the app stopped before rendering any page; its error is above"
+	if _, ok := err.(*pageError); ok {
+		return "fix the page, or build with --keep-going to ship without it: it then renders on its first request"
 	}
-	return "the page named above failed to render; gox build stops like next build does"
+	return "the app stopped before rendering any page; fix the error above"
 }
 
 // lastLines returns the last n lines of s: the error, not the startup log.

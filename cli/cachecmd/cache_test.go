@@ -3,6 +3,7 @@ package cachecmd_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"os/exec"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/goxweb/gox/cli/command"
 	"github.com/goxweb/gox/cli/goxcli"
@@ -40,7 +43,7 @@ func seed(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	if err := st.AddCounters(ctx, map[string]cache.Counters{"/products/{id}": {Hits: 90, Misses: 2, Stale: 8, Regenerations: 10, Writes: 4}}); err != nil {
+	if err := st.AddCounters(ctx, map[string]cache.Counters{"/products/{id}": {Hits: 90, Misses: 2, Stale: 8, Regenerations: 10, Writes: 4, Failures: 2}}); err != nil {
 		t.Fatal(err)
 	}
 	return db
@@ -64,11 +67,16 @@ func TestCacheCommands(t *testing.T) {
 		wantErr  string   // substring of stderr
 	}{
 		{"ls", []string{"cache", "ls", "--db", db}, 0, []string{"/products/1", "/products/{id}", "product-1,product-list", "db down", "3 entries"}, ""},
-		{"ls by tag", []string{"cache", "ls", "--db", db, "--tag", "product-2"}, 0, []string{"/products/2", "1 entries"}, ""},
-		{"ls json", []string{"cache", "ls", "--db", db, "--json", "--limit", "1"}, 0, []string{`"Key":"/"`}, ""},
+		{"ls by tag", []string{"cache", "ls", "--db", db, "--tag", "product-2"}, 0, []string{"/products/2", "\n1 entry\n"}, ""},
+		{"ls json", []string{"cache", "ls", "--db", db, "--json", "--limit", "1"}, 0, []string{`"key":"/"`, `"tags":["product-list"]`, `"generated_at":`}, ""},
 		{"show", []string{"cache", "show", "--db", db, "/products/1"}, 0, []string{"route", "/products/{id}", "fresh", "product-1, product-list"}, ""},
-		{"show missing", []string{"cache", "show", "--db", db, "/nope"}, 1, nil, "hint:"},
-		{"stats", []string{"cache", "stats", "--db", db}, 0, []string{"/products/{id}", "90", "25.0", "3 entries"}, ""},
+		{"show as typed", []string{"cache", "show", "--db", db, "products/1/"}, 0, []string{"key          /products/1\n"}, ""},
+		{"show missing", []string{"cache", "show", "--db", db, "news"}, 1, nil, "gox cache show: no entry for /news\nhint: "},
+		{"show bad path", []string{"cache", "show", "--db", db, "/a/../b"}, command.ExitUsage, nil, `bad path "/a/../b"`},
+		{"show control", []string{"cache", "show", "--db", db, "/a\x00b"}, command.ExitUsage, nil, "bad path"},
+		{"show long", []string{"cache", "show", "--db", db, "/" + strings.Repeat("a", 5000)}, command.ExitUsage, nil, "too long"},
+		{"show bad query", []string{"cache", "show", "--db", db, "/posts?page=%zz"}, command.ExitUsage, nil, "bad key"},
+		{"stats", []string{"cache", "stats", "--db", db}, 0, []string{"/products/{id}", "90", "98%", "2 (20%)", "25.0", "3 entries, ", ", 3 tags"}, ""},
 		{"no subcommand", []string{"cache"}, command.ExitUsage, nil, "usage"},
 		{"unknown subcommand", []string{"cache", "explode"}, command.ExitUsage, nil, "unknown subcommand"},
 		{"bad flag", []string{"cache", "ls", "--nope"}, command.ExitUsage, nil, "flag provided but not defined"},
@@ -101,7 +109,9 @@ func TestCachePurge(t *testing.T) {
 		want string
 		left int
 	}{
-		{[]string{"--path", "/products/1"}, "purged 1 entries", 2},
+		{[]string{"--path", "/products/1"}, "purged 1 entry\n", 2},
+		{[]string{"--path", "products/1/"}, "purged 1 entry\n", 2},
+		{[]string{"--path", "/nope"}, "purged 0 entries\n", 3},
 		{[]string{"--tag", "product-list"}, "purged 3 entries", 0},
 		{[]string{"--tag", "product-2", "--path", "/"}, "purged 2 entries", 1},
 		{[]string{"--all"}, "purged every entry", 0},
@@ -180,9 +190,35 @@ func TestStatsOnReadOnlyCache(t *testing.T) {
 	}
 }
 
+// TestStatsJSON: the JSON of gox cache stats has snake_case keys, the
+// counters of each route, their rates, and the totals.
+func TestStatsJSON(t *testing.T) {
+	t.Parallel()
+	db := seed(t)
+	code, out, errOut := gox(t, "cache", "stats", "--db", db, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got map[string]map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	route, ok := got["routes"]["/products/{id}"].(map[string]any)
+	if !ok {
+		t.Fatalf("no /products/{id} in %s", out)
+	}
+	want := map[string]any{"hits": 90.0, "stale": 8.0, "misses": 2.0, "regenerations": 10.0, "failures": 2.0, "writes": 4.0, "hit_rate": 0.98, "failure_rate": 0.2}
+	if diff := cmp.Diff(want, route); diff != "" {
+		t.Errorf("route counters (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]any{"entries": 3.0, "bytes": got["total"]["bytes"], "tags": 3.0}, got["total"]); diff != "" {
+		t.Errorf("total (-want +got):\n%s", diff)
+	}
+}
+
 // TestCacheOnRedis: the commands read and purge an app's keys in Redis
-// when --db is a Redis URL, and a purge reaches the apps through the
-// change stream as any Redis write does.
+// when --db is a Redis URL; a purge there is a Redis write, which every
+// app instance's change stream carries.
 func TestCacheOnRedis(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
@@ -203,7 +239,7 @@ func TestCacheOnRedis(t *testing.T) {
 	if code, out, errOut := gox(t, "cache", "ls", "--db", url); code != 0 || !strings.Contains(out, "/products/2") || !strings.Contains(out, "2 entries") {
 		t.Fatalf("ls: exit %d\n%s%s", code, out, errOut)
 	}
-	if code, out, errOut := gox(t, "cache", "purge", "--db", url, "--tag", "product-2"); code != 0 || !strings.Contains(out, "purged 1 entries") {
+	if code, out, errOut := gox(t, "cache", "purge", "--db", url, "--tag", "product-2"); code != 0 || !strings.Contains(out, "purged 1 entry") {
 		t.Fatalf("purge: exit %d\n%s%s", code, out, errOut)
 	}
 	if _, err := st.Get(ctx, "/products/2"); !errors.Is(err, cache.ErrNotFound) {

@@ -35,3 +35,11 @@ func oneLine(s string) string {
 	}
 	return s
 }
+
+// plural counts n things: "1 entry", "3 entries".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

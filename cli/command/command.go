@@ -1,16 +1,23 @@
 // Package command holds what every gox subcommand shares: its environment,
-// usage errors (exit 64) and errors with a hint.
+// usage errors (exit 64), errors with a hint, and the flags and argument
+// checks several commands take. Each command is a cobra.Command built
+// afresh for every run, so its flags bind to that run's variables alone.
 //
 // Example:
 //
-//	var Command = command.Command{Name: "version", Summary: "print the version",
-//		Run: func(ctx context.Context, env command.Env) error { ... }}
+//	func New() *cobra.Command {
+//		return &cobra.Command{Use: "version", Short: "print the version", Args: command.NoArgs,
+//			RunE: func(c *cobra.Command, args []string) error { ... }}
+//	}
 package command
 
 import (
-	"context"
 	"fmt"
 	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
 )
 
 // ExitUsage is the exit code of a usage error (BSD sysexits EX_USAGE).
@@ -24,11 +31,9 @@ type Env struct {
 	Stderr io.Writer
 }
 
-// Command is one gox subcommand.
-type Command struct {
-	Name    string
-	Summary string
-	Run     func(ctx context.Context, env Env) error
+// EnvOf returns the streams cobra gives c, with args.
+func EnvOf(c *cobra.Command, args []string) Env {
+	return Env{Args: args, Stdin: c.InOrStdin(), Stdout: c.OutOrStdout(), Stderr: c.ErrOrStderr()}
 }
 
 // UsageError is a mistake in how a command was called; it exits 64.
@@ -63,4 +68,40 @@ func WithHint(err error, hint string) error {
 		return nil
 	}
 	return &HintError{Err: err, Hint: hint}
+}
+
+// NoArgs refuses any argument, as a usage error.
+func NoArgs(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return Usagef("run '"+c.CommandPath()+" -h' for its usage", "unexpected argument %q", args[0])
+	}
+	return nil
+}
+
+// FlagError turns a flag parsing error into a usage error, worded as Go's
+// flag package words an unknown flag.
+func FlagError(c *cobra.Command, err error) error {
+	msg := err.Error()
+	for _, p := range []string{"unknown flag: ", "unknown shorthand flag: "} {
+		if name, ok := strings.CutPrefix(msg, p); ok {
+			msg = "flag provided but not defined: " + name
+		}
+	}
+	return Usagef("run '"+c.CommandPath()+" -h' for its flags", "%s", msg)
+}
+
+// DirFlag adds --dir, the app folder, to c and returns where it lands.
+// AppDir checks it once the flags are parsed.
+func DirFlag(c *cobra.Command) *string {
+	dir := c.Flags().String("dir", ".", "the app folder, the one with routes/ in it")
+	_ = c.MarkFlagDirname("dir")
+	return dir
+}
+
+// AppDir checks that dir, given with --dir, is a folder.
+func AppDir(dir string) error {
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return Usagef("--dir names the app folder, the one with routes/ in it", "no folder %s", dir)
+	}
+	return nil
 }

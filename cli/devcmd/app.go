@@ -128,7 +128,11 @@ func goBuild(ctx context.Context, dir, bin string) error {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s", strings.TrimSpace(out.String()))
+		if msg := strings.TrimSpace(out.String()); msg != "" {
+			return fmt.Errorf("%s", msg)
+		}
+		// Killed, or never started: the compiler said nothing.
+		return fmt.Errorf("go build: %w", err)
 	}
 	return nil
 }

@@ -13,7 +13,6 @@ package devcmd
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -27,28 +26,47 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/goxweb/gox/cli/command"
 	"github.com/goxweb/gox/cli/devproxy"
-	"github.com/goxweb/gox/cli/routescmd"
 	"github.com/goxweb/gox/cli/templdev"
 	"github.com/goxweb/gox/cli/watch"
 	"github.com/goxweb/gox/internal/wire"
 )
 
-// Command is gox dev.
-var Command = command.Command{Name: "dev", Summary: "run the app with live reload", Run: run}
+// New returns gox dev.
+func New() *cobra.Command {
+	var o options
+	c := &cobra.Command{
+		Use:   "dev",
+		Short: "run the app with live reload",
+		Long: "gox dev serves the app on http://$HOST:PORT (HOST defaults to 127.0.0.1), rebuilds it on every\n" +
+			"save and reloads the browser; build errors show in the browser.",
+		Example: "  gox dev --dir ./shop --port 3000",
+		Args:    command.NoArgs,
+		RunE:    func(c *cobra.Command, _ []string) error { return run(c.Context(), command.EnvOf(c, nil), o) },
+	}
+	o.dir = command.DirFlag(c)
+	c.Flags().StringVar(&o.port, "port", envOr(wire.EnvPort, wire.DefaultPort), "the port to serve on; $PORT sets the default")
+	c.Flags().BoolVar(&o.isr, "isr", false, "serve through the real ISR cache instead of rendering every request")
+	return c
+}
 
-func run(ctx context.Context, env command.Env) error {
-	port := envOr(wire.EnvPort, wire.DefaultPort)
+// options are gox dev's flags.
+type options struct {
+	dir  *string
+	port string
+	isr  bool
+}
+
+func run(ctx context.Context, env command.Env, o options) error {
 	host := envOr(wire.EnvHost, "127.0.0.1")
-	var isr bool
-	dir, err := routescmd.DirFlag("dev", env.Args, func(fs *flag.FlagSet) {
-		fs.StringVar(&port, "port", port, "the port to serve on (default $PORT or 3000)")
-		fs.BoolVar(&isr, "isr", false, "serve through the real ISR cache instead of rendering every request")
-	})
-	if err != nil {
+	port, isr := o.port, o.isr
+	if err := command.AppDir(*o.dir); err != nil {
 		return err
 	}
+	dir := *o.dir
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 		return command.Usagef("--port takes a number, e.g. --port 3000", "bad port %q", port)
 	}
@@ -84,10 +102,13 @@ func run(ctx context.Context, env command.Env) error {
 	go srv.Serve(ln)
 	defer srv.Close()
 
+	// The address to open comes first, before the build's and the app's
+	// own lines (the app listens on a private port behind this one).
+	fmt.Fprintf(env.Stdout, "gox dev: http://%s\n", ln.Addr())
 	start := time.Now()
 	s.bundleAssets()
 	s.rebuild(ctx)
-	fmt.Fprintf(env.Stdout, "gox dev: http://%s (ready in %s)\n", ln.Addr(), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(env.Stdout, "gox dev: ready in %s\n", time.Since(start).Round(time.Millisecond))
 
 	roots := []string{}
 	for _, sub := range []string{"routes", "assets", "static"} {

@@ -46,6 +46,15 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"revalidate"}, 64, "nothing to revalidate", true},
 		{[]string{"revalidate", "--tag", "x", "--url", "ftp://x"}, 64, "bad --url", true},
 		{[]string{"cache", "bogus"}, 64, `unknown subcommand "bogus"`, true},
+		{[]string{"cache"}, 64, "name a subcommand", true},
+		{[]string{"cache", "show"}, 64, "want one KEY, got 0", true},
+		{[]string{"cache", "ls", "--limit", "many"}, 64, `invalid argument "many"`, true},
+		{[]string{"build", "-o"}, 64, "flag needs an argument", true},
+		{[]string{"biuld"}, 64, `unknown command "biuld"`, true},
+		{[]string{"completion"}, 64, "name one shell", true},
+		{[]string{"completion", "tcsh"}, 64, "name one shell", true},
+		{[]string{"help", "build"}, 0, "", false},
+		{[]string{"dev", "-h"}, 0, "", false},
 		{[]string{"new", taken}, 1, "exists and is not empty", true},
 	}
 	for _, tt := range tests {

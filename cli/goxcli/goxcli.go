@@ -1,5 +1,6 @@
-// Package goxcli is the gox command line: it dispatches to one package per
-// command and turns errors into exit codes.
+// Package goxcli is the gox command line: it builds the command tree (one
+// package per command, parsed, documented and completed by cobra) and
+// turns errors into exit codes.
 //
 // Example:
 //
@@ -13,6 +14,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/goxweb/gox/cli/buildcmd"
 	"github.com/goxweb/gox/cli/cachecmd"
 	"github.com/goxweb/gox/cli/command"
@@ -23,63 +26,107 @@ import (
 	"github.com/goxweb/gox/cli/versioncmd"
 )
 
-// commands lists every subcommand, in the order help shows them.
-var commands = []command.Command{
-	newcmd.Command,
-	devcmd.Command,
-	buildcmd.Command,
-	routescmd.Routes,
-	routescmd.Generate,
-	cachecmd.Command,
-	revalidatecmd.Command,
-	versioncmd.Command,
+// usageTemplate is every command's help: what it does, how to call it,
+// examples, and every flag with its default.
+const usageTemplate = `Usage: {{.UseLine}}
+{{- if .HasAvailableSubCommands}}
+
+Commands:
+{{- range .Commands}}{{if .IsAvailableCommand}}
+  {{rpad .Name .NamePadding}} {{.Short}}{{end}}{{end}}{{end}}
+{{- if .HasExample}}
+
+Examples:
+{{.Example}}{{end}}
+{{- if .HasAvailableLocalFlags}}
+
+Flags:
+{{.LocalFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}
+{{- if .HasAvailableInheritedFlags}}
+
+Flags of {{.Parent.CommandPath}}:
+{{.InheritedFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}
+{{- if .HasAvailableSubCommands}}
+
+Run '{{.CommandPath}} <command> -h' for a command's flags.{{end}}
+`
+
+func init() {
+	// Commands are listed in the order a project meets them.
+	cobra.EnableCommandSorting = false
 }
 
-// Main runs the command named by args[0] and returns the exit code.
+// NewRoot returns the gox command tree, with fresh flags: each run gets
+// its own.
+func NewRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "gox <command>",
+		Short: "gox: a Go web framework with Incremental Static Regeneration",
+		// The root runs only for a name that is not a command.
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			hint := "run 'gox help' for the list of commands"
+			if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+				hint = "did you mean '" + strings.Join(s, "' or '") + "'? run 'gox help' for the list of commands"
+			}
+			return command.Usagef(hint, "unknown command %q", args[0])
+		},
+		SilenceErrors:              true,
+		SilenceUsage:               true,
+		SuggestionsMinimumDistance: 2,
+		// gox completion is gox's own: bash, zsh and fish, worded as the
+		// other commands are.
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+	}
+	root.AddCommand(
+		newcmd.New(),
+		devcmd.New(),
+		buildcmd.New(),
+		routescmd.Routes(),
+		routescmd.Generate(),
+		cachecmd.New(),
+		revalidatecmd.New(),
+		versioncmd.New(),
+		completionCommand(),
+	)
+	root.SetUsageTemplate(usageTemplate)
+	root.SetFlagErrorFunc(command.FlagError)
+	return root
+}
+
+// Main runs the command args name and returns the exit code: 0, 1 for a
+// command that failed, 64 (command.ExitUsage) for a mistake in how it was
+// called. Errors are one line, with a hint line where one helps.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		usage(stdout)
-		if len(args) == 0 {
-			return command.ExitUsage
-		}
-		return 0
-	}
-	var c *command.Command
-	for i := range commands {
-		if commands[i].Name == args[0] {
-			c = &commands[i]
-		}
-	}
-	if c == nil {
-		fmt.Fprintf(stderr, "gox: unknown command %q\nhint: run 'gox help' for the list of commands\n", args[0])
+	root := NewRoot()
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	if len(args) == 0 {
+		_ = root.Help()
 		return command.ExitUsage
 	}
-	err := c.Run(ctx, command.Env{Args: args[1:], Stdin: stdin, Stdout: stdout, Stderr: stderr})
+	root.SetArgs(args)
+	c, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return 0
 	}
+	name := "gox"
+	if c != nil {
+		name = c.CommandPath()
+	}
 	var ue *command.UsageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(stderr, "gox %s: %s\n", c.Name, ue.Msg)
+		fmt.Fprintf(stderr, "%s: %s\n", name, ue.Msg)
 		if ue.Hint != "" {
 			fmt.Fprintf(stderr, "hint: %s\n", ue.Hint)
 		}
 		return command.ExitUsage
 	}
-	fmt.Fprintf(stderr, "gox %s: %s\n", c.Name, err)
+	fmt.Fprintf(stderr, "%s: %s\n", name, err)
 	var he *command.HintError
 	if errors.As(err, &he) && he.Hint != "" {
 		fmt.Fprintf(stderr, "hint: %s\n", he.Hint)
 	}
 	return 1
-}
-
-func usage(w io.Writer) {
-	var b strings.Builder
-	b.WriteString("gox: a Go web framework with Incremental Static Regeneration\n\nUsage: gox <command> [flags]\n\nCommands:\n")
-	for _, c := range commands {
-		fmt.Fprintf(&b, "  %-12s %s\n", c.Name, c.Summary)
-	}
-	b.WriteString("\nRun 'gox <command> -h' for a command's flags.\n")
-	io.WriteString(w, b.String())
 }

@@ -2,6 +2,7 @@ package goxcli_test
 
 import (
 	"context"
+	"debug/elf"
 	"fmt"
 	"io"
 	"net"
@@ -55,6 +56,9 @@ func TestScripts(t *testing.T) {
 			"freeport":   freeport,
 			"waitserver": waitserver,
 			"httpget":    httpget,
+			"hammer":     hammer,
+			"elf":        elfInfo,
+			"dockerfile": dockerfile,
 			"waitbody":   waitbody,
 			"edit":       edit,
 			"extract":    extract,
@@ -123,6 +127,40 @@ func httpget(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("GET %s: %s", args[0], strings.Join(problems, "; "))
 	}
 	ts.Stdout().Write(body)
+}
+
+// hammer PATH N GETs http://127.0.0.1:$PORT/PATH N times, one after the
+// other, and fails on a transport error (any status is fine).
+func hammer(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: hammer PATH N")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	for range n {
+		resp, err := http.Get("http://127.0.0.1:" + ts.Getenv("PORT") + args[0])
+		ts.Check(err)
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}
+
+// elf FILE prints FILE's ELF machine and whether it is linked statically
+// (no program interpreter, no shared library), e.g. "EM_AARCH64 static".
+func elfInfo(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: elf FILE")
+	}
+	f, err := elf.Open(ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer f.Close()
+	linking := "static"
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP || p.Type == elf.PT_DYNAMIC {
+			linking = "dynamic"
+		}
+	}
+	fmt.Fprintf(ts.Stdout(), "%s %s\n", f.Machine, linking)
 }
 
 // waitbody PATH STATUS TEXT polls http://127.0.0.1:$PORT/PATH for up to

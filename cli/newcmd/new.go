@@ -10,15 +10,14 @@ package newcmd
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 
+	"github.com/spf13/cobra"
 	"golang.org/x/mod/module"
 
 	"github.com/goxweb/gox/cli/command"
@@ -27,8 +26,26 @@ import (
 	"github.com/goxweb/gox/starter"
 )
 
-// Command is gox new.
-var Command = command.Command{Name: "new", Summary: "create an app from the starter", Run: run}
+// New returns gox new.
+func New() *cobra.Command {
+	var modPath string
+	usage := "gox new NAME [--module PATH]"
+	c := &cobra.Command{
+		Use:     "new NAME",
+		Short:   "create an app from the starter",
+		Long:    "gox new writes the starter app into the folder NAME, resolves its modules and generates its code,\nso the app builds, vets and tests at once.",
+		Example: "  gox new shop --module example.com/shop",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return command.Usagef(usage, "want one app name, got %d", len(args))
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error { return run(c.Context(), command.EnvOf(c, args), modPath) },
+	}
+	c.Flags().StringVar(&modPath, "module", "", "the module path (default: the folder name)")
+	return c
+}
 
 var validName = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
 
@@ -36,41 +53,23 @@ var validName = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
 // directive points at a checkout.
 const develVersion = "v0.0.0-00010101000000-000000000000"
 
-func run(ctx context.Context, env command.Env) error {
-	fs := flag.NewFlagSet("gox new", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	modPath := fs.String("module", "", "the module path (default: the folder name)")
-	usage := "gox new NAME [--module PATH]"
-	// Flags may follow the name, as people type them.
-	var args []string
-	rest := env.Args
-	for len(rest) > 0 {
-		if err := fs.Parse(rest); err != nil {
-			return command.Usagef(usage, "%v", err)
-		}
-		rest = fs.Args()
-		if len(rest) > 0 {
-			args, rest = append(args, rest[0]), rest[1:]
-		}
-	}
-	if len(args) != 1 {
-		return command.Usagef(usage, "want one app name, got %d", len(args))
-	}
+func run(ctx context.Context, env command.Env, modPath string) error {
+	args := env.Args
 	dir := args[0]
 	name := filepath.Base(dir)
 	if !validName.MatchString(name) {
 		return command.Usagef("use lowercase letters, digits, '-' and '_', starting with a letter", "bad app name %q", name)
 	}
-	if *modPath == "" {
-		*modPath = name
+	if modPath == "" {
+		modPath = name
 	}
-	if err := module.CheckImportPath(*modPath); err != nil {
+	if err := module.CheckImportPath(modPath); err != nil {
 		return command.Usagef("--module takes a Go module path, e.g. --module example.com/shop", "bad module path: %v", err)
 	}
 	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
 		return command.WithHint(fmt.Errorf("%s exists and is not empty", dir), "pick a new name, or empty the folder")
 	}
-	d := starter.Data{Module: *modPath, Name: name, GoxVersion: versioncmd.Version()}
+	d := starter.Data{Module: modPath, Name: name, GoxVersion: versioncmd.Version()}
 	// A gox built from a checkout (its version "(devel)", or a local
 	// pseudo-version go build stamped from git) resolves the framework
 	// from that checkout; a release requires its own version.
@@ -106,7 +105,7 @@ func run(ctx context.Context, env command.Env) error {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Created %s (module %s).\n\n  cd %s\n  gox dev\n\nThen open http://127.0.0.1:3000 and edit %s.\n",
-		dir, *modPath, dir, filepath.Join("routes", "page.templ"))
+		dir, modPath, dir, filepath.Join("routes", "page.templ"))
 	return nil
 }
 

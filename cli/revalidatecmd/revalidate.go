@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,32 +18,47 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/goxweb/gox/cli/command"
 	"github.com/goxweb/gox/internal/wire"
 )
 
-// Command is gox revalidate.
-var Command = command.Command{Name: "revalidate", Summary: "revalidate paths and tags of a running app", Run: run}
-
-type multi []string
-
-func (m *multi) String() string     { return strings.Join(*m, ",") }
-func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
-
-func run(ctx context.Context, env command.Env) error {
-	fs := flag.NewFlagSet("gox revalidate", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	base := fs.String("url", "http://127.0.0.1:3000", "the app's base URL")
-	expire := fs.Bool("expire", false, "make the next request wait for a fresh render instead of serving stale")
-	var paths, tags multi
-	fs.Var(&paths, "path", "a path to revalidate (repeatable)")
-	fs.Var(&tags, "tag", "a tag to revalidate (repeatable)")
-	if err := fs.Parse(env.Args); err != nil {
-		return command.Usagef("gox revalidate --url URL [--tag T]... [--path P]... [--expire]", "%v", err)
+// New returns gox revalidate.
+func New() *cobra.Command {
+	var o options
+	c := &cobra.Command{
+		Use:   "revalidate",
+		Short: "revalidate paths and tags of a running app",
+		Long: "gox revalidate asks a running app to revalidate paths and tags through POST " + wire.RevalidatePath + ",\n" +
+			"with the token in $" + wire.EnvRevalidateToken + ".",
+		Example: "  " + wire.EnvRevalidateToken + "=... gox revalidate --url http://127.0.0.1:3000 --tag product-1 --path /products/1",
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return command.Usagef("paths and tags go in --path and --tag", "unexpected argument %q", args[0])
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, _ []string) error { return run(c.Context(), command.EnvOf(c, nil), o) },
 	}
-	if fs.NArg() > 0 {
-		return command.Usagef("paths and tags go in --path and --tag", "unexpected argument %q", fs.Arg(0))
-	}
+	f := c.Flags()
+	f.StringVar(&o.base, "url", "http://127.0.0.1:3000", "the app's base URL")
+	f.BoolVar(&o.expire, "expire", false, "make the next request wait for a fresh render instead of serving stale")
+	f.StringArrayVar(&o.paths, "path", nil, "a path to revalidate (repeatable)")
+	f.StringArrayVar(&o.tags, "tag", nil, "a tag to revalidate (repeatable)")
+	return c
+}
+
+// options are gox revalidate's flags.
+type options struct {
+	base        string
+	expire      bool
+	paths, tags []string
+}
+
+func run(ctx context.Context, env command.Env, o options) error {
+	base, paths, tags := &o.base, o.paths, o.tags
+	expire := &o.expire
 	if len(paths)+len(tags) == 0 {
 		return command.Usagef("gox revalidate --tag product-1 --path /products/1", "nothing to revalidate")
 	}

@@ -9,48 +9,53 @@ package routescmd
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
+
+	"github.com/spf13/cobra"
 
 	"github.com/goxweb/gox/cli/command"
 	"github.com/goxweb/gox/cli/gen"
 )
 
-// Routes is gox routes.
-var Routes = command.Command{Name: "routes", Summary: "print the app's route table", Run: runRoutes}
-
-// Generate is gox generate.
-var Generate = command.Command{Name: "generate", Summary: "generate templ code and gox_routes.go", Run: runGenerate}
-
-// DirFlag parses the --dir flag shared by commands that work on an app
-// folder, and checks the folder exists.
-func DirFlag(name string, args []string, more func(fs *flag.FlagSet)) (string, error) {
-	fs := flag.NewFlagSet("gox "+name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	dir := fs.String("dir", ".", "the app folder")
-	if more != nil {
-		more(fs)
+// Routes returns gox routes.
+func Routes() *cobra.Command {
+	c := &cobra.Command{
+		Use:     "routes",
+		Short:   "print the app's route table",
+		Example: "  gox routes --dir ./shop",
+		Args:    command.NoArgs,
 	}
-	if err := fs.Parse(args); err != nil {
-		return "", command.Usagef("gox "+name+" [--dir DIR]", "%v", err)
+	dir := command.DirFlag(c)
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		if err := command.AppDir(*dir); err != nil {
+			return err
+		}
+		return runRoutes(c.Context(), c.OutOrStdout(), *dir)
 	}
-	if fs.NArg() > 0 {
-		return "", command.Usagef("gox "+name+" [--dir DIR]", "unexpected argument %q", fs.Arg(0))
-	}
-	if fi, err := os.Stat(*dir); err != nil || !fi.IsDir() {
-		return "", command.Usagef("--dir names the app folder, the one with routes/ in it", "no folder %s", *dir)
-	}
-	return *dir, nil
+	return c
 }
 
-func runRoutes(ctx context.Context, env command.Env) error {
-	dir, err := DirFlag("routes", env.Args, nil)
-	if err != nil {
-		return err
+// Generate returns gox generate.
+func Generate() *cobra.Command {
+	c := &cobra.Command{
+		Use:     "generate",
+		Short:   "generate templ code and gox_routes.go",
+		Example: "  gox generate --dir ./shop",
+		Args:    command.NoArgs,
 	}
+	dir := command.DirFlag(c)
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		if err := command.AppDir(*dir); err != nil {
+			return err
+		}
+		return runGenerate(c.Context(), c.OutOrStdout(), *dir)
+	}
+	return c
+}
+
+func runRoutes(ctx context.Context, w io.Writer, dir string) error {
 	if err := gen.Templ(ctx, dir); err != nil {
 		return command.WithHint(err, "fix the .templ file named above")
 	}
@@ -58,19 +63,15 @@ func runRoutes(ctx context.Context, env command.Env) error {
 	if err != nil {
 		return command.WithHint(err, "see docs/routing.md for the page contract")
 	}
-	return PrintTable(env.Stdout, t, nil)
+	return PrintTable(w, t, nil)
 }
 
-func runGenerate(ctx context.Context, env command.Env) error {
-	dir, err := DirFlag("generate", env.Args, nil)
-	if err != nil {
-		return err
-	}
+func runGenerate(ctx context.Context, w io.Writer, dir string) error {
 	t, err := gen.Generate(ctx, dir)
 	if err != nil {
 		return command.WithHint(err, "see docs/routing.md for the page contract")
 	}
-	fmt.Fprintf(env.Stdout, "wrote %s: %d pages, %d handlers\n", gen.OutputFile, len(t.Pages), len(t.Handlers))
+	fmt.Fprintf(w, "wrote %s: %d pages, %d handlers\n", gen.OutputFile, len(t.Pages), len(t.Handlers))
 	return nil
 }
 

@@ -6,16 +6,27 @@
 package versioncmd
 
 import (
-	"context"
 	"fmt"
 	"runtime"
 	"runtime/debug"
 
+	"github.com/spf13/cobra"
+
 	"github.com/goxweb/gox/cli/command"
 )
 
-// Command is gox version.
-var Command = command.Command{Name: "version", Summary: "print the gox version", Run: run}
+// New returns gox version.
+func New() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "print the gox version",
+		Args:  command.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			fmt.Fprintf(c.OutOrStdout(), "gox %s (%s)\n", Version(), runtime.Version())
+			return nil
+		},
+	}
+}
 
 // Version returns gox's module version, "(devel)" when built from a checkout.
 func Version() string {
@@ -23,12 +34,4 @@ func Version() string {
 		return bi.Main.Version
 	}
 	return "(devel)"
-}
-
-func run(_ context.Context, env command.Env) error {
-	if len(env.Args) > 0 {
-		return command.Usagef("gox version takes no arguments", "unexpected argument %q", env.Args[0])
-	}
-	fmt.Fprintf(env.Stdout, "gox %s (%s)\n", Version(), runtime.Version())
-	return nil
 }

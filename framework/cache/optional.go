@@ -117,3 +117,15 @@ type CounterStore interface {
 type Toucher interface {
 	Touch(ctx context.Context, readAt map[string]time.Time) error
 }
+
+// HealthReporter is implemented by stores that know whether their storage
+// works: a SQLite file whose writes fail or that is being replaced, a
+// Redis server that cannot be reached, a store that keeps nothing.
+//
+// The server's /_gox/health endpoint calls Health on every request, for
+// load balancers: it must be cheap (no I/O, no waiting), reporting what
+// the store's own calls have seen. A store without it counts as healthy.
+type HealthReporter interface {
+	// Health returns nil while the store works, else why it does not.
+	Health() error
+}

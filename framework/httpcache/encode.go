@@ -45,8 +45,10 @@ var brotliPool = sync.Pool{New: func() any {
 // of its own (RFC 9110 8.8.3), so a cache holding the gzip bytes never
 // validates them against the identity tag. e.ETag is the identity tag;
 // the header's Etag lists the three in that order so that serving picks
-// one by slicing, without allocating. e.Header is replaced by a copy,
-// never modified in place.
+// one by slicing, without allocating. The page's purge keys (EntryKeys)
+// are stored too, in both header forms, for the same reason; Policy.Write
+// sends those its policy asks for. e.Header is replaced by a copy, never
+// modified in place.
 func Encode(e *cache.Entry) {
 	defer setETags(e)
 	if len(e.Body) < minCompress {
@@ -96,6 +98,7 @@ func setETags(e *cache.Entry) {
 		tags = append(tags, `"`+sum+`-gz"`, `"`+sum+`-br"`)
 	}
 	h["Etag"] = tags
+	setKeys(h, e)
 	e.Header = h
 }
 

@@ -70,7 +70,7 @@ func TestPolicyWrite(t *testing.T) {
 	httpcache.Encode(page)
 	notFound := entry("<p>nothing here</p>", 404)
 	httpcache.Encode(notFound)
-	policy := httpcache.NewPolicy(10 * time.Minute)
+	policy := httpcache.NewPolicy(10*time.Minute, httpcache.NoKeys)
 	tag := strings.TrimSuffix(page.ETag, `"`)
 	gzTag, brTag := tag+`-gz"`, tag+`-br"`
 	gz, br := http.Header{"Accept-Encoding": {"gzip, br;q=0"}}, http.Header{"Accept-Encoding": {"gzip, br"}}

@@ -15,6 +15,8 @@ var (
 	encBrotli    = []string{"br"}
 	encGzip      = []string{"gzip"}
 	htmlType     = []string{"text/html; charset=utf-8"}
+	// stateStale is the X-Gox-Cache value of a page served stale.
+	stateStale = "STALE"
 	// NoStore is the Cache-Control of everything rendered for one visitor:
 	// actions, draft pages, dynamic pages, errors.
 	NoStore = []string{"private, no-store"}
@@ -31,39 +33,52 @@ var (
 // afterwards and safe for concurrent use.
 type Policy struct {
 	cacheControl []string // of a cached 200
+	keys         CDNKeys
 }
+
+// staleControl is the Cache-Control of a page served STALE: known to be
+// old and regenerating, it may stay in a CDN for a second only. Otherwise
+// a CDN that refetches it right after a purge (or after its own copy went
+// stale) would keep the old page for another whole period, and a purge
+// that reached the CDN before the regeneration ended would be lost.
+var staleControl = []string{"public, max-age=0, s-maxage=1, stale-while-revalidate=31536000"}
 
 // NewPolicy returns the policy of a route whose pages stay fresh for
 // revalidate (0: until revalidated on demand). CDNs may keep a page that
 // long and serve it stale while it regenerates; browsers always
-// revalidate, so an on-demand revalidation reaches them at once.
-func NewPolicy(revalidate time.Duration) *Policy {
+// revalidate, so an on-demand revalidation reaches them at once. keys
+// says which purge-key headers its pages carry.
+func NewPolicy(revalidate time.Duration, keys CDNKeys) *Policy {
 	cc := "public, max-age=0, s-maxage=31536000"
 	if revalidate > 0 {
 		s := int64(revalidate / time.Second)
 		cc = "public, max-age=0, s-maxage=" + strconv.FormatInt(max(s, 1), 10) + ", stale-while-revalidate=31536000"
 	}
-	return &Policy{cacheControl: []string{cc}}
+	return &Policy{cacheControl: []string{cc}, keys: keys}
 }
 
 // Write answers r with the cached entry e: the security headers, its
 // stored headers (which may override one: a cached handler's response
-// keeps the X-Frame-Options it set), X-Gox-Cache: state, Age, and the body in the best
-// encoding the client accepts with that encoding's ETag; or 304 when r's
-// If-None-Match holds the ETag of the representation it would get. This
-// is the one place a cached response's headers are made: CDN purge keys
-// derived from e.Tags belong here too.
+// keeps the X-Frame-Options it set), the purge-key headers the policy
+// sends, X-Gox-Cache: state, Age, and the body in the best encoding the
+// client accepts with that encoding's ETag; or 304 when r's If-None-Match
+// holds the ETag of the representation it would get. This is the one
+// place a cached response's headers are made.
 func (p *Policy) Write(w http.ResponseWriter, r *http.Request, e *cache.Entry, state []string) {
 	h := w.Header()
 	SetSecurityHeaders(h)
 	for k, v := range e.Header {
 		h[k] = v
 	}
+	p.writeKeys(h, e)
 	h["X-Gox-Cache"] = state
 	h["Vary"] = varyEncoding
-	if e.Status == http.StatusOK {
+	switch {
+	case e.Status == http.StatusOK && len(state) == 1 && state[0] == stateStale:
+		h["Cache-Control"] = staleControl
+	case e.Status == http.StatusOK:
 		h["Cache-Control"] = p.cacheControl
-	} else {
+	default:
 		h["Cache-Control"] = notFoundControl(e)
 	}
 	if age := time.Since(e.GeneratedAt); age >= time.Second {

@@ -92,6 +92,8 @@ type Engine struct {
 	opts   Options
 	store  cache.Store
 	obs    Observer
+	invObs InvalidationObserver // obs, when it is one; else nil
+	rndObs RenderObserver       // obs, when it is one; else nil
 	log    *slog.Logger
 	owner  string // lease owner id of this process
 	flight singleflight.Group
@@ -191,6 +193,8 @@ func New(opts Options) (*Engine, error) {
 		e.obs = nopObserver{}
 	}
 	e.leaser, _ = opts.Store.(cache.Leaser)
+	e.invObs, _ = e.obs.(InvalidationObserver)
+	e.rndObs, _ = e.obs.(RenderObserver)
 	for range opts.Workers {
 		e.wg.Go(e.work)
 	}
@@ -444,6 +448,37 @@ func (e *Engine) Regenerate(ctx context.Context, job Job) (*cache.Entry, error) 
 		prev = l.Entry
 	}
 	return e.renderShared(job, prev, true)
+}
+
+// Refresh is Regenerate on demand, for a request that asks for a page
+// fresh (x-prerender-revalidate): after the render it reports the key's
+// path to the InvalidationObserver as revalidated, so that a CDN drops
+// the copy it holds. gox build prerenders with Regenerate, which reports
+// nothing.
+func (e *Engine) Refresh(ctx context.Context, job Job) (*cache.Entry, error) {
+	ent, err := e.Regenerate(ctx, job)
+	if err == nil && e.invObs != nil {
+		e.invObs.Invalidated([]string{job.Key.Path()}, nil, cache.Stale)
+	}
+	return ent, err
+}
+
+// Pending returns how many background regenerations are queued or
+// running.
+func (e *Engine) Pending() int { return e.queued() }
+
+// Freshness says how the engine would serve the entry of l at now: Hit
+// when it is fresh, Stale when it would be served while it regenerates
+// (past its freshness, revalidated on demand, or made by another build),
+// Expired when a request would wait for a fresh render.
+func (e *Engine) Freshness(l cache.Lookup, now time.Time) State {
+	switch {
+	case isExpired(l):
+		return Expired
+	case e.isStale(l, now):
+		return Stale
+	}
+	return Hit
 }
 
 // WaitWrites waits until the store writes of the renders finished so far

@@ -249,7 +249,10 @@ func TestFailedRegenerationKeepsLastGoodAndBacksOff(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
 			st := openStore(t, "")
-			e := newEngine(t, st, isr.Options{RetryBase: 200 * time.Millisecond, RenderTimeout: 100 * time.Millisecond})
+			// A retry base long enough that a loaded machine serves the 20
+			// requests below inside the backoff.
+			const retryBase = time.Second
+			e := newEngine(t, st, isr.Options{RetryBase: retryBase, RenderTimeout: 100 * time.Millisecond})
 			p := &page{body: "good", fresh: time.Millisecond}
 			j := job(e, "/f", p)
 			serve(t, e, j)
@@ -268,6 +271,7 @@ func TestFailedRegenerationKeepsLastGoodAndBacksOff(t *testing.T) {
 			})
 			time.Sleep(2 * time.Millisecond)
 			p.renders.Store(0)
+			failedAfter := time.Now()
 			b, s := serve(t, e, j)
 			if b != "good /f" || s != isr.Stale {
 				t.Fatalf("got %q %s, want the last good page STALE", b, s)
@@ -278,8 +282,8 @@ func TestFailedRegenerationKeepsLastGoodAndBacksOff(t *testing.T) {
 				ent = l.Entry
 				return err == nil && ent.Failures == 1
 			})
-			if ent.LastError == "" || !ent.RetryAt.After(time.Now()) {
-				t.Fatalf("LastError %q RetryAt %v: want an error and a retry time in the future", ent.LastError, ent.RetryAt)
+			if ent.LastError == "" || ent.RetryAt.Before(failedAfter.Add(retryBase)) {
+				t.Fatalf("LastError %q RetryAt %v: want an error and a retry at least %v after the failure (%v)", ent.LastError, ent.RetryAt, retryBase, failedAfter)
 			}
 			// Inside the backoff, requests are served and render nothing.
 			for range 20 {

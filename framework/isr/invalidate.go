@@ -88,6 +88,9 @@ func (e *Engine) Revalidate(ctx context.Context, paths, tags []string, mode cach
 		slices.Sort(keys)
 		keys = slices.Compact(keys)
 	}
+	if e.invObs != nil {
+		e.invObs.Invalidated(paths, tags, mode)
+	}
 	inv := Invalidation{Entries: len(keys)}
 	inv.Scheduled, inv.Deferred = e.eager(keys)
 	if inv.Deferred > 0 {

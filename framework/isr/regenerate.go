@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"slices"
 	"sync/atomic"
@@ -31,6 +32,9 @@ func (e *Engine) regenerate(job Job, prev *cache.Entry) (*cache.Entry, error) {
 		// Abandoned at shutdown: nothing is wrong with the page.
 		return nil, fmt.Errorf("isr render %s: %w", string(job.Key), err)
 	}
+	if e.rndObs != nil {
+		e.rndObs.Rendered(job.Route.Name, time.Since(start), err)
+	}
 	if err != nil {
 		e.obs.Failed(job.Route.Name, key, err)
 		werr := fmt.Errorf("isr render %s: %w", key, err)
@@ -38,6 +42,10 @@ func (e *Engine) regenerate(job Job, prev *cache.Entry) (*cache.Entry, error) {
 		return nil, werr
 	}
 	e.failures.Invalidate(key)
+	if e.log.Enabled(e.ctx, slog.LevelDebug) {
+		e.log.Debug("isr rendered", "key", key, "route", job.Route.Name, "status", res.Status,
+			"bytes", len(res.Body), "duration", time.Since(start))
+	}
 	ent := e.entry(job, res, start, prev)
 	if e.own(prev) && prev.Sum == ent.Sum && prev.Status == ent.Status && slices.Equal(prev.Tags, ent.Tags) {
 		// Same bytes: refresh the freshness only, never rewrite the body.

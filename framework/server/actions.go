@@ -54,6 +54,7 @@ func (a *App) serveAction(c echo.Context) error {
 		a.writeStatus(w, r, http.StatusNotFound)
 		return nil
 	}
+	c.SetPath(pr.page.Pattern) // names the request in the metrics
 	if err := action.CheckOrigin(r, a.originConfig()); err != nil {
 		a.log.Warn("action refused", "path", path, "action", name, "reason", err)
 		a.writeStatus(w, r, http.StatusForbidden)

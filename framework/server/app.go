@@ -18,11 +18,15 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/goxweb/gox/framework/action"
 	"github.com/goxweb/gox/framework/assets"
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/httpcache"
+	"github.com/goxweb/gox/framework/inspector"
 	"github.com/goxweb/gox/framework/isr"
+	"github.com/goxweb/gox/framework/metrics"
 	"github.com/goxweb/gox/framework/page"
+	"github.com/goxweb/gox/framework/purge"
 	"github.com/goxweb/gox/framework/revalidate"
 	"github.com/goxweb/gox/framework/route"
 	"github.com/goxweb/gox/internal/signed"
@@ -44,6 +48,9 @@ type App struct {
 	ryw      signed.Key     // signs read-your-writes cookies
 	bodies   *bodyBudget    // bounds action bodies in flight
 	assets   *assets.Bundle // nil without assets
+	metrics  *metrics.Metrics
+	// inspector is the cache inspector page, served with the metrics.
+	inspector http.Handler
 	// devStatic finds a static file on disk in development.
 	devStatic func(path string) http.Handler
 }
@@ -102,11 +109,26 @@ func newApp(routes page.Routes, cfg Config, open func(buildID string) (cache.Sto
 	if cs, ok := cfg.Store.(cache.CounterStore); ok && eopts.Observer == nil {
 		eopts.Observer = isr.NewCounter(cs, isr.CounterOptions{Logger: cfg.Logger})
 	}
+	mopts := metrics.Options{Store: cfg.Store, Pending: func() int { return a.engine.Pending() }}
+	observers := []isr.Observer{eopts.Observer}
+	if len(cfg.Purgers) > 0 {
+		popts := cfg.PurgeOptions
+		popts.Logger = cmp.Or(popts.Logger, cfg.Logger)
+		q := purge.NewQueue(cfg.Purgers, popts)
+		mopts.Purges = q.Stats
+		observers = append(observers, purgeObserver{q})
+	}
+	a.metrics = metrics.New(mopts)
+	eopts.Observer = isr.Observers(append(observers, a.metrics)...)
 	eng, err := isr.New(eopts)
 	if err != nil {
 		return nil, fmt.Errorf("gox: %w", err)
 	}
 	a.engine = eng
+	a.inspector = inspector.New(inspector.Options{
+		Metrics: a.metrics, Store: cfg.Store, Engine: eng, BuildID: cfg.BuildID, Revalidate: a.Revalidate,
+		CheckOrigin: func(r *http.Request) error { return action.CheckOrigin(r, a.originConfig()) },
+	})
 	for i := range routes.Pages {
 		p := &routes.Pages[i]
 		pr, err := a.newPageRoute(p)
@@ -136,11 +158,17 @@ func newApp(routes page.Routes, cfg Config, open func(buildID string) (cache.Sto
 		eng.Close()
 		return nil, fmt.Errorf("gox: middleware: %w", err)
 	}
+	if cfg.AccessLog {
+		a.handler = accessLog(a.log, a.handler)
+	}
 	return a, nil
 }
 
 // Handler returns the app's HTTP handler.
 func (a *App) Handler() http.Handler { return a.handler }
+
+// Metrics returns the app's metrics: its Registry takes an app's own.
+func (a *App) Metrics() *metrics.Metrics { return a.metrics }
 
 // Engine returns the app's ISR engine.
 func (a *App) Engine() *isr.Engine { return a.engine }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -14,7 +15,12 @@ import (
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/cache/sqlite"
 	"github.com/goxweb/gox/framework/cache/tiered"
+	"github.com/goxweb/gox/framework/httpcache"
 	"github.com/goxweb/gox/framework/isr"
+	"github.com/goxweb/gox/framework/purge"
+	"github.com/goxweb/gox/framework/purge/cloudflare"
+	"github.com/goxweb/gox/framework/purge/fastly"
+	"github.com/goxweb/gox/framework/purge/varnish"
 	"github.com/goxweb/gox/internal/wire"
 )
 
@@ -75,6 +81,29 @@ type Config struct {
 	ActionBytesInFlight int64
 	// Logger receives the app's logs (default slog.Default()).
 	Logger *slog.Logger
+
+	// CDN, metrics and the inspector (ConfigFromEnv: cdnFromEnv).
+
+	// CDNKeys makes cached pages carry their purge keys in Surrogate-Key,
+	// Cache-Tag or both (GOX_CDN_KEYS); none by default.
+	CDNKeys httpcache.CDNKeys
+	// Purgers are told to drop the pages of every invalidation this app
+	// makes, through a bounded background queue (GOX_PURGE_*).
+	Purgers []purge.Purger
+	// PurgeOptions tune that queue.
+	PurgeOptions purge.Options
+	// MetricsToken serves /_gox/metrics and the cache inspector at
+	// /_gox/cache on the app's own listener to requests bearing it
+	// (GOX_METRICS_TOKEN). Without it they are served there only in
+	// development, and otherwise only on AdminAddr.
+	MetricsToken string
+	// AdminAddr, when set, makes ListenAndServe serve health, metrics and
+	// the inspector on a listener of their own, without a token
+	// (GOX_ADMIN_ADDR, e.g. 127.0.0.1:9090): an address only operators
+	// and Prometheus reach.
+	AdminAddr string
+	// AccessLog logs one line per request to Logger (accesslog.go).
+	AccessLog bool
 }
 
 // buildID is set at link time by gox build (wire.BuildIDSymbol).
@@ -86,7 +115,7 @@ var buildID string
 // (comma-separated IP addresses or CIDR prefixes), GOX_READ_TIMEOUT,
 // GOX_RENDER_TIMEOUT and GOX_SHUTDOWN_TIMEOUT (durations such as 30s),
 // GOX_MAX_ACTION_BYTES, GOX_ACTION_BYTES_IN_FLIGHT (byte counts),
-// GOX_ASSETS_DIR and GOX_STATIC_DIR. Errors carry a hint on their second
+// GOX_ASSETS_DIR, GOX_STATIC_DIR and GOX_ACCESS_LOG. Errors carry a hint on their second
 // line.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{
@@ -102,6 +131,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		cfg.BuildID = "dev"
 	}
 	var err error
+	if err := checkOrigin(cfg.Origin); err != nil {
+		return Config{}, err
+	}
+	if cfg.AccessLog, err = accessLogFromEnv(getenv(wire.EnvAccessLog)); err != nil {
+		return Config{}, err
+	}
 	if cfg.RevalidateToken != "" && cfg.RevalidateToken == cfg.DraftSecret {
 		return Config{}, errors.New(wire.EnvRevalidateToken + " and " + wire.EnvDraftSecret + " are the same\nhint: use two different secrets, so a draft link can never revalidate")
 	}
@@ -140,6 +175,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			}
 			*b.dst = n
 		}
+	}
+	if err := cdnFromEnv(getenv, &cfg); err != nil {
+		return Config{}, err
 	}
 	return cfg, nil
 }
@@ -232,14 +270,85 @@ func StoreOptionsFromEnv(getenv func(string) string) (sqlite.Options, tiered.Opt
 	return o, m, nil
 }
 
-// newLogger logs text to w, or JSON with GOX_LOG=json.
-func newLogger(getenv func(string) string, w io.Writer) *slog.Logger {
+// newLogger logs text to w, or JSON with GOX_LOG=json, at GOX_LOG_LEVEL
+// (debug, info, warn or error; default info) and above.
+func newLogger(getenv func(string) string, w io.Writer) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
-	if getenv(wire.EnvLogLevel) == "debug" {
-		opts.Level = slog.LevelDebug
+	if v := getenv(wire.EnvLogLevel); v != "" {
+		var l slog.Level
+		if err := l.UnmarshalText([]byte(v)); err != nil {
+			return nil, fmt.Errorf("%s: %q is not a log level\nhint: use debug, info, warn or error", wire.EnvLogLevel, v)
+		}
+		opts.Level = l
 	}
-	if getenv(wire.EnvLog) == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+	switch getenv(wire.EnvLog) {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return nil, fmt.Errorf("%s: %q is not a log format\nhint: use text or json", wire.EnvLog, getenv(wire.EnvLog))
+}
+
+// cdnFromEnv reads the CDN, metrics and inspector part of the
+// configuration: GOX_METRICS_TOKEN, GOX_ADMIN_ADDR, GOX_CDN_KEYS, the purgers (GOX_PURGE_FASTLY_SERVICE and
+// _TOKEN, GOX_PURGE_CLOUDFLARE_ZONE and _TOKEN, GOX_PURGE_VARNISH: base
+// URLs, comma-separated). A purger turns on the header its CDN reads when
+// GOX_CDN_KEYS is unset, and is an error when GOX_CDN_KEYS leaves it out.
+func cdnFromEnv(getenv func(string) string, cfg *Config) error {
+	cfg.MetricsToken, cfg.AdminAddr = getenv(wire.EnvMetricsToken), strings.TrimSpace(getenv(wire.EnvAdminAddr))
+	if cfg.MetricsToken != "" && (cfg.MetricsToken == cfg.RevalidateToken || cfg.MetricsToken == cfg.DraftSecret) {
+		return errors.New(wire.EnvMetricsToken + " is the same as another secret\nhint: use a secret of its own, so whoever reads the metrics cannot revalidate")
+	}
+	if cfg.AdminAddr != "" {
+		if _, _, err := net.SplitHostPort(cfg.AdminAddr); err != nil {
+			return fmt.Errorf("%s: %q is not host:port\nhint: e.g. %s=127.0.0.1:9090", wire.EnvAdminAddr, cfg.AdminAddr, wire.EnvAdminAddr)
+		}
+	}
+	keys, err := httpcache.ParseCDNKeys(getenv(wire.EnvCDNKeys))
+	if err != nil {
+		return fmt.Errorf("%s: %q: %w\nhint: %s=surrogate for Fastly and Varnish, cache-tag for Cloudflare", wire.EnvCDNKeys, getenv(wire.EnvCDNKeys), err, wire.EnvCDNKeys)
+	}
+	var need httpcache.CDNKeys
+	pair := func(idName, tokenName string) (string, string, error) {
+		id, token := strings.TrimSpace(getenv(idName)), getenv(tokenName)
+		if (id == "") != (token == "") {
+			return "", "", fmt.Errorf("%s and %s go together\nhint: set both, or neither", idName, tokenName)
+		}
+		return id, token, nil
+	}
+	id, token, err := pair(wire.EnvPurgeFastlyService, wire.EnvPurgeFastlyToken)
+	if err != nil {
+		return err
+	}
+	if id != "" {
+		cfg.Purgers = append(cfg.Purgers, &fastly.Purger{ServiceID: id, Token: token})
+		need |= httpcache.SurrogateKey
+	}
+	if id, token, err = pair(wire.EnvPurgeCloudflareZone, wire.EnvPurgeCloudflareToken); err != nil {
+		return err
+	}
+	if id != "" {
+		cfg.Purgers = append(cfg.Purgers, &cloudflare.Purger{ZoneID: id, Token: token})
+		need |= httpcache.CacheTag
+	}
+	for v := range strings.SplitSeq(getenv(wire.EnvPurgeVarnish), ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+			return fmt.Errorf("%s: %q is not an http:// or https:// address\nhint: list your Varnish servers, e.g. %s=http://10.0.0.5:6081,http://10.0.0.6:6081", wire.EnvPurgeVarnish, v, wire.EnvPurgeVarnish)
+		}
+		cfg.Purgers = append(cfg.Purgers, &varnish.Purger{URL: v})
+		need |= httpcache.SurrogateKey
+	}
+	switch {
+	case getenv(wire.EnvCDNKeys) == "":
+		keys = need
+	case keys&need != need:
+		return fmt.Errorf("%s=%s leaves out a header a configured purger needs\nhint: Fastly and Varnish read Surrogate-Key, Cloudflare Cache-Tag; set %s=both, or leave it unset", wire.EnvCDNKeys, getenv(wire.EnvCDNKeys), wire.EnvCDNKeys)
+	}
+	cfg.CDNKeys = keys
+	return nil
 }

@@ -74,7 +74,7 @@ func (a *App) newHandlerRoute(h *page.Handler) (*handlerRoute, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gox: handler %s: %w", h.Pattern, err)
 	}
-	hr := &handlerRoute{h: h, match: route.NewRouter[*handlerRoute](), policy: httpcache.NewPolicy(h.Revalidate)}
+	hr := &handlerRoute{h: h, match: route.NewRouter[*handlerRoute](), policy: httpcache.NewPolicy(h.Revalidate, a.cfg.CDNKeys)}
 	for _, s := range p.Segments {
 		switch s.Kind {
 		case route.Param:

@@ -12,13 +12,52 @@ import (
 )
 
 // ListenAndServe serves the app on addr until ctx is done, then shuts down
-// gracefully.
+// gracefully; with Config.AdminAddr, it serves AdminHandler there too
+// until the app has stopped.
 func (a *App) ListenAndServe(ctx context.Context, addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", addr, err)
 	}
+	if a.cfg.AdminAddr != "" {
+		aln, err := net.Listen("tcp", a.cfg.AdminAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen %s (admin): %w", a.cfg.AdminAddr, err)
+		}
+		defer a.serveAdmin(aln)()
+	}
 	return a.Serve(ctx, ln)
+}
+
+// serveAdmin serves AdminHandler on ln until the function it returns is
+// called.
+func (a *App) serveAdmin(ln net.Listener) (stop func()) {
+	srv := &http.Server{
+		Handler:           a.AdminHandler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	a.log.Info("gox admin listening", "url", "http://"+displayAddr(ln.Addr().String()))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("gox admin listener stopped", "err", err)
+		}
+	}()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			_ = srv.Close()
+		}
+		<-done
+	}
 }
 
 // Serve serves the app on ln until ctx is done, then shuts down gracefully.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/goxweb/gox/framework/cache"
@@ -25,13 +26,19 @@ func Main(ctx context.Context, routes page.Routes, args []string, stdout, stderr
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	getenv := os.Getenv
-	log := newLogger(getenv, stderr)
+	log, err := newLogger(getenv, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return 64
+	}
 	mode := "serve"
 	if len(args) > 0 {
 		mode = args[0]
 	}
-	if mode != "serve" && mode != wire.PrerenderCommand {
-		fmt.Fprintf(stderr, "unknown command %q\nhint: run with no arguments to serve, or %q to fill the cache\n", mode, wire.PrerenderCommand)
+	keepGoing := mode == wire.PrerenderCommand && len(args) == 2 && args[1] == wire.KeepGoingFlag
+	if mode != "serve" && mode != wire.PrerenderCommand || len(args) > 1 && !keepGoing {
+		fmt.Fprintf(stderr, "unknown command %q\nhint: run with no arguments to serve, or %q [%s] to fill the cache\n",
+			strings.Join(args, " "), wire.PrerenderCommand, wire.KeepGoingFlag)
 		return 64
 	}
 	cfg, err := ConfigFromEnv(getenv)
@@ -83,7 +90,7 @@ func Main(ctx context.Context, routes page.Routes, args []string, stdout, stderr
 	defer app.Close()
 	defaultApp.Store(app)
 	if mode == wire.PrerenderCommand {
-		return prerender(ctx, app, stdout, stderr)
+		return prerender(ctx, app, keepGoing, stdout, stderr)
 	}
 	if err := app.ListenAndServe(ctx, listenAddr(getenv)); err != nil {
 		log.Error("gox stopped", "err", err)
@@ -92,11 +99,16 @@ func Main(ctx context.Context, routes page.Routes, args []string, stdout, stderr
 	return 0
 }
 
-// prerender fills the cache, printing one JSON line per page for gox build.
-func prerender(ctx context.Context, app *App, stdout, stderr io.Writer) int {
+// prerender fills the cache, printing one JSON line per page for gox
+// build. With keepGoing a page that fails is a line with its error, and
+// the others are still rendered.
+func prerender(ctx context.Context, app *App, keepGoing bool, stdout, stderr io.Writer) int {
 	enc := json.NewEncoder(stdout)
-	_, err := app.Prerender(ctx, 0, func(p wire.Prerendered) { _ = enc.Encode(p) })
-	if err != nil {
+	run := app.Prerender
+	if keepGoing {
+		run = app.PrerenderKeepGoing
+	}
+	if _, err := run(ctx, 0, func(p wire.Prerendered) { _ = enc.Encode(p) }); err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
 		return 1
 	}

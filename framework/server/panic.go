@@ -85,21 +85,31 @@ func runAction(fn page.Action, c *page.Ctx) error {
 // stack and answered 500, never with an empty reply. Once the response is
 // committed a status can no longer be sent: the connection is aborted
 // instead, so the client sees a broken response rather than a truncated
-// one that looks complete.
+// one that looks complete. It also counts each response in the metrics,
+// as answered, with its status and bytes.
 func (a *App) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		defer func() {
-			p := recover()
-			if p == nil {
-				return
-			}
-			if p == http.ErrAbortHandler {
-				panic(p)
-			}
-			a.answerPanic(c.Response(), c.Request(), c.Response().Committed, newPanicError(p))
-		}()
-		return next(c)
+		defer a.measure(c)
+		defer a.recovered(c)
+		if err := next(c); err != nil {
+			// Answered here, as echo would after the middleware returns,
+			// so that the status counted is the one sent.
+			c.Error(err)
+		}
+		return nil
 	}
+}
+
+// recovered is recoverPanics' deferred recovery.
+func (a *App) recovered(c echo.Context) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	if p == http.ErrAbortHandler {
+		panic(p)
+	}
+	a.answerPanic(c.Response(), c.Request(), c.Response().Committed, newPanicError(p))
 }
 
 // answerPanic logs a panic nothing nearer caught once, with its stack, and

@@ -37,7 +37,7 @@ func (a *App) newPageRoute(p *page.Page) (*pageRoute, error) {
 		}
 		pr.isr = r
 	}
-	pr.policy = httpcache.NewPolicy(p.Revalidate)
+	pr.policy = httpcache.NewPolicy(p.Revalidate, a.cfg.CDNKeys)
 	return pr, nil
 }
 

@@ -62,9 +62,12 @@ func (a *App) servePage(c echo.Context) error {
 	}
 	pr, params, _, ok := a.router.Match(path)
 	if !ok || (pr.page.OnlyStaticParams && !a.isStaticKey(r.Context(), pr, path)) {
+		c.SetPath(string(notFoundKey))
 		a.serveCached(w, r, a.notFound, notFoundKey, nil)
 		return nil
 	}
+	// The route's pattern names the request in the metrics.
+	c.SetPath(pr.page.Pattern)
 	if state := a.bypass(r, pr); state != "" {
 		a.serveUncached(w, r, pr, params, state)
 		return nil
@@ -91,7 +94,7 @@ func (a *App) servePrerender(w http.ResponseWriter, r *http.Request, pr *pageRou
 		a.writeStatus(w, r, httperr.StatusCode(err))
 		return
 	}
-	ent, err := a.engine.Regenerate(r.Context(), pr.job(key, params))
+	ent, err := a.engine.Refresh(r.Context(), pr.job(key, params))
 	if err != nil {
 		a.writeError(w, r, pr, err)
 		return

@@ -70,7 +70,7 @@ func (a *App) newSitemap(routes page.Routes) error {
 		}
 		return nil
 	}
-	sm := &sitemap{policy: httpcache.NewPolicy(sitemapRevalidate), maxURLs: sitemapMaxURLs, maxBytes: sitemapMaxBytes}
+	sm := &sitemap{policy: httpcache.NewPolicy(sitemapRevalidate, a.cfg.CDNKeys), maxURLs: sitemapMaxURLs, maxBytes: sitemapMaxBytes}
 	var err error
 	if sm.index, err = a.engine.Register(sitemapPath, a.sitemapRender(sm)); err != nil {
 		return fmt.Errorf("gox: sitemap: %w", err)

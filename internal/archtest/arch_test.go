@@ -124,6 +124,18 @@ func TestArchitecture(t *testing.T) {
 			transitive: true,
 		},
 		{
+			name:       "purgers speak HTTP to CDNs and know nothing of pages, the engine or the server",
+			covers:     func(p string) bool { return under(p, fw+"/purge") },
+			forbidden:  []string{fw + "/server", fw + "/isr", fw + "/page", fw + "/httpcache", fw + "/cache", echo, "github.com/a-h/templ/..."},
+			transitive: true,
+		},
+		{
+			name:       "metrics and the inspector never depend on the server or echo",
+			covers:     func(p string) bool { return under(p, fw+"/metrics") || under(p, fw+"/inspector") },
+			forbidden:  []string{fw + "/server", fw + "/page", echo},
+			transitive: true,
+		},
+		{
 			name:      "no framework package imports the facade (apps do, and the test app is one)",
 			covers:    func(p string) bool { return under(p, fw) && p != fw && !under(p, fw+"/internal") },
 			forbidden: []string{fw},

@@ -6,44 +6,56 @@ package wire
 
 // The environment variables a gox app reads. docs/cli.md documents each.
 const (
-	EnvCache               = "GOX_CACHE"
-	EnvCacheMaxEntries     = "GOX_CACHE_MAX_ENTRIES"
-	EnvCacheMaxBytes       = "GOX_CACHE_MAX_BYTES"
-	EnvCacheRouteEntries   = "GOX_CACHE_MAX_ENTRIES_PER_ROUTE"
-	EnvCacheRouteBytes     = "GOX_CACHE_MAX_BYTES_PER_ROUTE"
-	EnvCacheRouteNotFound  = "GOX_CACHE_MAX_NOT_FOUND_PER_ROUTE"
-	EnvCacheMemoryBytes    = "GOX_CACHE_MEMORY_BYTES"
-	EnvRedisPassword       = "GOX_REDIS_PASSWORD"
-	EnvRedisOutbox         = "GOX_REDIS_OUTBOX"
-	EnvCacheBuildRetention = "GOX_CACHE_BUILD_RETENTION"
-	EnvDev                 = "GOX_DEV"
-	EnvBuildID             = "GOX_BUILD_ID"
-	EnvRevalidateToken     = "GOX_REVALIDATE_TOKEN"
-	EnvDraftSecret         = "GOX_DRAFT_SECRET"
-	EnvOrigin              = "GOX_ORIGIN"
-	EnvAllowedOrigins      = "GOX_ALLOWED_ORIGINS"
-	EnvTrustedProxies      = "GOX_TRUSTED_PROXIES"
-	EnvReadTimeout         = "GOX_READ_TIMEOUT"
-	EnvRenderTimeout       = "GOX_RENDER_TIMEOUT"
-	EnvShutdownTimeout     = "GOX_SHUTDOWN_TIMEOUT"
-	EnvMaxActionBytes      = "GOX_MAX_ACTION_BYTES"
-	EnvActionBytesInFlight = "GOX_ACTION_BYTES_IN_FLIGHT"
-	EnvAssetsDir           = "GOX_ASSETS_DIR"
-	EnvStaticDir           = "GOX_STATIC_DIR"
-	EnvLog                 = "GOX_LOG"
-	EnvLogLevel            = "GOX_LOG_LEVEL"
-	EnvHost, EnvPort       = "HOST", "PORT"
-	DefaultCache           = ".gox/cache.db"
-	DefaultRedisOutbox     = ".gox/redis-outbox.db"
-	DefaultPort            = "3000"
-	PrerenderCommand       = "prerender"
-	RevalidatePath         = "/_gox/revalidate"
-	BuildIDSymbol          = "github.com/goxweb/gox/framework/server.buildID"
-	ModeStale, ModeExpire  = "stale", "expire"
+	EnvCache                = "GOX_CACHE"
+	EnvCacheMaxEntries      = "GOX_CACHE_MAX_ENTRIES"
+	EnvCacheMaxBytes        = "GOX_CACHE_MAX_BYTES"
+	EnvCacheRouteEntries    = "GOX_CACHE_MAX_ENTRIES_PER_ROUTE"
+	EnvCacheRouteBytes      = "GOX_CACHE_MAX_BYTES_PER_ROUTE"
+	EnvCacheRouteNotFound   = "GOX_CACHE_MAX_NOT_FOUND_PER_ROUTE"
+	EnvCacheMemoryBytes     = "GOX_CACHE_MEMORY_BYTES"
+	EnvCacheBuildRetention  = "GOX_CACHE_BUILD_RETENTION"
+	EnvRedisPassword        = "GOX_REDIS_PASSWORD"
+	EnvRedisOutbox          = "GOX_REDIS_OUTBOX"
+	EnvDev                  = "GOX_DEV"
+	EnvBuildID              = "GOX_BUILD_ID"
+	EnvRevalidateToken      = "GOX_REVALIDATE_TOKEN"
+	EnvDraftSecret          = "GOX_DRAFT_SECRET"
+	EnvOrigin               = "GOX_ORIGIN"
+	EnvAllowedOrigins       = "GOX_ALLOWED_ORIGINS"
+	EnvTrustedProxies       = "GOX_TRUSTED_PROXIES"
+	EnvReadTimeout          = "GOX_READ_TIMEOUT"
+	EnvRenderTimeout        = "GOX_RENDER_TIMEOUT"
+	EnvShutdownTimeout      = "GOX_SHUTDOWN_TIMEOUT"
+	EnvMaxActionBytes       = "GOX_MAX_ACTION_BYTES"
+	EnvActionBytesInFlight  = "GOX_ACTION_BYTES_IN_FLIGHT"
+	EnvAssetsDir            = "GOX_ASSETS_DIR"
+	EnvStaticDir            = "GOX_STATIC_DIR"
+	EnvLog                  = "GOX_LOG"
+	EnvLogLevel             = "GOX_LOG_LEVEL"
+	EnvAccessLog            = "GOX_ACCESS_LOG"
+	EnvCDNKeys              = "GOX_CDN_KEYS"
+	EnvPurgeFastlyService   = "GOX_PURGE_FASTLY_SERVICE"
+	EnvPurgeFastlyToken     = "GOX_PURGE_FASTLY_TOKEN"
+	EnvPurgeCloudflareZone  = "GOX_PURGE_CLOUDFLARE_ZONE"
+	EnvPurgeCloudflareToken = "GOX_PURGE_CLOUDFLARE_TOKEN"
+	EnvPurgeVarnish         = "GOX_PURGE_VARNISH"
+	EnvMetricsToken         = "GOX_METRICS_TOKEN"
+	EnvAdminAddr            = "GOX_ADMIN_ADDR"
+	EnvHost, EnvPort        = "HOST", "PORT"
+	DefaultCache            = ".gox/cache.db"
+	DefaultRedisOutbox      = ".gox/redis-outbox.db"
+	DefaultPort             = "3000"
+	PrerenderCommand        = "prerender"
+	KeepGoingFlag           = "--keep-going"
+	RevalidatePath          = "/_gox/revalidate"
+	BuildIDSymbol           = "github.com/goxweb/gox/framework/server.buildID"
+	ModeStale, ModeExpire   = "stale", "expire"
 )
 
 // Prerendered is one line of an app's prerender mode on stdout: one page
-// rendered into the cache, and how far the whole run is.
+// rendered into the cache, and how far the whole run is. A page that
+// failed has Error set (and no Status); a route whose StaticParams failed
+// has Error set and no Path, and does not count in Done or Total.
 type Prerendered struct {
 	Done   int    `json:"done"`
 	Total  int    `json:"total"`
@@ -51,6 +63,7 @@ type Prerendered struct {
 	Path   string `json:"path"`
 	Status int    `json:"status"`
 	Bytes  int    `json:"bytes"`
+	Error  string `json:"error,omitempty"`
 }
 
 // RevalidateRequest is the JSON body of POST /_gox/revalidate.

@@ -13,6 +13,7 @@ package none
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 	"time"
 
@@ -20,8 +21,9 @@ import (
 )
 
 var (
-	_ cache.Store  = (*Store)(nil)
-	_ cache.Lister = (*Store)(nil)
+	_ cache.Store          = (*Store)(nil)
+	_ cache.Lister         = (*Store)(nil)
+	_ cache.HealthReporter = (*Store)(nil)
 )
 
 // Store keeps nothing. It is safe for concurrent use.
@@ -96,4 +98,12 @@ func (s *Store) Clear(context.Context) error { return s.check() }
 func (s *Store) Close() error {
 	s.closed.Store(true)
 	return nil
+}
+
+// Health always reports that the site runs without a cache, and why.
+func (s *Store) Health() error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	return errors.New("no cache: " + s.reason)
 }

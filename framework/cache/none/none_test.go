@@ -3,6 +3,7 @@ package none
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,5 +89,16 @@ var errAny = errors.New("any error")
 func TestReason(t *testing.T) {
 	if got := New("the folder is read-only").Reason(); got != "the folder is read-only" {
 		t.Errorf("Reason() = %q", got)
+	}
+}
+
+func TestHealth(t *testing.T) {
+	st := New("the folder is read-only")
+	if err := st.Health(); err == nil || !strings.Contains(err.Error(), "the folder is read-only") {
+		t.Errorf("Health() = %v, want the reason", err)
+	}
+	st.Close()
+	if err := st.Health(); !errors.Is(err, cache.ErrClosed) {
+		t.Errorf("Health() after Close = %v", err)
 	}
 }

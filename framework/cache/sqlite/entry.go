@@ -125,6 +125,7 @@ func (s *Store) Put(ctx context.Context, e *cache.Entry) error {
 		return err
 	})
 	if err != nil {
+		s.putFailing.Store(true)
 		return fmt.Errorf("sqlite put %s: %w", e.Key, err)
 	}
 	s.feed.evicted(evicted)

@@ -190,3 +190,33 @@ func (s *Store) recover(cause error) {
 	s.feed.send([]cache.Change{{Kind: cache.ChangeAll}})
 	s.log.Warn("gox cache: continuing on a new cache file", "path", s.path)
 }
+
+// ErrWritesFailing is what Health reports while writes to the cache file
+// fail (a full or read-only disk): pages are served, not kept.
+var ErrWritesFailing = errors.New("sqlite: writes to the cache file fail")
+
+// Health reports whether the store works, from what its calls have seen:
+// cache.ErrClosed once closed, the replacement error while a damaged file
+// could not be replaced, ErrWritesFailing while writes fail (until one
+// lands). It does no I/O.
+func (s *Store) Health() error {
+	if s.closed.Load() {
+		return cache.ErrClosed
+	}
+	if s.recovering.Load() {
+		return errReplacing
+	}
+	// A recovery or Close holding or awaiting the lock: never wait for it.
+	if !s.mu.TryRLock() {
+		return errReplacing
+	}
+	noFile := s.write == nil
+	s.mu.RUnlock()
+	if noFile {
+		return errReplacing
+	}
+	if s.faults.failing.Load() || s.putFailing.Load() {
+		return ErrWritesFailing
+	}
+	return nil
+}

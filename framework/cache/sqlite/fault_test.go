@@ -254,8 +254,14 @@ func TestInvalidationOnAFullDisk(t *testing.T) {
 				t.Fatal(err)
 			}
 			filler := fill(t, dir)
+			if err := st.Health(); err != nil {
+				t.Fatalf("Health before the fault: %v", err)
+			}
 			if err := st.Put(ctx, page("/c", strings.Repeat("c", 64<<10))); err == nil {
 				t.Fatal("a Put on a full disk succeeded: the fault is not real")
+			}
+			if err := st.Health(); !errors.Is(err, ErrWritesFailing) {
+				t.Fatalf("Health on a full disk: %v, want ErrWritesFailing", err)
 			}
 
 			at := time.Now()
@@ -324,6 +330,9 @@ func TestInvalidationOnAFullDisk(t *testing.T) {
 			check("after the write landed")
 			if !strings.Contains(logs.String(), "work again") {
 				t.Errorf("no log line says writes work again:\n%s", logs.String())
+			}
+			if err := st.Health(); err != nil {
+				t.Errorf("Health once writes work again: %v", err)
 			}
 		})
 	}

@@ -53,13 +53,14 @@ import (
 )
 
 var (
-	_ cache.Store        = (*Store)(nil)
-	_ cache.Leaser       = (*Store)(nil)
-	_ cache.Lister       = (*Store)(nil)
-	_ cache.Reloader     = (*Store)(nil)
-	_ cache.ChangeFeed   = (*Store)(nil)
-	_ cache.CounterStore = (*Store)(nil)
-	_ cache.Toucher      = (*Store)(nil)
+	_ cache.Store          = (*Store)(nil)
+	_ cache.Leaser         = (*Store)(nil)
+	_ cache.Lister         = (*Store)(nil)
+	_ cache.Reloader       = (*Store)(nil)
+	_ cache.ChangeFeed     = (*Store)(nil)
+	_ cache.CounterStore   = (*Store)(nil)
+	_ cache.Toucher        = (*Store)(nil)
+	_ cache.HealthReporter = (*Store)(nil)
 )
 
 // Options tune a Store. The zero value is a working configuration. A Put
@@ -222,7 +223,10 @@ type Store struct {
 	access accessLog
 	feed   feed
 	faults faultLog
-	leases localLeases
+	// putFailing is set by a Put that failed to write, until a write
+	// lands, for Health.
+	putFailing atomic.Bool
+	leases     localLeases
 
 	// commits counts this store's commits; every checkpointEvery of them
 	// a token on kick makes the background loop checkpoint.
@@ -439,6 +443,9 @@ func (s *Store) commit(tx *sql.Tx, fn func(tx *sql.Tx) error) error {
 		return s.damage(err)
 	}
 	s.faults.ok()
+	if s.putFailing.Load() {
+		s.putFailing.Store(false)
+	}
 	if s.commits.Add(1)%checkpointEvery == 0 {
 		select {
 		case s.kick <- struct{}{}:

@@ -18,7 +18,10 @@ func (t *Store) Lease(ctx context.Context, key, owner string, ttl time.Duration)
 		return false, cache.ErrClosed
 	}
 	if l, ok := t.inner.(cache.Leaser); ok {
-		return l.Lease(ctx, key, owner, ttl)
+		start := time.Now()
+		held, err := l.Lease(ctx, key, owner, ttl)
+		t.observe(opLease, start, err)
+		return held, err
 	}
 	return t.leases.lease(key, owner, ttl), nil
 }
@@ -29,7 +32,10 @@ func (t *Store) Release(ctx context.Context, key, owner string) error {
 		return cache.ErrClosed
 	}
 	if l, ok := t.inner.(cache.Leaser); ok {
-		return l.Release(ctx, key, owner)
+		start := time.Now()
+		err := l.Release(ctx, key, owner)
+		t.observe(opLease, start, err)
+		return err
 	}
 	t.leases.release(key, owner)
 	return nil

@@ -29,16 +29,18 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/maypok86/otter/v2"
+	"github.com/maypok86/otter/v2/stats"
 
 	"github.com/goxweb/gox/framework/cache"
 )
 
 var (
-	_ cache.Store        = (*Store)(nil)
-	_ cache.Leaser       = (*Store)(nil)
-	_ cache.Lister       = (*Store)(nil)
-	_ cache.Reloader     = (*Store)(nil)
-	_ cache.CounterStore = (*Store)(nil)
+	_ cache.Store          = (*Store)(nil)
+	_ cache.Leaser         = (*Store)(nil)
+	_ cache.Lister         = (*Store)(nil)
+	_ cache.Reloader       = (*Store)(nil)
+	_ cache.CounterStore   = (*Store)(nil)
+	_ cache.HealthReporter = (*Store)(nil)
 )
 
 // Options tune a Store. The zero value is a working configuration.
@@ -96,6 +98,9 @@ type Store struct {
 
 	leases localLeases // when the inner store is no cache.Leaser
 
+	memStats *stats.Counter // hits and misses of the memory tier; nil when disabled
+	ops      [opCount]opStats
+
 	unsubscribe func()
 	closed      atomic.Bool
 	stop        context.CancelFunc
@@ -146,10 +151,12 @@ func New(inner cache.Store, opts Options) (*Store, error) {
 	}
 	t.toucher, _ = inner.(cache.Toucher)
 	if opts.MemoryBytes > 0 {
+		t.memStats = stats.NewCounter()
 		c, err := otter.New(&otter.Options[string, *hotEntry]{
 			MaximumWeight:    uint64(opts.MemoryBytes),
 			Weigher:          weigh,
 			OnAtomicDeletion: t.deleted,
+			StatsRecorder:    t.memStats,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("tiered: %w", err)
@@ -225,7 +232,9 @@ func (t *Store) load(ctx context.Context, key string, reload bool) (cache.Lookup
 }
 
 // read is Get or Reload of the inner store.
-func (t *Store) read(ctx context.Context, key string, reload bool) (cache.Lookup, error) {
+func (t *Store) read(ctx context.Context, key string, reload bool) (l cache.Lookup, err error) {
+	start := time.Now()
+	defer func() { t.observe(opGet, start, err) }()
 	if r, ok := t.inner.(cache.Reloader); ok && reload {
 		return r.Reload(ctx, key)
 	}
@@ -267,7 +276,9 @@ func (t *Store) Put(ctx context.Context, e *cache.Entry) error {
 		return cache.ErrClosed
 	}
 	t.flushTouches(ctx)
+	start := time.Now()
 	err := t.inner.Put(ctx, e)
+	t.observe(opPut, start, err)
 	if e != nil {
 		t.drop(e.Key)
 	}
@@ -279,7 +290,9 @@ func (t *Store) SetMeta(ctx context.Context, key string, m cache.Meta) error {
 	if t.closed.Load() {
 		return cache.ErrClosed
 	}
+	start := time.Now()
 	err := t.inner.SetMeta(ctx, key, m)
+	t.observe(opSetMeta, start, err)
 	t.drop(key)
 	return err
 }
@@ -289,7 +302,9 @@ func (t *Store) Delete(ctx context.Context, keys ...string) error {
 	if t.closed.Load() {
 		return cache.ErrClosed
 	}
+	start := time.Now()
 	err := t.inner.Delete(ctx, keys...)
+	t.observe(opDelete, start, err)
 	t.drop(keys...)
 	return err
 }
@@ -300,7 +315,9 @@ func (t *Store) InvalidateTags(ctx context.Context, tags []string, at time.Time,
 	if t.closed.Load() {
 		return nil, cache.ErrClosed
 	}
+	start := time.Now()
 	keys, err := t.inner.InvalidateTags(ctx, tags, at, m)
+	t.observe(opInvalidate, start, err)
 	t.dropCovered(tags, nil)
 	t.drop(keys...)
 	return keys, err
@@ -312,7 +329,9 @@ func (t *Store) InvalidatePaths(ctx context.Context, paths []string, at time.Tim
 	if t.closed.Load() {
 		return nil, cache.ErrClosed
 	}
+	start := time.Now()
 	keys, err := t.inner.InvalidatePaths(ctx, paths, at, m)
+	t.observe(opInvalidate, start, err)
 	t.dropCovered(nil, paths)
 	t.drop(keys...)
 	return keys, err

@@ -1,0 +1,106 @@
+package server_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/a-h/templ"
+
+	"github.com/goxweb/gox/framework/cache"
+	"github.com/goxweb/gox/framework/internal/testapp"
+	"github.com/goxweb/gox/framework/page"
+	"github.com/goxweb/gox/framework/server"
+	"github.com/goxweb/gox/internal/wire"
+)
+
+// prerenderApp is the test app with /fail failing and a route whose
+// StaticParams fail.
+func prerenderApp(t *testing.T) (*server.App, cache.Store) {
+	t.Helper()
+	st := openStore(t)
+	fix := testapp.New()
+	fix.SetFail(errors.New("upstream: 503"))
+	routes := fix.Routes()
+	routes.Pages = append(routes.Pages, page.Page{
+		Pattern: "/broken/{id}",
+		Render:  func(*page.Ctx) (templ.Component, error) { return testapp.TextPage("never"), nil },
+		StaticParams: func(context.Context) ([]page.Params, error) {
+			return nil, errors.New("catalog is down")
+		},
+	})
+	app, err := server.New(routes, server.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.Close() })
+	return app, st
+}
+
+// TestPrerenderStopsAtFirstFailure: without keep-going the first failure
+// ends the run, named by its path, and is reported to progress too.
+func TestPrerenderStopsAtFirstFailure(t *testing.T) {
+	t.Parallel()
+	app, _ := prerenderApp(t)
+	var reported []wire.Prerendered
+	_, err := app.Prerender(context.Background(), 1, func(p wire.Prerendered) { reported = append(reported, p) })
+	if err == nil {
+		t.Fatal("Prerender succeeded with failing pages")
+	}
+	i := slices.IndexFunc(reported, func(p wire.Prerendered) bool { return p.Error != "" })
+	if i < 0 {
+		t.Fatalf("no failure reported to progress: %+v", reported)
+	}
+	if f := reported[i]; !strings.Contains(err.Error(), f.Error) || (f.Path != "/fail" && f.Route != "/broken/{id}") {
+		t.Errorf("error %q, reported %+v", err, f)
+	}
+}
+
+// TestPrerenderKeepGoing: every page that renders is stored, and each
+// failure is reported once, with the page's own error.
+func TestPrerenderKeepGoing(t *testing.T) {
+	t.Parallel()
+	app, st := prerenderApp(t)
+	var reported []wire.Prerendered
+	out, err := app.PrerenderKeepGoing(context.Background(), 2, func(p wire.Prerendered) { reported = append(reported, p) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != len(reported) {
+		t.Errorf("returned %d lines, reported %d", len(out), len(reported))
+	}
+	failures := map[string]string{}
+	rendered := 0
+	for _, p := range out {
+		switch {
+		case p.Error != "":
+			failures[p.Route+" "+p.Path] = p.Error
+		case p.Status == 200:
+			rendered++
+		}
+	}
+	want := map[string]string{
+		"/fail /fail":         "upstream: 503",
+		"/broken/{id} ":       "static params /broken/{id}: catalog is down",
+		"/redirect /redirect": "redirect", // a redirect is not a page to store
+	}
+	if len(failures) != len(want) {
+		t.Errorf("failures %v, want %v", failures, want)
+	}
+	for k, v := range want {
+		if failures[k] != v {
+			t.Errorf("failure of %q = %q, want %q", k, failures[k], v)
+		}
+	}
+	if rendered < 5 {
+		t.Errorf("rendered %d pages beside the failures, want the rest of the app: %+v", rendered, out)
+	}
+	for _, path := range []string{"/", "/only/a", "/big"} {
+		if _, err := st.Get(context.Background(), path); err != nil {
+			t.Errorf("%s not in the cache after keep-going: %v", path, err)
+		}
+	}
+}
