@@ -20,6 +20,7 @@ import (
 	gox "github.com/goxweb/gox/framework"
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/cache/sqlite"
+	"github.com/goxweb/gox/framework/isr"
 	"github.com/goxweb/gox/framework/page"
 	"github.com/goxweb/gox/framework/server"
 )
@@ -57,7 +58,11 @@ func newShop(t *testing.T, token string) *shop {
 		Pattern: "/products/{id}", Render: product, Revalidate: time.Hour,
 		Tags: func(p gox.Params) []string { return []string{"product-" + p.Get("id")} },
 	}}}
-	app, err := server.New(routes, server.Config{Store: st, RevalidateToken: token, Logger: slog.New(slog.DiscardHandler)})
+	// A request that must wait for a page whose lease another process
+	// holds (see TestRevalidateAgainstRunningApp) waits 50 ms for it, then
+	// renders itself.
+	app, err := server.New(routes, server.Config{Store: st, RevalidateToken: token, Logger: slog.New(slog.DiscardHandler),
+		Engine: isr.Options{LeaseWait: 50 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,9 +133,20 @@ func TestRevalidateAgainstRunningApp(t *testing.T) {
 			s.get(t, "/products/2")
 			// Another process holds the regeneration leases, so gox's eager
 			// regeneration leaves the pages as the revalidation left them.
+			// (The app gives back the lease of its own first render once
+			// that render's write has landed.)
 			for _, k := range []string{"/products/1", "/products/2"} {
-				if ok, err := s.store.(cache.Leaser).Lease(context.Background(), k, "other-process", time.Hour); err != nil || !ok {
-					t.Fatalf("lease %s: %v %v", k, ok, err)
+				for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+					ok, err := s.store.(cache.Leaser).Lease(context.Background(), k, "other-process", time.Hour)
+					if err != nil {
+						t.Fatalf("lease %s: %v", k, err)
+					}
+					if ok {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("lease %s: still held after 5 s", k)
+					}
 				}
 			}
 			s.setStock("1", 9)
