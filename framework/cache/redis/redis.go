@@ -255,6 +255,7 @@ func Open(opts Options) (*Store, error) {
 		} else {
 			s.outbox = ob
 			s.pending.load(stamps)
+			s.queued.Store(len(stamps) > 0)
 		}
 	}
 	ctx, stop := context.WithCancel(context.Background())

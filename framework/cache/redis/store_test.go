@@ -376,6 +376,9 @@ func TestRedisDownAtStart(t *testing.T) {
 	if _, err := st.Get(ctx, "/p"); !errors.Is(err, redis.ErrUnavailable) {
 		t.Fatalf("Get after repeated failures: %v, want ErrUnavailable", err)
 	}
+	if err := st.Health(); !errors.Is(err, redis.ErrUnavailable) {
+		t.Fatalf("Health without Redis: %v, want ErrUnavailable", err)
+	}
 	st.Close()
 
 	// A restart before Redis is back keeps the invalidation.
@@ -387,6 +390,7 @@ func TestRedisDownAtStart(t *testing.T) {
 		return err == nil && v != ""
 	})
 	eventually(t, "a ChangeAll after the replay", func() bool { _, all := got.snapshot(); return all > 0 })
+	eventually(t, "healthy once the outbox is replayed", func() bool { return st.Health() == nil })
 	if err := st.Put(ctx, entry("/p", "page", at.Add(-time.Second), "news")); err != nil {
 		t.Fatal(err)
 	}
