@@ -106,10 +106,6 @@ func run(ctx context.Context, env command.Env, o options) error {
 	// own lines (the app listens on a private port behind this one).
 	fmt.Fprintf(env.Stdout, "gox dev: http://%s\n", ln.Addr())
 	start := time.Now()
-	s.bundleAssets()
-	s.rebuild(ctx)
-	fmt.Fprintf(env.Stdout, "gox dev: ready in %s\n", time.Since(start).Round(time.Millisecond))
-
 	roots := []string{}
 	for _, sub := range []string{"routes", "assets", "static"} {
 		if fi, err := os.Stat(filepath.Join(abs, sub)); err == nil && fi.IsDir() {
@@ -117,7 +113,16 @@ func run(ctx context.Context, env command.Env, o options) error {
 		}
 	}
 	roots = append(roots, abs)
-	err = watch.Watch(ctx, roots, 50*time.Millisecond, func(evs []watch.Event) { s.changed(ctx, evs) })
+	// Watch before the first build: a save made while it runs (or right
+	// after the first page is served) is then seen and shown.
+	w, err := watch.New(roots, 50*time.Millisecond)
+	if err != nil {
+		return err
+	}
+	s.bundleAssets()
+	s.rebuild(ctx)
+	fmt.Fprintf(env.Stdout, "gox dev: ready in %s\n", time.Since(start).Round(time.Millisecond))
+	err = w.Run(ctx, func(evs []watch.Event) { s.changed(ctx, evs) })
 	s.stopApp()
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("watch: %w", err)

@@ -52,7 +52,8 @@ var skipDirs = map[string]bool{"bin": true, "node_modules": true, "data": true, 
 // developed: generated code, editor temp files.
 func ignored(name string) bool {
 	switch {
-	case strings.HasSuffix(name, "_templ.go"), strings.HasSuffix(name, "_templ.txt"), name == "gox_routes.go",
+	case strings.HasSuffix(name, "_templ.go"), strings.HasSuffix(name, "_templ.txt"),
+		name == "gox_routes.go", name == "gox_links.go", name == "gox_bundle.go",
 		strings.HasSuffix(name, "~"), strings.HasPrefix(name, ".#"), strings.HasPrefix(name, "."),
 		strings.HasSuffix(name, ".swp"), strings.HasSuffix(name, ".swx"), name == "4913":
 		return true
@@ -81,20 +82,50 @@ func classify(path string) Kind {
 // onChange with each batch of changes once debounce has passed without
 // another (0: 50 ms). It returns when ctx is done.
 func Watch(ctx context.Context, roots []string, debounce time.Duration, onChange func([]Event)) error {
+	w, err := New(roots, debounce)
+	if err != nil {
+		return err
+	}
+	return w.Run(ctx, onChange)
+}
+
+// Watcher is a watch that has started: saves are seen from New on, even
+// those made before Run, so a caller can do its first build in between
+// without missing an edit made meanwhile.
+type Watcher struct {
+	w        *fsnotify.Watcher
+	dirs     map[string]bool // watched folders, to know one when it goes
+	debounce time.Duration
+}
+
+// New watches roots recursively (debounce as for Watch). Run reports what
+// changes; Close releases the watch without running it.
+func New(roots []string, debounce time.Duration) (*Watcher, error) {
 	if debounce <= 0 {
 		debounce = 50 * time.Millisecond
 	}
-	w, err := fsnotify.NewWatcher()
+	fw, err := fsnotify.NewWatcher()
 	if err != nil {
-		return fmt.Errorf("watch: %w", err)
+		return nil, fmt.Errorf("watch: %w", err)
 	}
-	defer w.Close()
-	dirs := map[string]bool{} // watched folders, to know one when it goes
+	w := &Watcher{w: fw, dirs: map[string]bool{}, debounce: debounce}
 	for _, r := range roots {
-		if err := addTree(w, r, dirs, nil); err != nil {
-			return err
+		if err := addTree(fw, r, w.dirs, nil); err != nil {
+			fw.Close()
+			return nil, err
 		}
 	}
+	return w, nil
+}
+
+// Close stops the watch.
+func (w *Watcher) Close() error { return w.w.Close() }
+
+// Run calls onChange with each batch of changes, those since New
+// included, until ctx is done; then it closes the watch.
+func (w *Watcher) Run(ctx context.Context, onChange func([]Event)) error {
+	defer w.w.Close()
+	debounce, dirs := w.debounce, w.dirs
 	pending := map[string]Kind{}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -102,9 +133,9 @@ func Watch(ctx context.Context, roots []string, debounce time.Duration, onChange
 		select {
 		case <-ctx.Done():
 			return nil
-		case err := <-w.Errors:
+		case err := <-w.w.Errors:
 			return fmt.Errorf("watch: %w", err)
-		case ev := <-w.Events:
+		case ev := <-w.w.Events:
 			name := filepath.Base(ev.Name)
 			fi, err := os.Stat(ev.Name)
 			switch {
@@ -115,7 +146,7 @@ func Watch(ctx context.Context, roots []string, debounce time.Duration, onChange
 				// Files may land in a new folder before its watch does
 				// (mkdir then cp, a folder moved in): report what is there.
 				pending[ev.Name] = Folder
-				_ = addTree(w, ev.Name, dirs, func(p string) {
+				_ = addTree(w.w, ev.Name, dirs, func(p string) {
 					if !ignored(filepath.Base(p)) {
 						pending[p] = classify(p)
 					}

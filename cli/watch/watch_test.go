@@ -32,17 +32,47 @@ func (r *recorder) snapshot() [][]watch.Event {
 func start(t *testing.T, root string, debounce time.Duration) *recorder {
 	t.Helper()
 	rec := &recorder{}
+	w, err := watch.New([]string{root}, debounce)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
-	go func() { done <- watch.Watch(ctx, []string{root}, debounce, rec.add) }()
+	go func() { done <- w.Run(ctx, rec.add) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Error(err)
 		}
 	})
-	time.Sleep(100 * time.Millisecond) // let the watches be added
 	return rec
+}
+
+// TestSaveBeforeRun: a save made after New and before Run (gox dev's
+// first build) is reported once Run starts.
+func TestSaveBeforeRun(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	w, err := watch.New([]string{root}, 20*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(root, "page.go")
+	if err := os.WriteFile(p, []byte("package a"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- w.Run(ctx, rec.add) }()
+	wait(t, "the save made before Run", func() bool { return len(rec.snapshot()) > 0 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if b := rec.snapshot(); len(b[0]) != 1 || b[0][0].Path != p || b[0][0].Kind != watch.Go {
+		t.Fatalf("batches = %+v, want %s as Go", b, p)
+	}
 }
 
 func wait(t *testing.T, what string, cond func() bool) {
