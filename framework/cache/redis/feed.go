@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -81,7 +80,7 @@ func (s *Store) follow(ctx context.Context, pos *position, ok func()) error {
 		}
 		// Pages a memory tier read before this point may predate
 		// changes the reader will never see.
-		s.feed.send([]cache.Change{{Kind: cache.ChangeAll}})
+		s.feed.Send([]cache.Change{{Kind: cache.ChangeAll}})
 	}
 	for {
 		streams, err := conn.XRead(ctx, &goredis.XReadArgs{
@@ -145,7 +144,7 @@ func (s *Store) checkGap(ctx context.Context, conn *goredis.Conn, pos *position)
 	if pos.seq < seq {
 		pos.seq = seq
 	}
-	s.feed.send([]cache.Change{{Kind: cache.ChangeAll}})
+	s.feed.Send([]cache.Change{{Kind: cache.ChangeAll}})
 	return nil
 }
 
@@ -191,7 +190,7 @@ func (s *Store) deliver(pos *position, msgs []goredis.XMessage) {
 	if gap {
 		changes = []cache.Change{{Kind: cache.ChangeAll}}
 	}
-	s.feed.send(changes)
+	s.feed.Send(changes)
 }
 
 func seqOf(m goredis.XMessage) int64 {
@@ -219,7 +218,7 @@ func (s *Store) maintain(ctx context.Context) {
 			continue
 		}
 		s.log.Info("gox cache: Redis is back; the invalidations made meanwhile are replayed", "names", n)
-		s.feed.send([]cache.Change{{Kind: cache.ChangeAll}})
+		s.feed.Send([]cache.Change{{Kind: cache.ChangeAll}})
 	}
 }
 
@@ -231,42 +230,10 @@ func (s *Store) onReconnect() {
 	}
 }
 
-// feed holds the change feed's subscribers.
-type feed struct {
-	mu   sync.Mutex // held while calling, so that batches stay in order
-	next int
-	subs map[int]func([]cache.Change)
-}
-
 // Subscribe registers fn for the changes other stores (other instances,
 // other processes) write to Redis, as the stream reader gets them, and
 // for ChangeAll when the reader may have missed some, or an outbox replay
 // wrote this store's own waiting invalidations.
 func (s *Store) Subscribe(fn func([]cache.Change)) (cancel func()) {
-	f := &s.feed
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.subs == nil {
-		f.subs = make(map[int]func([]cache.Change))
-	}
-	id := f.next
-	f.next++
-	f.subs[id] = fn
-	return func() {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		delete(f.subs, id)
-	}
-}
-
-// send calls every subscriber with changes, unless there are none.
-func (f *feed) send(changes []cache.Change) {
-	if len(changes) == 0 {
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, fn := range f.subs {
-		fn(changes)
-	}
+	return s.feed.Subscribe(fn)
 }

@@ -207,7 +207,7 @@ type Store struct {
 	pending pendingStamps
 	outbox  *outbox     // nil without Options.OutboxPath, or when it cannot be opened
 	queued  atomic.Bool // an invalidation was queued (and logged) since the last replay
-	feed    feed
+	feed    cache.Feed
 
 	// reconnected is signalled when a command succeeds after the breaker
 	// was open, so that the background loop replays the outbox at once.

@@ -145,7 +145,7 @@ func (s *Store) removeBuild(ctx context.Context, build string, before, now int64
 		for i, v := range victims {
 			keys[i] = v.key
 		}
-		s.feed.evicted(keys)
+		s.feed.SendKeys(keys)
 		if len(victims) < buildBatch {
 			return total, nil
 		}

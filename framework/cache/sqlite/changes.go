@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/goxweb/gox/framework/cache"
@@ -143,7 +142,7 @@ func (s *Store) apply(ctx context.Context, changes []change) error {
 			return err
 		}
 	}
-	s.feed.send(out)
+	s.feed.Send(out)
 	return nil
 }
 
@@ -153,59 +152,15 @@ func (s *Store) resync(ctx context.Context) error {
 	if err := s.stamps.reload(ctx, s.pollConn, nil); err != nil {
 		return err
 	}
-	s.feed.send([]cache.Change{{Kind: cache.ChangeAll}})
+	s.feed.Send([]cache.Change{{Kind: cache.ChangeAll}})
 	return nil
-}
-
-// feed holds the change feed's subscribers.
-type feed struct {
-	mu   sync.Mutex // held while calling, so that batches stay in order
-	next int
-	subs map[int]func([]cache.Change)
 }
 
 // Subscribe registers fn for the changes other processes (and other
 // handles of the file) make, as the poller finds them, and for the keys
 // this store evicts, before the Put that evicted them returns.
 func (s *Store) Subscribe(fn func([]cache.Change)) (cancel func()) {
-	f := &s.feed
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.subs == nil {
-		f.subs = make(map[int]func([]cache.Change))
-	}
-	id := f.next
-	f.next++
-	f.subs[id] = fn
-	return func() {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		delete(f.subs, id)
-	}
-}
-
-// send calls every subscriber with changes, unless there are none.
-func (f *feed) send(changes []cache.Change) {
-	if len(changes) == 0 {
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, fn := range f.subs {
-		fn(changes)
-	}
-}
-
-// evicted reports keys a Put evicted.
-func (f *feed) evicted(keys []string) {
-	if len(keys) == 0 {
-		return
-	}
-	changes := make([]cache.Change, len(keys))
-	for i, k := range keys {
-		changes[i] = cache.Change{Kind: cache.ChangeEntry, Name: k}
-	}
-	f.send(changes)
+	return s.feed.Subscribe(fn)
 }
 
 // prune deletes change rows older than changeRetention, always keeping

@@ -128,7 +128,7 @@ func (s *Store) Put(ctx context.Context, e *cache.Entry) error {
 		s.putFailing.Store(true)
 		return fmt.Errorf("sqlite put %s: %w", e.Key, err)
 	}
-	s.feed.evicted(evicted)
+	s.feed.SendKeys(evicted)
 	return nil
 }
 

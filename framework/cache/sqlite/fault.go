@@ -187,7 +187,7 @@ func (s *Store) recover(cause error) {
 		s.log.Error("gox cache: cannot open a new cache file; serving uncached until it can", "path", s.path, "err", err)
 		return
 	}
-	s.feed.send([]cache.Change{{Kind: cache.ChangeAll}})
+	s.feed.Send([]cache.Change{{Kind: cache.ChangeAll}})
 	s.log.Warn("gox cache: continuing on a new cache file", "path", s.path)
 }
 

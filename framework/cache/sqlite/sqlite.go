@@ -221,7 +221,7 @@ type Store struct {
 
 	stamps stampSet
 	access accessLog
-	feed   feed
+	feed   cache.Feed
 	faults faultLog
 	// putFailing is set by a Put that failed to write, until a write
 	// lands, for Health.
