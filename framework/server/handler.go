@@ -168,18 +168,7 @@ func (a *App) writeHandlerError(w http.ResponseWriter, r *http.Request, err erro
 		}
 		return
 	}
-	code := httperr.StatusCode(err)
-	switch {
-	case errors.Is(err, isr.ErrClosed):
-		code = http.StatusServiceUnavailable
-		w.Header().Set("Retry-After", "1")
-	case code < 400:
-		code = http.StatusInternalServerError
-	}
-	if code >= 500 && !errors.Is(err, isr.ErrBackoff) {
-		a.log.Error("handler render failed", "path", r.URL.Path, "err", err)
-	}
-	a.writeStatus(w, r, code)
+	a.writeStatus(w, r, a.failureStatus(w, r, err, "handler render failed"))
 }
 
 // handlerResponse is a cached handler's response that may not be stored:

@@ -140,15 +140,9 @@ func (a *App) serveUncached(w http.ResponseWriter, r *http.Request, pr *pageRout
 	httpcache.WriteUncached(w, r, status, body, state)
 }
 
-// writeError answers a render that failed with no last good page: a
-// redirect, or the nearest error page, never cached; in development a
-// failure (5xx) gets the development error page instead.
-func (a *App) writeError(w http.ResponseWriter, r *http.Request, pr *pageRoute, err error) {
-	if re, ok := errors.AsType[*httperr.Error](err); ok && re.Location != "" {
-		w.Header()["Cache-Control"] = httpcache.NoStore
-		http.Redirect(w, r, re.Location, re.Code)
-		return
-	}
+// failureStatus returns the status that answers a render that failed
+// with err, and logs it as msg when it is the server's fault.
+func (a *App) failureStatus(w http.ResponseWriter, r *http.Request, err error, msg string) int {
 	code := httperr.StatusCode(err)
 	switch {
 	case errors.Is(err, isr.ErrClosed):
@@ -161,8 +155,21 @@ func (a *App) writeError(w http.ResponseWriter, r *http.Request, pr *pageRoute, 
 	if code >= 500 && !errors.Is(err, isr.ErrBackoff) {
 		// A render backing off failed before and was logged then: once per
 		// try, not once per request.
-		a.log.Error("render failed", "path", r.URL.Path, "err", err)
+		a.log.Error(msg, "path", r.URL.Path, "err", err)
 	}
+	return code
+}
+
+// writeError answers a render that failed with no last good page: a
+// redirect, or the nearest error page, never cached; in development a
+// failure (5xx) gets the development error page instead.
+func (a *App) writeError(w http.ResponseWriter, r *http.Request, pr *pageRoute, err error) {
+	if re, ok := errors.AsType[*httperr.Error](err); ok && re.Location != "" {
+		w.Header()["Cache-Control"] = httpcache.NoStore
+		http.Redirect(w, r, re.Location, re.Code)
+		return
+	}
+	code := a.failureStatus(w, r, err, "render failed")
 	if a.cfg.Dev && code >= 500 {
 		a.writeDevError(w, r, code, err)
 		return
