@@ -4,7 +4,7 @@ GO    ?= go
 PORT  ?= 3000
 HOST  ?= 127.0.0.1
 
-.PHONY: help demo test modules packages wrk check fmt vet staticcheck race generate check-generated bench bench-prerender
+.PHONY: help demo test modules packages wrk bench-dev check fmt vet staticcheck race generate check-generated bench bench-prerender
 
 
 help: ## Show the targets.
@@ -77,6 +77,13 @@ bench: wrk packages ## Benchmarks (-benchmem), the loopback load tests with wrk 
 	$(GO) run ./framework/internal/loadtest -path /big
 	$(GO) run ./framework/internal/loadtest -path /big -stores sqlite,redis
 	@$(MAKE) -s bench-prerender
+	@$(MAKE) -s bench-dev
+
+bench-dev: ## Time gox new to the first page, and gox dev's edits, warm and with an empty Go build cache.
+	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	$(GO) build -o $$tmp/gox ./cli/gox && \
+	$(GO) run ./cli/internal/devbench -gox $$tmp/gox && \
+	$(GO) run ./cli/internal/devbench -gox $$tmp/gox -cold
 
 bench-prerender: ## Prerender 10,000 pages of a fixture app; prints wall time and peak memory.
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
