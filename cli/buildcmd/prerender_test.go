@@ -11,22 +11,40 @@ import (
 	"testing"
 )
 
-// fakeApp writes a program that stands in for an app's prerender mode:
-// it prints stdout and stderr as given and exits with code.
+// fakeAppBin is one shell script shared by every test, written in
+// TestMain before any test starts a process: writing an executable while
+// a parallel test forks can leave the new file open in the child, and
+// running it then fails with "text file busy".
+var fakeAppBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "buildcmd")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fakeAppBin = filepath.Join(dir, "app")
+	script := "#!/bin/sh\necho \"$@\" > args\ncat stdout\ncat stderr >&2\nexit $(cat code)\n"
+	if err := os.WriteFile(fakeAppBin, []byte(script), 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// fakeApp gives a program that stands in for an app's prerender mode,
+// run in dir: it prints stdout and stderr as given and exits with code.
 func fakeApp(t *testing.T, stdout, stderr string, code int) (bin, dir string) {
 	t.Helper()
 	dir = t.TempDir()
-	for name, body := range map[string]string{"stdout": stdout, "stderr": stderr} {
+	for name, body := range map[string]string{"stdout": stdout, "stderr": stderr, "code": fmt.Sprint(code)} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	bin = filepath.Join(dir, "app")
-	script := fmt.Sprintf("#!/bin/sh\necho \"$@\" > args\ncat stdout\ncat stderr >&2\nexit %d\n", code)
-	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return bin, dir
+	return fakeAppBin, dir
 }
 
 // TestPrerenderFailure: a page that fails is named, with its own error and

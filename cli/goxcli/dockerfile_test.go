@@ -205,7 +205,7 @@ func dockerfile(ts *testscript.TestScript, neg bool, args []string) {
 	inner := strings.Join(mounts, " && ") + fmt.Sprintf(` && exec env -i %s "$@" unshare --root="$root" --wd=%s --setuid=%s --setgid=%s %s`,
 		strings.Join(env, " "), shellQuote(final.workdir), uid, gid, strings.Join(entry, " "))
 	fmt.Fprintf(&script, "export root\nexec unshare --mount sh -c %s sh \"$@\"\n", shellQuote(inner))
-	ts.Check(os.WriteFile(root+".run", []byte(script.String()), 0o755))
+	ts.Check(os.WriteFile(root+".run", []byte(script.String()), 0o644)) // run with sh: a parallel fork may hold a new executable open (text file busy)
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
