@@ -54,6 +54,9 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"completion"}, 64, "name one shell", true},
 		{[]string{"completion", "tcsh"}, 64, "name one shell", true},
 		{[]string{"help", "build"}, 0, "", false},
+		{[]string{"help", "biuld"}, 64, `unknown command "biuld"`, true},
+		{[]string{"help", "cache", "bogus"}, 64, `unknown command "bogus"`, true},
+		{nil, 64, "Usage: gox <command>", false},
 		{[]string{"dev", "-h"}, 0, "", false},
 		{[]string{"new", taken}, 1, "exists and is not empty", true},
 	}

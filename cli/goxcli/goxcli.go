@@ -89,6 +89,7 @@ func NewRoot() *cobra.Command {
 		versioncmd.New(),
 		completionCommand(),
 	)
+	root.SetHelpCommand(helpCommand(root))
 	root.SetUsageTemplate(usageTemplate)
 	root.SetFlagErrorFunc(command.FlagError)
 	return root
@@ -103,6 +104,9 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	if len(args) == 0 {
+		// As go does: no command is a mistake, and the usage says what to
+		// type instead, on stderr.
+		root.SetOut(stderr)
 		_ = root.Help()
 		return command.ExitUsage
 	}
@@ -129,4 +133,39 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		fmt.Fprintf(stderr, "hint: %s\n", he.Hint)
 	}
 	return 1
+}
+
+// helpCommand is cobra's help command, except that a name that is not a
+// command is a usage error rather than the root's help and exit 0.
+func helpCommand(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "print the help of any command",
+		Long:  "gox help prints the usage of the named command, with every flag.",
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			c, _, err := root.Find(args)
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var names []string
+			for _, sub := range c.Commands() {
+				if sub.IsAvailableCommand() {
+					names = append(names, sub.Name()+"\t"+sub.Short)
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := root.Find(args)
+			if err != nil || len(rest) > 0 {
+				name := strings.Join(args, " ")
+				if len(rest) > 0 {
+					name = rest[0]
+				}
+				return command.Usagef("run 'gox help' for the list of commands", "unknown command %q", name)
+			}
+			target.InitDefaultHelpFlag() // so that its usage lists -h
+			return target.Help()
+		},
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -22,6 +23,7 @@ import (
 	"github.com/goxweb/gox/framework/cache/tiered"
 	"github.com/goxweb/gox/framework/internal/testapp"
 	"github.com/goxweb/gox/framework/isr"
+	"github.com/goxweb/gox/framework/page"
 	"github.com/goxweb/gox/framework/revalidate"
 	"github.com/goxweb/gox/framework/server"
 )
@@ -164,6 +166,40 @@ func TestMetricsMatchTraffic(t *testing.T) {
 	if sample(f, "gox_memory_tier_hits_total") < 6 || sample(f, "gox_store_seconds", "op=put") != 4 {
 		t.Errorf("memory hits %v, store puts %v; want at least 6 and 4",
 			sample(f, "gox_memory_tier_hits_total"), sample(f, "gox_store_seconds", "op=put"))
+	}
+}
+
+// TestMetricsNameHandlersByPattern: a handler's requests and its renders
+// are counted under one route, its pattern, so that reads and writes meet
+// in one row.
+func TestMetricsNameHandlersByPattern(t *testing.T) {
+	t.Parallel()
+	h := newHarnessWith(t, server.Config{MetricsToken: "metrics-secret"}, nil,
+		page.Handler{Pattern: "/api/stock/{id}", Method: http.MethodGet, Cached: true, Tags: page.StaticTags("stock"),
+			Func: func(c echo.Context) error { return c.String(http.StatusOK, "stock "+c.Param("id")) }},
+		page.Handler{Pattern: "/api/echo/{id}", Method: http.MethodGet,
+			Func: func(c echo.Context) error { return c.String(http.StatusOK, c.Param("id")) }},
+	)
+	h.get(t, "/api/stock/1") // MISS
+	h.app.Engine().WaitWrites()
+	h.get(t, "/api/stock/1") // HIT
+	h.get(t, "/api/echo/1")
+	f := scrape(t, h.url, "metrics-secret")
+	tests := []struct {
+		name   string
+		labels []string
+		want   float64
+	}{
+		{"gox_requests_total", []string{"route=/api/stock/{id}", "cache=MISS", "code=2xx"}, 1},
+		{"gox_requests_total", []string{"route=/api/stock/{id}", "cache=HIT", "code=2xx"}, 1},
+		{"gox_cache_writes_total", []string{"route=/api/stock/{id}"}, 1},
+		{"gox_requests_total", []string{"route=/api/echo/{id}", "cache=none", "code=2xx"}, 1},
+		{"gox_requests_total", []string{"route=/api/stock/:id"}, 0},
+	}
+	for _, tt := range tests {
+		if got := sample(f, tt.name, tt.labels...); got != tt.want {
+			t.Errorf("%s%v = %v, want %v", tt.name, tt.labels, got, tt.want)
+		}
 	}
 }
 

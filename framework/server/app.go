@@ -49,6 +49,8 @@ type App struct {
 	bodies   *bodyBudget    // bounds action bodies in flight
 	assets   *assets.Bundle // nil without assets
 	metrics  *metrics.Metrics
+	// purges sends invalidations to the CDNs; nil without purgers.
+	purges *purge.Queue
 	// inspector is the cache inspector page, served with the metrics.
 	inspector http.Handler
 	// devStatic finds a static file on disk in development.
@@ -114,14 +116,15 @@ func newApp(routes page.Routes, cfg Config, open func(buildID string) (cache.Sto
 	if len(cfg.Purgers) > 0 {
 		popts := cfg.PurgeOptions
 		popts.Logger = cmp.Or(popts.Logger, cfg.Logger)
-		q := purge.NewQueue(cfg.Purgers, popts)
-		mopts.Purges = q.Stats
-		observers = append(observers, purgeObserver{q})
+		a.purges = purge.NewQueue(cfg.Purgers, popts)
+		mopts.Purges = a.purges.Stats
+		observers = append(observers, purgeObserver{a.purges})
 	}
 	a.metrics = metrics.New(mopts)
 	eopts.Observer = isr.Observers(append(observers, a.metrics)...)
 	eng, err := isr.New(eopts)
 	if err != nil {
+		a.Close()
 		return nil, fmt.Errorf("gox: %w", err)
 	}
 	a.engine = eng
@@ -133,29 +136,29 @@ func newApp(routes page.Routes, cfg Config, open func(buildID string) (cache.Sto
 		p := &routes.Pages[i]
 		pr, err := a.newPageRoute(p)
 		if err != nil {
-			eng.Close()
+			a.Close()
 			return nil, err
 		}
 		if err := a.router.Add(p.Pattern, pr); err != nil {
-			eng.Close()
+			a.Close()
 			return nil, fmt.Errorf("gox: route %s: %w", p.Pattern, err)
 		}
 		a.pages = append(a.pages, pr)
 	}
 	if a.notFound, err = a.newNotFoundRoute(routes); err != nil {
-		eng.Close()
+		a.Close()
 		return nil, err
 	}
 	if err := a.newSitemap(routes); err != nil {
-		eng.Close()
+		a.Close()
 		return nil, err
 	}
 	if a.echo, err = a.newEcho(routes); err != nil {
-		eng.Close()
+		a.Close()
 		return nil, err
 	}
 	if a.handler, err = a.withMiddleware(routes.Middleware, a.echo); err != nil {
-		eng.Close()
+		a.Close()
 		return nil, fmt.Errorf("gox: middleware: %w", err)
 	}
 	if cfg.AccessLog {
@@ -173,8 +176,20 @@ func (a *App) Metrics() *metrics.Metrics { return a.metrics }
 // Engine returns the app's ISR engine.
 func (a *App) Engine() *isr.Engine { return a.engine }
 
-// Close stops background regeneration and persists counters.
-func (a *App) Close() error { return a.engine.Close() }
+// Close stops background regeneration, persists counters, sends the
+// purges still queued (for up to the purge queue's CloseTimeout) and
+// stops the metrics' history. The store stays open: it is the caller's.
+func (a *App) Close() error {
+	var errs []error
+	if a.engine != nil {
+		errs = append(errs, a.engine.Close())
+	}
+	if a.purges != nil {
+		errs = append(errs, a.purges.Close())
+	}
+	errs = append(errs, a.metrics.Close())
+	return errors.Join(errs...)
+}
 
 // Revalidate marks the pages at paths and the pages carrying tags stale
 // (cache.Stale: they regenerate in the background while visitors keep

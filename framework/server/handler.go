@@ -59,6 +59,7 @@ func (a *App) mountHandlers(e router, handlers []page.Handler, withApp echo.Midd
 			}
 			fn = func(c echo.Context) error { return a.serveHandler(c, hr) }
 		}
+		fn = namedFor(h.Pattern, fn)
 		pattern := echoPattern(h.Pattern)
 		e.Add(h.Method, pattern, fn, secure, withApp)
 		if h.Method == http.MethodGet && !hasHead[h.Pattern] {
@@ -67,6 +68,16 @@ func (a *App) mountHandlers(e router, handlers []page.Handler, withApp echo.Midd
 		}
 	}
 	return nil
+}
+
+// namedFor names the requests fn answers by pattern in the metrics, as
+// the engine names the handler's renders, rather than by echo's form of
+// it (":id" for "{id}").
+func namedFor(pattern string, fn echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.SetPath(pattern)
+		return fn(c)
+	}
 }
 
 func (a *App) newHandlerRoute(h *page.Handler) (*handlerRoute, error) {
