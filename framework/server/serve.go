@@ -57,7 +57,7 @@ func (a *App) servePage(c echo.Context) error {
 		return c.Redirect(http.StatusPermanentRedirect, redirect)
 	}
 	if job, ok := a.sitemapJob(path); ok {
-		a.serveSitemap(w, r, job)
+		a.serveSitemap(c, job)
 		return nil
 	}
 	pr, params, _, ok := a.router.Match(path)
