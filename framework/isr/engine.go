@@ -63,9 +63,10 @@ type Options struct {
 	// for eager regeneration, and how many keys that never rendered well
 	// have their failure remembered for the backoff (default 10,000 each).
 	RecentKeys int
-	// Encode prepares a new render's entry before it is stored, the first
-	// time its bytes are seen: the server's sets the ETag and the
-	// precompressed bodies (httpcache.Encode). Nil stores the body alone.
+	// Encode prepares each render's entry before it is stored: the
+	// server's sets the ETag and the precompressed bodies
+	// (httpcache.Encode), which a render of the same bytes as the last
+	// entry's takes from it. Nil stores the body alone.
 	Encode func(*cache.Entry)
 	// Observer learns what the engine serves, renders, stores and fails
 	// (nil: none); see Observer. The engine owns it: Close closes it when
