@@ -100,7 +100,7 @@ func (a *App) requireToken(h http.Handler, fails *revalidate.Limiter) http.Handl
 		}
 		if err != nil {
 			fails.Failed(client)
-			a.log.Warn("admin: refused", "path", r.URL.Path, "client", client, "err", err)
+			a.log.Warn("admin: refused", "path", logPath(r.URL.Path), "client", client, "err", err)
 			w.Header().Set("WWW-Authenticate", `Basic realm="gox", charset="UTF-8"`)
 			http.Error(w, "unauthorized: "+err.Error(), http.StatusUnauthorized)
 			return

@@ -42,7 +42,7 @@ func (a *App) writeDevError(w http.ResponseWriter, r *http.Request, code int, er
 	f.Code, f.Status = code, http.StatusText(code)
 	var b bytes.Buffer
 	if terr := devErrorPage.Execute(&b, f); terr != nil {
-		a.log.Error("development error page failed", "path", r.URL.Path, "err", terr)
+		a.log.Error("development error page failed", "path", logPath(r.URL.Path), "err", terr)
 		a.writeStatus(w, r, code)
 		return
 	}
