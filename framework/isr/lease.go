@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -219,22 +220,40 @@ func (e *Engine) answers(job Job, l cache.Lookup, prev *cache.Entry) bool {
 		(prev == nil || l.Entry.GeneratedAt.After(prev.GeneratedAt))
 }
 
-// faultLog logs a kind of store fault at most once a second, with the
-// number of like faults since its last line: a store that is down must not
-// cost a log line per request.
+// faultLog logs each kind of store fault (each message) at most once a
+// second, with the number of like faults since its last line: a store that
+// is down must not cost a log line per request, and one kind of fault
+// must not hide another's first line. The messages are constants, so the
+// kinds are few.
 type faultLog struct {
+	mu    sync.Mutex
+	kinds map[string]*faultKind
+}
+
+// faultKind is the limiter of one kind of fault.
+type faultKind struct {
 	last    atomic.Int64 // unix nanoseconds of the last line
 	dropped atomic.Int64
 }
 
 func (f *faultLog) warn(log *slog.Logger, msg string, args ...any) {
+	f.mu.Lock()
+	k := f.kinds[msg]
+	if k == nil {
+		if f.kinds == nil {
+			f.kinds = map[string]*faultKind{}
+		}
+		k = &faultKind{}
+		f.kinds[msg] = k
+	}
+	f.mu.Unlock()
 	now := time.Now().UnixNano()
-	last := f.last.Load()
-	if now-last < int64(time.Second) || !f.last.CompareAndSwap(last, now) {
-		f.dropped.Add(1)
+	last := k.last.Load()
+	if now-last < int64(time.Second) || !k.last.CompareAndSwap(last, now) {
+		k.dropped.Add(1)
 		return
 	}
-	if n := f.dropped.Swap(0); n > 0 {
+	if n := k.dropped.Swap(0); n > 0 {
 		args = append(args, "like_faults_since_last_line", n)
 	}
 	log.Warn(msg, args...)
