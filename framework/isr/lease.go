@@ -111,7 +111,7 @@ func (e *Engine) tryLease(key, owner string) (bool, error) {
 		return r.held, r.err
 	case <-timer.C:
 	}
-	e.lwg.Go(func() {
+	e.goLease(func() {
 		if r := <-ch; r.held {
 			e.release(key, owner, func() {}, nil)
 		}
@@ -174,15 +174,12 @@ func (e *Engine) renew(key, owner string) (stop func()) {
 // release stops renewing owner's lease on key and gives it up after the
 // key's writes in flight have landed, without holding up the caller; then
 // it closes released (when not nil), for waitOwnLease.
+//
+// Once Close has begun waiting for the releases, a render that ends later
+// (a request's, which Close does not wait for) gives nothing back: the
+// store may be closed by then, and the lease lapses by itself.
 func (e *Engine) release(key, owner string, stopRenew func(), released chan struct{}) {
-	e.lwg.Go(func() {
-		e.settle(key)
-		stopRenew()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), e.opts.LeaseTTL)
-		defer cancel()
-		if err := e.leaser.Release(ctx, key, owner); err != nil {
-			e.faults.warn(e.log, "isr lease release failed; it lapses by itself", "key", key, "err", err)
-		}
+	done := func() {
 		if released == nil {
 			return
 		}
@@ -192,7 +189,32 @@ func (e *Engine) release(key, owner string, stopRenew func(), released chan stru
 		}
 		e.heldMu.Unlock()
 		close(released)
-	})
+	}
+	if !e.goLease(func() {
+		e.settle(key)
+		stopRenew()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), e.opts.LeaseTTL)
+		defer cancel()
+		if err := e.leaser.Release(ctx, key, owner); err != nil {
+			e.faults.warn(e.log, "isr lease release failed; it lapses by itself", "key", key, "err", err)
+		}
+		done()
+	}) {
+		stopRenew()
+		done()
+	}
+}
+
+// goLease runs f in a goroutine Close waits for, unless Close has begun
+// waiting for them: then it reports false and runs nothing.
+func (e *Engine) goLease(f func()) bool {
+	e.lmu.Lock()
+	defer e.lmu.Unlock()
+	if e.lclosed {
+		return false
+	}
+	e.lwg.Go(f)
+	return true
 }
 
 // waitOwnLease waits until this engine no longer holds key's lease.
