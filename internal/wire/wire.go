@@ -4,6 +4,8 @@
 // import it, so a name or a field is written once.
 package wire
 
+import "strings"
+
 // The environment variables a gox app reads. docs/cli.md documents each.
 const (
 	EnvCache                = "GOX_CACHE"
@@ -88,4 +90,13 @@ type RevalidateResponse struct {
 // RevalidateRefusal is the JSON body of a refused revalidation.
 type RevalidateRefusal struct {
 	Error string `json:"error"`
+}
+
+// RedisPrefix is the key prefix an app takes on Redis when GOX_CACHE
+// names none (no ?prefix=): the last element of its main package's
+// import path, so that every build and binary name of one app (shop-1,
+// shop-2, a cross build) shares its keys. The app reads the path from
+// its build info, gox cache from go.mod in its folder.
+func RedisPrefix(mainPackage string) string {
+	return mainPackage[strings.LastIndexByte(mainPackage, '/')+1:]
 }
