@@ -58,6 +58,9 @@ const (
 // rendered into the cache, and how far the whole run is. A page that
 // failed has Error set (and no Status); a route whose StaticParams failed
 // has Error set and no Path, and does not count in Done or Total.
+//
+// Error holds at most MaxPrerenderError bytes, so that every line fits the
+// line length the gox command reads (MaxPrerenderLine).
 type Prerendered struct {
 	Done   int    `json:"done"`
 	Total  int    `json:"total"`
@@ -67,6 +70,15 @@ type Prerendered struct {
 	Bytes  int    `json:"bytes"`
 	Error  string `json:"error,omitempty"`
 }
+
+// MaxPrerenderError bounds Prerendered.Error: an error's first 64 KiB
+// say what went wrong.
+const MaxPrerenderError = 64 << 10
+
+// MaxPrerenderLine bounds a line of prerender output: a Prerendered line,
+// even with an error of control characters escaped six times over, fits.
+// The gox command skips longer lines: the app printed them itself.
+const MaxPrerenderLine = 1 << 20
 
 // RevalidateRequest is the JSON body of POST /_gox/revalidate.
 type RevalidateRequest struct {
