@@ -215,6 +215,9 @@ func (s *Store) Clear(ctx context.Context) error {
 		return wrap("clear", "", err)
 	}
 	s.pending.reset()
+	// Nothing waits any more: the replay, which clears this flag, has
+	// nothing left to write.
+	s.queued.Store(false)
 	if s.outbox != nil {
 		if err := s.outbox.clear(); err != nil {
 			return wrap("clear", "outbox", err)

@@ -427,3 +427,30 @@ func TestTLS(t *testing.T) {
 		t.Fatal("Get with an untrusted certificate succeeded")
 	}
 }
+
+// TestClearEndsTheOutboxWait: an invalidation that Redis refuses waits in
+// the outbox and Health reports it; Clear, which writes over every
+// stamp, ends the wait, and Health is nil again.
+func TestClearEndsTheOutboxWait(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	st := open(t, srv, redis.Options{Prefix: "clearq"})
+	// A stamp key of the wrong type makes the invalidation (and each
+	// replay of it) fail while Redis answers.
+	if err := srv.Client().Set(ctx, "gox:{clearq}:t:news", "not a hash", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.InvalidateTags(ctx, []string{"news"}, time.Now(), cache.Stale); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Health(); err == nil {
+		t.Fatal("Health = nil with an invalidation waiting in the outbox")
+	}
+	if err := st.Clear(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Health(); err != nil {
+		t.Fatalf("Health after Clear = %v, want nil", err)
+	}
+}
