@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -453,4 +454,58 @@ func TestClearEndsTheOutboxWait(t *testing.T) {
 	if err := st.Health(); err != nil {
 		t.Fatalf("Health after Clear = %v, want nil", err)
 	}
+}
+
+// TestEvictedSequenceReportsChangeAllOnce: when Redis loses the stream's
+// small sequence key while the stream stays, B's subscribers are told
+// ChangeAll once; B's later empty reads report nothing more, and the next
+// message reaches them as itself.
+func TestEvictedSequenceReportsChangeAllOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	a := open(t, srv, redis.Options{Prefix: "seq"})
+	b := open(t, srv, redis.Options{Prefix: "seq"})
+	got := subscribe(b)
+	eventually(t, "B reading the stream", func() bool {
+		if _, err := a.InvalidateTags(ctx, []string{"ready"}, time.Now(), cache.Stale); err != nil {
+			t.Fatal(err)
+		}
+		tags, _ := got.snapshot()
+		return len(tags) > 0
+	})
+	_, before := got.snapshot()
+	if err := srv.Client().Del(ctx, "gox:{seq}:q").Err(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a ChangeAll", func() bool { _, all := got.snapshot(); return all > before })
+	// Each reader checks the sequence (GET) after each empty read: wait
+	// for two more checks of each.
+	gets := getCalls(t, srv)
+	eventually(t, "two more empty reads of each reader", func() bool { return getCalls(t, srv) >= gets+4 })
+	if _, err := a.InvalidateTags(ctx, []string{"after"}, time.Now(), cache.Stale); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "B read the invalidation after the loss", func() bool {
+		tags, all := got.snapshot()
+		return slices.Contains(tags, "after") || all > before+1
+	})
+	if tags, all := got.snapshot(); all != before+1 || !slices.Contains(tags, "after") {
+		t.Fatalf("%d ChangeAll after the sequence key was lost, want 1; B got the next invalidation: %v", all-before, slices.Contains(tags, "after"))
+	}
+}
+
+// getCalls returns how many GET commands srv has run.
+func getCalls(t *testing.T, srv *redistest.Server) int {
+	t.Helper()
+	info, err := srv.Client().Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(info, "cmdstat_get:calls=")
+	if !ok {
+		return 0
+	}
+	n, _ := strconv.Atoi(rest[:strings.IndexByte(rest, ',')])
+	return n
 }
