@@ -96,7 +96,9 @@ type Options struct {
 	// row of another build, and a lease is per key and build. Empty: a
 	// handle of no build (tools), whose Get returns any build's latest row.
 	BuildID string
-	// CommandTimeout bounds connecting to Redis and each command; 0 means
+	// CommandTimeout bounds connecting to Redis and each command, its
+	// retry on another connection included (go-redis tries once more when
+	// a connection broke, as after a Redis restart); 0 means
 	// DefaultCommandTimeout.
 	CommandTimeout time.Duration
 	// EntryTTL is how long an entry (and its indexes) live after their
@@ -192,8 +194,9 @@ func (o Options) withDefaults() (Options, error) {
 			*d = o.CommandTimeout
 		}
 	}
-	// One retry at most: a command to an unreachable Redis must fail fast,
-	// and the breaker decides when to try again.
+	// One retry at most, within the command timeout (see breaker): a
+	// command to an unreachable Redis must fail fast, and the breaker
+	// decides when to try again.
 	if c.MaxRetries == 0 {
 		c.MaxRetries = 1
 	}

@@ -1,10 +1,12 @@
 package redis_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -709,4 +712,53 @@ func TestIndexesAreBounded(t *testing.T) {
 			t.Fatalf("the tag's index = %v (%v), want only the row still stored", members, err)
 		}
 	})
+}
+
+// TestHungRedisCommandIsTriedOnce: a command to a Redis that stopped
+// answering gives up at the command timeout; it is not tried again on a
+// new connection, which would double the wait of the request.
+func TestHungRedisCommandIsTriedOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	opts := srv.Options()
+	// tries counts the connections opened and the scripts sent on them.
+	var tries atomic.Int64
+	opts.Dialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		tries.Add(1)
+		return &countingConn{Conn: c, sent: &tries}, nil
+	}
+	st := open(t, srv, redis.Options{Client: opts})
+	if _, err := st.Get(ctx, "/p"); !errors.Is(err, cache.ErrNotFound) {
+		t.Fatalf("Get = %v, want ErrNotFound", err)
+	}
+	if err := srv.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Continue() })
+	before := tries.Load()
+	if _, err := st.Get(ctx, "/p"); err == nil || errors.Is(err, cache.ErrNotFound) {
+		t.Fatalf("Get from a hung Redis = %v, want a timeout", err)
+	}
+	if n := tries.Load() - before; n != 1 {
+		t.Fatalf("the Get tried the hung Redis %d times (scripts sent, connections opened), want 1", n)
+	}
+}
+
+// countingConn counts the scripts (EVALSHA) written on it.
+type countingConn struct {
+	net.Conn
+	sent *atomic.Int64
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	if bytes.Contains(bytes.ToLower(p), []byte("evalsha")) {
+		c.sent.Add(1)
+	}
+	return c.Conn.Write(p)
 }
