@@ -132,6 +132,9 @@ type Options struct {
 	BreakerFailures uint32
 	BreakerOpen     time.Duration
 	// Logger receives the store's logs; nil means slog.Default().
+	// go-redis's own messages (one per failed dial) go to slog.Default()
+	// at debug level whatever Logger is: the first Open sets go-redis's
+	// logger for the whole process (goredis.SetLogger).
 	Logger *slog.Logger
 }
 
