@@ -103,10 +103,10 @@ type Options struct {
 	CommandTimeout time.Duration
 	// EntryTTL is how long an entry (and its indexes) live after their
 	// last write; 0 means DefaultEntryTTL and a negative value means
-	// forever. Stamps live a minute longer than the last entry they cover
-	// was written, so nothing stays forever (with a positive TTL) and
-	// Redis's volatile-lru policy may evict any of them; a stamp evicted
-	// reads as an invalidation now.
+	// forever. A tag's or path's stamp lives EntryTTL plus a minute after
+	// the last write of an entry it covers (or of itself), so with a
+	// positive TTL nothing stays forever, and Redis's volatile-lru policy
+	// may evict any of them; a stamp evicted reads as an invalidation now.
 	EntryTTL time.Duration
 	// StreamLength bounds the change stream (approximately, MAXLEN ~); an
 	// instance that falls further behind drops its whole memory tier. 0
