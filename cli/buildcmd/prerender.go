@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -39,12 +40,10 @@ func prerender(ctx context.Context, bin, dir string, env []string, stderr io.Wri
 		return nil, nil, fmt.Errorf("prerender: %w", err)
 	}
 	prog := newProgress(stderr)
-	sc := bufio.NewScanner(out)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
+	readErr := eachLine(out, wire.MaxPrerenderLine, func(line []byte) {
 		var p page
-		if err := json.Unmarshal(sc.Bytes(), &p); err != nil || (p.Path == "" && p.Error == "") {
-			continue // a line the app printed itself
+		if err := json.Unmarshal(line, &p); err != nil || (p.Path == "" && p.Error == "") {
+			return // a line the app printed itself
 		}
 		if p.Error != "" {
 			failed = append(failed, p)
@@ -54,10 +53,7 @@ func prerender(ctx context.Context, bin, dir string, env []string, stderr io.Wri
 		if p.Total > 0 {
 			prog.set(p.Done, p.Total)
 		}
-	}
-	// A line too long for the scanner ends the loop: read the rest, or
-	// the app would block on a full pipe and Wait never return.
-	_, _ = io.Copy(io.Discard, out)
+	})
 	prog.finish()
 	if err := cmd.Wait(); err != nil {
 		if len(failed) > 0 {
@@ -69,7 +65,36 @@ func prerender(ctx context.Context, bin, dir string, env []string, stderr io.Wri
 		}
 		return nil, nil, &startError{msg: msg}
 	}
+	if readErr != nil {
+		return nil, nil, fmt.Errorf("prerender: reading the app's output: %w", readErr)
+	}
 	return pages, failed, nil
+}
+
+// eachLine calls fn with each line of r up to max bytes long, and reads r
+// to its end. A longer line is skipped whole, not the lines after it: the
+// app's own prerender lines are shorter, so it printed that one itself.
+func eachLine(r io.Reader, max int, fn func(line []byte)) error {
+	br := bufio.NewReaderSize(r, max)
+	skipping := false
+	for {
+		line, err := br.ReadSlice('\n')
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			skipping = true
+			continue
+		case skipping:
+			skipping = false // the end of a long line
+		case len(line) > 0:
+			fn(line)
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // maxErrorLines bounds the app's output kept in a prerender error: whole

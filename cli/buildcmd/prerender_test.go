@@ -147,13 +147,33 @@ func TestProgressNotATerminal(t *testing.T) {
 	}
 }
 
-// TestPrerenderLongLine: a line longer than the scanner takes does not
-// leave the app blocked on its output.
+// TestPrerenderLongLine: a line longer than the app's prerender lines
+// (so one it printed itself) is skipped whole, and every line after it
+// still counts; the app is never left blocked on its output.
 func TestPrerenderLongLine(t *testing.T) {
 	t.Parallel()
-	long := `{"done":1,"total":2,"route":"/","path":"/","error":"` + strings.Repeat("x", 2<<20) + `"}` + "\n"
-	bin, dir := fakeApp(t, long+strings.Repeat(`{"done":2,"total":2,"route":"/a","path":"/a","status":200}`+"\n", 20000), "", 0)
-	if _, _, err := prerender(context.Background(), bin, dir, nil, io.Discard, true); err != nil {
-		t.Fatal(err)
+	long := strings.Repeat("x", 2<<20) + "\n"
+	line := `{"done":2,"total":2,"route":"/a","path":"/a","status":200}` + "\n"
+	tests := []struct {
+		name, stdout string
+		want         int
+	}{
+		{"long first", long + strings.Repeat(line, 20000), 20000},
+		{"long between", line + long + line, 2},
+		{"long last, no newline", line + long[:len(long)-1], 1},
+		{"exactly the limit", strings.Repeat("y", 1<<20-1) + "\n" + line, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			bin, dir := fakeApp(t, tt.stdout, "", 0)
+			pages, _, err := prerender(context.Background(), bin, dir, nil, io.Discard, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(pages) != tt.want {
+				t.Errorf("%d pages, want %d", len(pages), tt.want)
+			}
+		})
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/mod/modfile"
 
 	"github.com/goxweb/gox/cli/command"
 	"github.com/goxweb/gox/framework/cache"
@@ -44,7 +45,7 @@ func New() *cobra.Command {
 			return command.Usagef("subcommands are ls, show, purge and stats", "unknown subcommand %q", args[0])
 		},
 	}
-	db := c.PersistentFlags().String("db", "", "the cache file, or a Redis URL (prefix= names the app, else the folder's name) (default: $"+wire.EnvCache+", else "+wire.DefaultCache+")")
+	db := c.PersistentFlags().String("db", "", "the cache file, or a Redis URL (prefix= names the app, else its module's last element) (default: $"+wire.EnvCache+", else "+wire.DefaultCache+")")
 	_ = c.MarkPersistentFlagFilename("db", "db")
 	c.AddCommand(lsCommand(db), showCommand(db), purgeCommand(db), statsCommand(db))
 	return c
@@ -165,20 +166,33 @@ func open(path string) (cache.Store, error) {
 }
 
 // openRedis opens the app's keys in the Redis url names: its prefix=, else
-// the folder's name, which gox build gives the app's binary and the app
-// takes as its prefix. Nothing is queued: a Redis that cannot be reached
-// fails the command.
+// the prefix the app in this folder takes (appName). Nothing is queued: a
+// Redis that cannot be reached fails the command.
 func openRedis(url string) (cache.Store, error) {
 	client, prefix, err := redis.ParseURL(url, os.Getenv(wire.EnvRedisPassword))
 	if err != nil {
 		return nil, err
 	}
 	if prefix == "" {
-		wd, err := os.Getwd()
-		if err != nil {
+		if prefix, err = appName(); err != nil {
 			return nil, err
 		}
-		prefix = filepath.Base(wd)
 	}
 	return redis.Open(redis.Options{Client: client, Prefix: prefix, Logger: slog.New(slog.DiscardHandler)})
+}
+
+// appName is the Redis prefix the app in the working folder takes when
+// its URL names none: from its module path in go.mod (the app's main
+// package sits at the module's root), else from the folder's name.
+func appName() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	if data, err := os.ReadFile(filepath.Join(wd, "go.mod")); err == nil {
+		if mod := modfile.ModulePath(data); mod != "" {
+			return wire.RedisPrefix(mod), nil
+		}
+	}
+	return filepath.Base(wd), nil
 }

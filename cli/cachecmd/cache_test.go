@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -247,5 +248,32 @@ func TestCacheOnRedis(t *testing.T) {
 	}
 	if code, _, errOut := gox(t, "cache", "stats", "--db", "redis://127.0.0.1:1/zero"); code != 1 || !strings.Contains(errOut, "hint:") {
 		t.Fatalf("bad URL: exit %d, stderr %q; want 1 with a hint", code, errOut)
+	}
+}
+
+// TestRedisPrefixFromModule: with no prefix= in the URL, gox cache reads
+// the keys of the app whose go.mod is in the working folder, under the
+// prefix that app takes (its module's last element), whatever the folder
+// is called.
+func TestRedisPrefixFromModule(t *testing.T) {
+	srv := redistest.Start(t)
+	st, err := redis.Open(redis.Options{Client: srv.Options(), Prefix: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Put(context.Background(), &cache.Entry{Key: "/", Route: "/", Status: 200, Body: []byte("home"), GeneratedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "shop-checkout")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/shop\n\ngo 1.26\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	if code, out, errOut := gox(t, "cache", "ls", "--db", srv.URL()); code != 0 || !strings.Contains(out, "1 entry") {
+		t.Fatalf("ls in a folder of module example.com/shop: exit %d\n%s%s", code, out, errOut)
 	}
 }

@@ -57,24 +57,22 @@ type options struct {
 }
 
 func run(ctx context.Context, env command.Env, o options) error {
-	base, paths, tags := &o.base, o.paths, o.tags
-	expire := &o.expire
-	if len(paths)+len(tags) == 0 {
+	if len(o.paths)+len(o.tags) == 0 {
 		return command.Usagef("gox revalidate --tag product-1 --path /products/1", "nothing to revalidate")
 	}
-	u, err := url.Parse(*base)
+	u, err := url.Parse(o.base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return command.Usagef("--url takes the app's base URL, e.g. http://127.0.0.1:3000", "bad --url %q", *base)
+		return command.Usagef("--url takes the app's base URL, e.g. http://127.0.0.1:3000", "bad --url %q", o.base)
 	}
 	token := os.Getenv(wire.EnvRevalidateToken)
 	if token == "" {
 		return command.WithHint(fmt.Errorf("%s is not set", wire.EnvRevalidateToken), "set it to the token the app was started with")
 	}
 	mode := wire.ModeStale
-	if *expire {
+	if o.expire {
 		mode = wire.ModeExpire
 	}
-	payload, _ := json.Marshal(wire.RevalidateRequest{Paths: paths, Tags: tags, Mode: mode})
+	payload, _ := json.Marshal(wire.RevalidateRequest{Paths: o.paths, Tags: o.tags, Mode: mode})
 	endpoint := strings.TrimSuffix(u.String(), "/") + wire.RevalidatePath
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

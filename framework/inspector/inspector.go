@@ -58,7 +58,7 @@ type Options struct {
 	// Revalidate applies a form's revalidation (App.Revalidate).
 	Revalidate func(ctx context.Context, paths, tags []string, mode cache.Mode) (isr.Invalidation, error)
 	// CheckOrigin refuses a post that is not same-origin (action.CheckOrigin
-	// with the app's configuration).
+	// with the app's configuration). Without it every post is refused.
 	CheckOrigin func(*http.Request) error
 }
 
@@ -133,11 +133,13 @@ func (in *Inspector) serveRevalidate(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	if in.o.CheckOrigin != nil {
-		if err := in.o.CheckOrigin(r); err != nil {
-			http.Error(w, "forbidden: "+err.Error(), http.StatusForbidden)
-			return
-		}
+	if in.o.CheckOrigin == nil {
+		http.Error(w, "forbidden: the inspector has no origin check (Options.CheckOrigin)", http.StatusForbidden)
+		return
+	}
+	if err := in.o.CheckOrigin(r); err != nil {
+		http.Error(w, "forbidden: "+err.Error(), http.StatusForbidden)
+		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -213,5 +214,44 @@ func TestRevalidateForm(t *testing.T) {
 	f.h.ServeHTTP(w, httptest.NewRequest("DELETE", "/_gox/cache", nil))
 	if w.Code != 405 {
 		t.Errorf("DELETE: %d, want 405", w.Code)
+	}
+}
+
+// TestRevalidateWithoutOriginCheck: an inspector given no CheckOrigin
+// refuses every post, even one that looks same-origin, rather than skip
+// the check.
+func TestRevalidateWithoutOriginCheck(t *testing.T) {
+	t.Parallel()
+	st := memory.New()
+	t.Cleanup(func() { st.Close() })
+	eng, err := isr.New(isr.Options{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	m := metrics.New(metrics.Options{Interval: time.Hour})
+	t.Cleanup(func() { m.Close() })
+	var calls atomic.Int64
+	srv := httptest.NewServer(inspector.New(inspector.Options{Metrics: m, Store: st, Engine: eng,
+		Revalidate: func(context.Context, []string, []string, cache.Mode) (isr.Invalidation, error) {
+			calls.Add(1)
+			return isr.Invalidation{}, nil
+		},
+	}))
+	t.Cleanup(srv.Close)
+	req, err := http.NewRequest("POST", srv.URL+"/_gox/cache/revalidate", strings.NewReader("kind=tag&value=x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", srv.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || calls.Load() != 0 {
+		t.Fatalf("POST without an origin check: %d after %d revalidations, want 403 and none", resp.StatusCode, calls.Load())
 	}
 }

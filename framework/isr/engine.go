@@ -63,9 +63,10 @@ type Options struct {
 	// for eager regeneration, and how many keys that never rendered well
 	// have their failure remembered for the backoff (default 10,000 each).
 	RecentKeys int
-	// Encode prepares a new render's entry before it is stored, the first
-	// time its bytes are seen: the server's sets the ETag and the
-	// precompressed bodies (httpcache.Encode). Nil stores the body alone.
+	// Encode prepares each render's entry before it is stored: the
+	// server's sets the ETag and the precompressed bodies
+	// (httpcache.Encode), which a render of the same bytes as the last
+	// entry's takes from it. Nil stores the body alone.
 	Encode func(*cache.Entry)
 	// Observer learns what the engine serves, renders, stores and fails
 	// (nil: none); see Observer. The engine owns it: Close closes it when
@@ -102,6 +103,10 @@ type Engine struct {
 	leaser cache.Leaser
 	leases atomic.Int64
 	lwg    sync.WaitGroup // lease releases waiting for their writes
+	// lclosed is set by Close before it waits for lwg: no release starts
+	// after it (see goLease).
+	lmu     sync.Mutex
+	lclosed bool
 	// held maps the keys whose lease this engine holds to a channel closed
 	// when it is released.
 	heldMu sync.Mutex
@@ -502,7 +507,8 @@ func (e *Engine) WaitWrites() {
 // Close stops the workers (renders in flight finish or time out), waits
 // for the store writes of finished renders, and closes the Observer when
 // it has a Close method, which persists the counters of NewCounter's. It
-// does not close the store.
+// does not close the store. A request's render that ends after Close does
+// not call the store to give its lease back: the lease lapses by itself.
 func (e *Engine) Close() error {
 	e.cancel()
 	e.wg.Wait()
@@ -510,6 +516,9 @@ func (e *Engine) Close() error {
 	e.wclosed = true
 	e.wmu.Unlock()
 	e.wwg.Wait()
+	e.lmu.Lock()
+	e.lclosed = true
+	e.lmu.Unlock()
 	e.lwg.Wait()
 	if c, ok := e.obs.(io.Closer); ok {
 		return c.Close()

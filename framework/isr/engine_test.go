@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -333,6 +334,59 @@ func TestSameBytesRewriteOnlyFreshness(t *testing.T) {
 	got := counts["/same"]
 	if got.Writes != 1 || got.Regenerations != 2 || got.Misses != 1 || got.Stale != 1 {
 		t.Fatalf("counters = %+v, want 1 write, 2 regenerations, 1 miss, 1 stale", got)
+	}
+}
+
+// TestSameBytesNewHeader: a render of the same bytes with other headers
+// stores its entry whole, with the new headers; with the same headers it
+// refreshes the freshness only, though Encode adds fields of its own.
+func TestSameBytesNewHeader(t *testing.T) {
+	t.Parallel()
+	encode := func(e *cache.Entry) {
+		h := http.Header(e.Header).Clone()
+		h.Set("Etag", `"`+strconv.FormatUint(e.Sum, 36)+`"`)
+		e.Header = h
+	}
+	for _, tt := range []struct {
+		name   string
+		types  []string // the Content-Type of each render
+		writes int64
+	}{
+		{"same header", []string{"text/csv", "text/csv"}, 1},
+		{"new header", []string{"text/csv", "application/json"}, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			st := openStore(t, "")
+			e := newEngine(t, st, isr.Options{Encode: encode})
+			var n atomic.Int64
+			p := &page{fail: func() (isr.Result, error) {
+				ct := tt.types[min(int(n.Add(1))-1, len(tt.types)-1)]
+				return isr.Result{Status: http.StatusOK, Header: http.Header{"Content-Type": {ct}}, Body: []byte("same"), Revalidate: time.Millisecond}, nil
+			}}
+			j := job(e, "/h", p)
+			serve(t, e, j)
+			e.WaitWrites()
+			time.Sleep(2 * time.Millisecond)
+			serve(t, e, j) // stale: regenerates with the same bytes
+			last := tt.types[len(tt.types)-1]
+			eventually(t, "the second render stored", func() bool {
+				l, err := st.Get(context.Background(), "/h")
+				return err == nil && n.Load() >= 2 && http.Header(l.Entry.Header).Get("Content-Type") == last &&
+					e.Pending() == 0
+			})
+			e.WaitWrites()
+			if err := e.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			counts, err := st.(cache.CounterStore).Counters(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := counts["/h"].Writes; got != tt.writes {
+				t.Fatalf("%d writes, want %d", got, tt.writes)
+			}
+		})
 	}
 }
 

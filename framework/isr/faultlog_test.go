@@ -52,3 +52,29 @@ func TestStoreDownLogsOnceASecond(t *testing.T) {
 		t.Fatalf("%d log lines for 200 requests with the store down, want a few:\n%s", n, logs.String())
 	}
 }
+
+// TestStoreFaultKindsLogApart: each kind of store fault has its own line
+// a second: a failed read does not hide the failed lease and the failed
+// write that follow it within the same request.
+func TestStoreFaultKindsLogApart(t *testing.T) {
+	t.Parallel()
+	var logs logBuffer
+	e := newEngine(t, downStore{memory.New()}, isr.Options{Logger: logs.logger()})
+	r, err := e.Register("/p", func(context.Context, route.Key, map[string]string) (isr.Result, error) {
+		return isr.Result{Status: 200, Body: []byte("page")}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, _, err := e.Serve(context.Background(), isr.Job{Route: r, Key: "/p"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.WaitWrites()
+	for _, msg := range []string{"isr cache read failed", "isr lease failed", "isr store failed"} {
+		if !strings.Contains(logs.String(), msg) {
+			t.Errorf("no line of %q:\n%s", msg, logs.String())
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -110,7 +111,7 @@ func (e *Engine) tryLease(key, owner string) (bool, error) {
 		return r.held, r.err
 	case <-timer.C:
 	}
-	e.lwg.Go(func() {
+	e.goLease(func() {
 		if r := <-ch; r.held {
 			e.release(key, owner, func() {}, nil)
 		}
@@ -173,15 +174,12 @@ func (e *Engine) renew(key, owner string) (stop func()) {
 // release stops renewing owner's lease on key and gives it up after the
 // key's writes in flight have landed, without holding up the caller; then
 // it closes released (when not nil), for waitOwnLease.
+//
+// Once Close has begun waiting for the releases, a render that ends later
+// (a request's, which Close does not wait for) gives nothing back: the
+// store may be closed by then, and the lease lapses by itself.
 func (e *Engine) release(key, owner string, stopRenew func(), released chan struct{}) {
-	e.lwg.Go(func() {
-		e.settle(key)
-		stopRenew()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), e.opts.LeaseTTL)
-		defer cancel()
-		if err := e.leaser.Release(ctx, key, owner); err != nil {
-			e.faults.warn(e.log, "isr lease release failed; it lapses by itself", "key", key, "err", err)
-		}
+	done := func() {
 		if released == nil {
 			return
 		}
@@ -191,7 +189,32 @@ func (e *Engine) release(key, owner string, stopRenew func(), released chan stru
 		}
 		e.heldMu.Unlock()
 		close(released)
-	})
+	}
+	if !e.goLease(func() {
+		e.settle(key)
+		stopRenew()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), e.opts.LeaseTTL)
+		defer cancel()
+		if err := e.leaser.Release(ctx, key, owner); err != nil {
+			e.faults.warn(e.log, "isr lease release failed; it lapses by itself", "key", key, "err", err)
+		}
+		done()
+	}) {
+		stopRenew()
+		done()
+	}
+}
+
+// goLease runs f in a goroutine Close waits for, unless Close has begun
+// waiting for them: then it reports false and runs nothing.
+func (e *Engine) goLease(f func()) bool {
+	e.lmu.Lock()
+	defer e.lmu.Unlock()
+	if e.lclosed {
+		return false
+	}
+	e.lwg.Go(f)
+	return true
 }
 
 // waitOwnLease waits until this engine no longer holds key's lease.
@@ -219,22 +242,40 @@ func (e *Engine) answers(job Job, l cache.Lookup, prev *cache.Entry) bool {
 		(prev == nil || l.Entry.GeneratedAt.After(prev.GeneratedAt))
 }
 
-// faultLog logs a kind of store fault at most once a second, with the
-// number of like faults since its last line: a store that is down must not
-// cost a log line per request.
+// faultLog logs each kind of store fault (each message) at most once a
+// second, with the number of like faults since its last line: a store that
+// is down must not cost a log line per request, and one kind of fault
+// must not hide another's first line. The messages are constants, so the
+// kinds are few.
 type faultLog struct {
+	mu    sync.Mutex
+	kinds map[string]*faultKind
+}
+
+// faultKind is the limiter of one kind of fault.
+type faultKind struct {
 	last    atomic.Int64 // unix nanoseconds of the last line
 	dropped atomic.Int64
 }
 
 func (f *faultLog) warn(log *slog.Logger, msg string, args ...any) {
+	f.mu.Lock()
+	k := f.kinds[msg]
+	if k == nil {
+		if f.kinds == nil {
+			f.kinds = map[string]*faultKind{}
+		}
+		k = &faultKind{}
+		f.kinds[msg] = k
+	}
+	f.mu.Unlock()
 	now := time.Now().UnixNano()
-	last := f.last.Load()
-	if now-last < int64(time.Second) || !f.last.CompareAndSwap(last, now) {
-		f.dropped.Add(1)
+	last := k.last.Load()
+	if now-last < int64(time.Second) || !k.last.CompareAndSwap(last, now) {
+		k.dropped.Add(1)
 		return
 	}
-	if n := f.dropped.Swap(0); n > 0 {
+	if n := k.dropped.Swap(0); n > 0 {
 		args = append(args, "like_faults_since_last_line", n)
 	}
 	log.Warn(msg, args...)

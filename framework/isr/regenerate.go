@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"runtime/debug"
 	"slices"
 	"sync/atomic"
@@ -47,10 +48,14 @@ func (e *Engine) regenerate(job Job, prev *cache.Entry) (*cache.Entry, error) {
 			"bytes", len(res.Body), "duration", time.Since(start))
 	}
 	ent := e.entry(job, res, start, prev)
-	if e.own(prev) && prev.Sum == ent.Sum && prev.Status == ent.Status && slices.Equal(prev.Tags, ent.Tags) {
-		// Same bytes: refresh the freshness only, never rewrite the body.
-		// (Another build's entry is never updated: this build writes an
-		// entry of its own, with the same bodies.)
+	if e.opts.Encode != nil {
+		e.opts.Encode(ent)
+	}
+	if e.own(prev) && prev.Sum == ent.Sum && prev.Status == ent.Status && slices.Equal(prev.Tags, ent.Tags) &&
+		sameHeader(prev.Header, ent.Header) {
+		// Same bytes and headers: refresh the freshness only, never
+		// rewrite the body. (Another build's entry is never updated: this
+		// build writes an entry of its own, with the same bodies.)
 		m := cache.Meta{GeneratedAt: ent.GeneratedAt, FreshUntil: ent.FreshUntil, BuildID: ent.BuildID}
 		e.keep(ent, func(ctx context.Context) {
 			if err := e.store.SetMeta(ctx, key, m); err != nil {
@@ -58,9 +63,6 @@ func (e *Engine) regenerate(job Job, prev *cache.Entry) (*cache.Entry, error) {
 			}
 		})
 		return ent, nil
-	}
-	if e.opts.Encode != nil {
-		e.opts.Encode(ent)
 	}
 	e.keep(ent, func(ctx context.Context) {
 		if err := e.store.Put(ctx, ent); err != nil {
@@ -247,10 +249,19 @@ func (e *Engine) entry(job Job, res Result, start time.Time, prev *cache.Entry) 
 		ent.FreshUntil = start.Add(revalidate)
 	}
 	if prev != nil && prev.Sum == sum {
-		// The same bytes: what Encode made of them is stored already.
-		ent.Header, ent.ETag, ent.Gzip, ent.Brotli = prev.Header, prev.ETag, prev.Gzip, prev.Brotli
+		// The same bytes: their compressed copies are made already. The
+		// headers are the render's own, which may differ with the same body
+		// (a route.go handler's Content-Type, say).
+		ent.ETag, ent.Gzip, ent.Brotli = prev.ETag, prev.Gzip, prev.Brotli
 	}
 	return ent
+}
+
+// sameHeader reports whether a and b hold the same fields and values, a
+// nil header being an empty one. Both are encoded (Options.Encode), so the
+// fields it derives from the body and the tags compare equal when those do.
+func sameHeader(a, b map[string][]string) bool {
+	return maps.EqualFunc(a, b, slices.Equal)
 }
 
 // panicError is a render that panicked; the panic was logged with its

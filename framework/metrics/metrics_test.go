@@ -93,6 +93,8 @@ func TestExpositionMatchesWhatWasCounted(t *testing.T) {
 	m.Response("/p/{id}", []string{"ERROR"}, 500, 10)
 	m.Response("/static.txt", nil, 304, 0)
 	m.Response("/h", []string{"made-up"}, 200, 1)
+	m.Response("/h", []string{"UNCACHED"}, 302, 0)
+	m.Response("/p/{id}", []string{"ACTION"}, 422, 0)
 	var obs isr.Observer = m
 	obs.Regenerating("/p/{id}", "/p/1")
 	obs.Stored("/p/{id}", "/p/1")
@@ -112,6 +114,8 @@ func TestExpositionMatchesWhatWasCounted(t *testing.T) {
 		{"gox_requests_total", []string{"route=/p/{id}", "cache=ERROR", "code=5xx"}, 1},
 		{"gox_requests_total", []string{"route=/static.txt", "cache=none", "code=3xx"}, 1},
 		{"gox_requests_total", []string{"route=/h", "cache=other"}, 1},
+		{"gox_requests_total", []string{"route=/h", "cache=UNCACHED", "code=3xx"}, 1},
+		{"gox_requests_total", []string{"route=/p/{id}", "cache=ACTION", "code=4xx"}, 1},
 		{"gox_response_bytes_total", []string{"route=/p/{id}"}, 810},
 		{"gox_regenerations_total", []string{"route=/p/{id}"}, 1},
 		{"gox_cache_writes_total", []string{"route=/p/{id}"}, 1},
@@ -149,7 +153,7 @@ func TestExpositionMatchesWhatWasCounted(t *testing.T) {
 			p = r
 		}
 	}
-	if p.Hits != 7 || p.Misses != 1 || p.Reads != 8 || p.Requests != 9 || p.Writes != 1 || p.LastError != "db down" || p.HitRate() != 7.0/8 {
+	if p.Hits != 7 || p.Misses != 1 || p.Reads != 8 || p.Requests != 10 || p.Writes != 1 || p.LastError != "db down" || p.HitRate() != 7.0/8 {
 		t.Errorf("route %+v", p)
 	}
 	st.Close()

@@ -22,12 +22,14 @@ const (
 	stateDynamic
 	stateDev
 	stateError
+	stateUncached
+	stateAction
 	stateNone
 	stateOther
 	numStates
 )
 
-var stateNames = [numStates]string{"HIT", "STALE", "MISS", "EXPIRED", "RYW", "REVALIDATED", "BYPASS", "DYNAMIC", "DEV", "ERROR", "none", "other"}
+var stateNames = [numStates]string{"HIT", "STALE", "MISS", "EXPIRED", "RYW", "REVALIDATED", "BYPASS", "DYNAMIC", "DEV", "ERROR", "UNCACHED", "ACTION", "none", "other"}
 
 // stateIndex maps an X-Gox-Cache header value to its counter.
 func stateIndex(h []string) int {
@@ -55,6 +57,10 @@ func stateIndex(h []string) int {
 		return stateDev
 	case "ERROR":
 		return stateError
+	case "UNCACHED":
+		return stateUncached
+	case "ACTION":
+		return stateAction
 	}
 	return stateOther
 }

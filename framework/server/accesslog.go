@@ -35,17 +35,36 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 			if status == 0 {
 				status = http.StatusOK
 			}
-			path := r.URL.Path
-			if len(path) > route.MaxPathLength {
-				path = path[:route.MaxPathLength] + "..."
-			}
 			log.LogAttrs(r.Context(), slog.LevelInfo, "gox request",
-				slog.String("method", r.Method), slog.String("path", path), slog.Int("status", status),
+				slog.String("method", logMethod(r.Method)), slog.String("path", logPath(r.URL.Path)), slog.Int("status", status),
 				slog.String("cache", w.Header().Get("X-Gox-Cache")), slog.Int64("bytes", rec.bytes),
 				slog.Duration("duration", time.Since(start)))
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// maxLogMethod bounds a method in a log line: net/http accepts any token
+// up to its header limit as one, and the longest standard method
+// (OPTIONS, CONNECT) and WebDAV's (PROPPATCH) are far shorter.
+const maxLogMethod = 16
+
+// logMethod returns the request method r as a log line holds it: cut
+// past maxLogMethod bytes, so no request makes a long line.
+func logMethod(m string) string {
+	if len(m) > maxLogMethod {
+		return m[:maxLogMethod] + "..."
+	}
+	return m
+}
+
+// logPath returns the request path p as a log line holds it: cut at the
+// longest path gox answers.
+func logPath(p string) string {
+	if len(p) > route.MaxPathLength {
+		return p[:route.MaxPathLength] + "..."
+	}
+	return p
 }
 
 // accessRecorder notes the status and body bytes a handler writes.

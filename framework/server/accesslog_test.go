@@ -91,3 +91,36 @@ func TestNoAccessLogByDefault(t *testing.T) {
 		t.Errorf("access lines without the access log: %+v", got)
 	}
 }
+
+// TestHostileLogLines: a request's method and path reach a log line cut
+// to a bound, however long the client sent them: the access log's, and
+// the warning of an admin request refused for its token.
+func TestHostileLogLines(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	h := newHarness(t, server.Config{AccessLog: true, MetricsToken: "metrics-secret", Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	method := strings.Repeat("M", 60_000)
+	long := strings.Repeat("a", 60_000)
+	for _, r := range []struct{ method, path string }{
+		{method, "/products/1"},
+		{"PROPFIND", "/products/1"},
+		{"GET", "/_gox/cache/" + long},
+		{method, "/" + long},
+	} {
+		h.do(t, r.method, r.path)
+	}
+	const bound = 2*route.MaxPathLength + 300
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	for _, line := range lines {
+		if len(line) > bound {
+			t.Errorf("a log line of %d bytes, want at most %d: %.300s", len(line), bound, line)
+		}
+	}
+	got := accessLines(t, logs.String())
+	if len(got) != 4 || got[0].Method != strings.Repeat("M", 16)+"..." || got[1].Method != "PROPFIND" || got[0].Status != 405 {
+		t.Fatalf("access lines: %.300v", got)
+	}
+	if n := strings.Count(logs.String(), `"msg":"admin: refused"`); n != 1 {
+		t.Fatalf("%d admin refusals logged, want 1:\n%.2000s", n, logs.String())
+	}
+}

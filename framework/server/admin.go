@@ -3,7 +3,10 @@ package server
 import (
 	"encoding/base64"
 	"errors"
+	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -11,6 +14,7 @@ import (
 
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/revalidate"
+	"github.com/goxweb/gox/internal/wire"
 )
 
 // The admin endpoints: metrics and the cache inspector, which say much
@@ -25,9 +29,43 @@ const (
 // AdminHandler serves /_gox/health, /_gox/metrics and the cache inspector
 // at /_gox/cache, without a token: Serve listens with it on
 // Config.AdminAddr, which must be an address only operators reach. The
-// inspector's buttons still need a same-origin POST.
+// inspector's buttons still need a same-origin POST. Metrics and the
+// inspector answer only a request whose Host is an IP address, localhost,
+// the host of Config.AdminAddr or that of Config.Origin (see
+// localHostOnly).
 func (a *App) AdminHandler() http.Handler {
-	return a.adminMux(func(h http.Handler) http.Handler { return h })
+	return a.adminMux(a.localHostOnly)
+}
+
+// localHostOnly refuses (403) a request to h whose Host is not an IP
+// address, localhost, the host of Config.AdminAddr or that of
+// Config.Origin. It guards the endpoints served without a token (the admin
+// listener, development): a page of another site that rebinds its own
+// name to the address of one (DNS rebinding) makes the browser send that
+// name as the Host, and would otherwise read the metrics and pass the
+// inspector's same-origin check, which compares Origin with Host.
+func (a *App) localHostOnly(h http.Handler) http.Handler {
+	allowed := map[string]bool{"localhost": true}
+	if host, _, err := net.SplitHostPort(a.cfg.AdminAddr); err == nil && host != "" {
+		allowed[strings.ToLower(host)] = true
+	}
+	if u, err := url.Parse(a.cfg.Origin); err == nil && u.Hostname() != "" {
+		allowed[strings.ToLower(u.Hostname())] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if hp, _, err := net.SplitHostPort(host); err == nil {
+			host = hp
+		}
+		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+		if _, err := netip.ParseAddr(host); err != nil && !allowed[strings.ToLower(host)] {
+			w.Header().Set("Cache-Control", "no-store")
+			http.Error(w, "forbidden: the admin endpoints answer only a request for an IP address, localhost, "+
+				wire.EnvAdminAddr+"'s host or "+wire.EnvOrigin+"'s host", http.StatusForbidden)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // adminMux routes the admin endpoints, each but health behind guard.
@@ -43,7 +81,8 @@ func (a *App) adminMux(guard func(http.Handler) http.Handler) *http.ServeMux {
 
 // mountAdmin wires the admin endpoints on the app's own listener: health
 // always; metrics and the inspector behind Config.MetricsToken when it is
-// set, open in development, and absent otherwise (they are then only on
+// set, open in development to a request for a local host (localHostOnly),
+// and absent otherwise (they are then only on
 // the admin listener, if there is one).
 func (a *App) mountAdmin(e router) {
 	var guard func(http.Handler) http.Handler
@@ -52,7 +91,7 @@ func (a *App) mountAdmin(e router) {
 		fails := revalidate.NewLimiter(0, 0, 0)
 		guard = func(h http.Handler) http.Handler { return a.requireToken(h, fails) }
 	case a.cfg.Dev:
-		guard = func(h http.Handler) http.Handler { return h }
+		guard = a.localHostOnly
 	}
 	mux := http.Handler(http.HandlerFunc(a.serveHealth))
 	if guard != nil {
@@ -100,7 +139,7 @@ func (a *App) requireToken(h http.Handler, fails *revalidate.Limiter) http.Handl
 		}
 		if err != nil {
 			fails.Failed(client)
-			a.log.Warn("admin: refused", "path", r.URL.Path, "client", client, "err", err)
+			a.log.Warn("admin: refused", "path", logPath(r.URL.Path), "client", client, "err", err)
 			w.Header().Set("WWW-Authenticate", `Basic realm="gox", charset="UTF-8"`)
 			http.Error(w, "unauthorized: "+err.Error(), http.StatusUnauthorized)
 			return

@@ -45,6 +45,10 @@ func sendPlain(t *testing.T, method, url string, header ...string) (*http.Respon
 	}
 	for _, hl := range header {
 		k, v, _ := strings.Cut(hl, ": ")
+		if k == "Host" {
+			req.Host = v // the client ignores a Host header
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	resp, err := plain.Do(req)
@@ -301,6 +305,53 @@ func TestAdminListener(t *testing.T) {
 	app.Close()
 	if _, err := http.Get(m[1] + "/_gox/health"); err == nil {
 		t.Error("the admin listener outlived the app")
+	}
+}
+
+// TestAdminHosts: the endpoints served without a token, on the admin
+// listener and in development, answer only a request for an IP address,
+// localhost, the admin address's host or the origin's: a page whose name
+// was rebound to the server's address (DNS rebinding) reads nothing, and
+// cannot post to the inspector. Health is open to any.
+func TestAdminHosts(t *testing.T) {
+	t.Parallel()
+	cfg := server.Config{AdminAddr: "ops.internal:9090", Origin: "https://shop.example"}
+	h := newHarness(t, cfg)
+	admin := httptest.NewServer(h.app.AdminHandler())
+	t.Cleanup(admin.Close)
+	dev := newHarness(t, server.Config{Dev: true})
+	tests := []struct {
+		url, path, host string
+		want            int
+	}{
+		{admin.URL, "/_gox/metrics", "evil.example", 403},
+		{admin.URL, "/_gox/cache", "evil.example:8080", 403},
+		{admin.URL, "/_gox/cache/route?name=/", "EVIL.example", 403},
+		{admin.URL, "/_gox/cache", "localhost.evil.example", 403},
+		{admin.URL, "/_gox/health", "evil.example", 200},
+		{admin.URL, "/_gox/metrics", "127.0.0.1:9090", 200},
+		{admin.URL, "/_gox/metrics", "[::1]:9090", 200},
+		{admin.URL, "/_gox/metrics", "10.1.2.3", 200},
+		{admin.URL, "/_gox/cache", "localhost:9090", 200},
+		{admin.URL, "/_gox/cache", "OPS.internal:9090", 200},
+		{admin.URL, "/_gox/cache", "shop.example", 200},
+		{dev.url, "/_gox/metrics", "evil.example", 403},
+		{dev.url, "/_gox/cache", "evil.example", 403},
+		{dev.url, "/_gox/cache", "localhost:3000", 200},
+		{dev.url, "/", "evil.example", 200},
+	}
+	for _, tt := range tests {
+		resp, body := sendPlain(t, "GET", tt.url+tt.path, "Host: "+tt.host)
+		if resp.StatusCode != tt.want {
+			t.Errorf("GET %s with Host %q: %d, want %d: %.200s", tt.path, tt.host, resp.StatusCode, tt.want, body)
+		}
+	}
+	// The inspector's form, posted by a rebound page: its Origin matches
+	// the Host it sends, and it is refused still.
+	resp, _ := sendPlain(t, "POST", admin.URL+"/_gox/cache/revalidate", "Host: evil.example", "Origin: http://evil.example",
+		"Content-Type: application/x-www-form-urlencoded")
+	if resp.StatusCode != 403 {
+		t.Errorf("POST from a rebound page: %d, want 403", resp.StatusCode)
 	}
 }
 

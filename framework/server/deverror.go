@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"html/template"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -41,8 +40,8 @@ func (a *App) writeDevError(w http.ResponseWriter, r *http.Request, code int, er
 	f := describeFailure(err)
 	f.Code, f.Status = code, http.StatusText(code)
 	var b bytes.Buffer
-	if terr := devErrorPage.Execute(&b, f); terr != nil {
-		a.log.Error("development error page failed", "path", r.URL.Path, "err", terr)
+	if terr := devErrorPage(f).Render(r.Context(), &b); terr != nil {
+		a.log.Error("development error page failed", "path", logPath(r.URL.Path), "err", terr)
 		a.writeStatus(w, r, code)
 		return
 	}
@@ -138,19 +137,3 @@ func shortPath(file string) string {
 func shortFunc(name string) string {
 	return name[strings.LastIndex(name, "/")+1:]
 }
-
-// devErrorPage is the development error page. html/template escapes
-// everything it shows.
-var devErrorPage = template.Must(template.New("dev error").Parse(`<!doctype html>
-<html><head><meta charset="utf-8"><title>{{.Code}} {{.Status}}</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#1d2330}h1{color:#b3261e}
-code{font-size:1.1rem}pre{background:#fdf3f2;padding:1rem;overflow:auto;white-space:pre-wrap}</style>
-</head><body>
-<h1>{{.Code}} {{.Status}}</h1>
-{{if .Where}}<p><code id="gox-error-where">{{.Where}}</code> in <code>{{.Func}}</code></p>{{end}}
-<pre id="gox-error-message">{{.Message}}</pre>
-{{if .Stack}}<h2>Stack</h2>
-<pre id="gox-error-stack">{{.Stack}}</pre>{{end}}
-<p>This page shows in development only. In production visitors get the page's error page (error.templ) or a plain one, and the log gets the stack.</p>
-</body></html>
-`))

@@ -29,7 +29,7 @@ func (a *App) newEcho(routes page.Routes) (*echo.Echo, error) {
 			code = he.Code
 		} else if code = httperr.StatusCode(err); code >= 500 {
 			// A 4xx (gox.NotFound, a bad request) is an answer, not a failure.
-			a.log.Error("handler failed", "path", c.Request().URL.Path, "err", err)
+			a.log.Error("handler failed", "path", logPath(c.Request().URL.Path), "err", err)
 		}
 		a.writeStatus(c.Response(), c.Request(), code)
 	}

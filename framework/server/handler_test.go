@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -327,6 +328,69 @@ func TestCachedHandlerContract(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "only GET responses are cached") {
 		t.Fatalf("New with a cached POST: %v", err)
 	}
+}
+
+// TestCachedHandlerHeaders: a cached handler whose headers change while
+// its body does not serves the new headers once it regenerates, in its
+// build and in the next one, with the body's ETag unchanged.
+func TestCachedHandlerHeaders(t *testing.T) {
+	t.Parallel()
+	body := strings.Repeat("id,name\n1,mug\n", 100) // compressed, too
+	var version atomic.Int64
+	export := func(c echo.Context) error {
+		v := strconv.FormatInt(version.Load(), 10)
+		c.Response().Header().Set("Content-Disposition", `attachment; filename="export-`+v+`.csv"`)
+		c.Response().Header().Set("Access-Control-Allow-Origin", "https://app"+v+".example")
+		return c.Blob(http.StatusOK, "text/csv; v="+v, []byte(body))
+	}
+	routes := page.Routes{Handlers: []page.Handler{{
+		Pattern: "/api/export", Method: http.MethodGet, Func: export, Cached: true, Tags: page.StaticTags("export"),
+	}}}
+	store := openStore(t)
+	app, url := appServer(t, routes, server.Config{Store: store, BuildID: "a"})
+	check := func(app *server.App, url string, v int64) bool {
+		t.Helper()
+		resp, got := send(t, app, http.MethodGet, url+"/api/export", "Accept-Encoding: gzip")
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET /api/export: %d", resp.StatusCode)
+		}
+		n := strconv.FormatInt(v, 10)
+		return got != "" && resp.Header.Get("Content-Type") == "text/csv; v="+n &&
+			resp.Header.Get("Content-Disposition") == `attachment; filename="export-`+n+`.csv"` &&
+			resp.Header.Get("Access-Control-Allow-Origin") == "https://app"+n+".example"
+	}
+	waitFor := func(app *server.App, url string, v int64) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !check(app, url, v) {
+			if time.Now().After(deadline) {
+				resp, _ := send(t, app, http.MethodGet, url+"/api/export")
+				t.Fatalf("never served the headers of version %d: %s %v", v, resp.Header.Get("X-Gox-Cache"), resp.Header)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitFor(app, url, 0)
+	resp, _ := send(t, app, http.MethodGet, url+"/api/export")
+	etag := resp.Header.Get("Etag")
+
+	version.Store(1)
+	if _, err := app.Revalidate(context.Background(), nil, []string{"export"}, cache.Stale); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(app, url, 1)
+	if resp, _ := send(t, app, http.MethodGet, url+"/api/export"); resp.Header.Get("Etag") != etag || resp.Header.Get("X-Gox-Cache") != "HIT" {
+		t.Fatalf("after regenerating: %s etag %q; want a HIT with the same body's ETag %q", resp.Header.Get("X-Gox-Cache"), resp.Header.Get("Etag"), etag)
+	}
+	// A new process of the same build reads the new headers from the store.
+	again, againURL := appServer(t, routes, server.Config{Store: store, BuildID: "a"})
+	if !check(again, againURL, 1) {
+		t.Fatal("the store kept the old headers")
+	}
+
+	version.Store(2)
+	next, nextURL := appServer(t, routes, server.Config{Store: store, BuildID: "b"})
+	waitFor(next, nextURL, 2)
 }
 
 // TestCachedHandlerReadYourWrites: the browser whose action revalidated a

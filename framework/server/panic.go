@@ -116,7 +116,7 @@ func (a *App) recovered(c echo.Context) {
 // answers 500 (in development with the development error page), or, once
 // the response is committed, aborts the connection.
 func (a *App) answerPanic(w http.ResponseWriter, r *http.Request, committed bool, pe *panicError) {
-	a.log.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(pe.value),
+	a.log.Error("handler panicked", "method", logMethod(r.Method), "path", logPath(r.URL.Path), "panic", fmt.Sprint(pe.value),
 		"committed", committed, "stack", string(pe.stack))
 	if committed {
 		panic(http.ErrAbortHandler)

@@ -52,7 +52,7 @@ func (a *App) prerender(ctx context.Context, workers int, keepGoing bool, progre
 		}
 		paths, err := pagePaths(ctx, pr.page)
 		if err != nil {
-			f := wire.Prerendered{Route: pr.page.Pattern, Error: err.Error()}
+			f := wire.Prerendered{Route: pr.page.Pattern, Error: bounded(err.Error())}
 			progress(f)
 			if !keepGoing {
 				return nil, fmt.Errorf("prerender: %w", err)
@@ -82,7 +82,7 @@ func (a *App) prerender(ctx context.Context, workers int, keepGoing bool, progre
 			ent, err := a.engine.Regenerate(gctx, t.pr.job(route.Key(t.path), params))
 			p := wire.Prerendered{Route: t.pr.page.Pattern, Path: t.path}
 			if err != nil {
-				p.Error = renderError(err, t.path)
+				p.Error = bounded(renderError(err, t.path))
 			} else {
 				p.Status, p.Bytes = ent.Status, len(ent.Body)
 			}
@@ -117,4 +117,12 @@ func renderError(err error, path string) string {
 		return inner.Error()
 	}
 	return err.Error()
+}
+
+// bounded cuts msg to wire.MaxPrerenderError bytes, on a rune boundary.
+func bounded(msg string) string {
+	if len(msg) <= wire.MaxPrerenderError {
+		return msg
+	}
+	return strings.ToValidUTF8(msg[:wire.MaxPrerenderError-len("…")], "") + "…"
 }

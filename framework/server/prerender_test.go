@@ -2,11 +2,13 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/a-h/templ"
 
@@ -102,5 +104,39 @@ func TestPrerenderKeepGoing(t *testing.T) {
 		if _, err := st.Get(context.Background(), path); err != nil {
 			t.Errorf("%s not in the cache after keep-going: %v", path, err)
 		}
+	}
+}
+
+// TestPrerenderBoundsErrors: however long a page's error, its prerender
+// line fits what the gox command reads, and still says what went wrong.
+func TestPrerenderBoundsErrors(t *testing.T) {
+	t.Parallel()
+	huge := "upstream said: " + strings.Repeat("é\x01", 1<<20)
+	routes := page.Routes{Pages: []page.Page{{
+		Pattern: "/",
+		Render:  func(*page.Ctx) (templ.Component, error) { return nil, errors.New(huge) },
+	}}}
+	app, err := server.New(routes, server.Config{Store: openStore(t), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.Close() })
+	out, err := app.PrerenderKeepGoing(context.Background(), 1, func(wire.Prerendered) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(out, func(p wire.Prerendered) bool { return p.Path == "/" })
+	if i < 0 {
+		t.Fatalf("no line for /: %+v", out)
+	}
+	line, err := json.Marshal(out[i])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := out[i].Error; len(e) > wire.MaxPrerenderError || !strings.HasPrefix(e, "upstream said: é") || !utf8.ValidString(e) {
+		t.Errorf("error of %d bytes starting %.40q, want at most %d, valid UTF-8, the start kept", len(e), e, wire.MaxPrerenderError)
+	}
+	if len(line) >= wire.MaxPrerenderLine {
+		t.Errorf("prerender line of %d bytes, want under %d", len(line), wire.MaxPrerenderLine)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -102,5 +104,49 @@ func TestMainRefusesABadRedisURL(t *testing.T) {
 	code := server.Main(context.Background(), testapp.New().Routes(), []string{"prerender"}, &stdout, &stderr)
 	if code != 64 || !strings.Contains(stderr.String(), "hint:") || strings.Contains(stderr.String(), "hunter2") {
 		t.Fatalf("exit %d, stderr %q; want 64 with a hint and without the password", code, stderr.String())
+	}
+}
+
+// TestRedisPrefixIsTheAppsName: with no prefix= in GOX_CACHE, an app
+// keeps its keys under its main package's name, whatever its binary is
+// called: two releases installed as shop-1 and shop-2 share one cache.
+// This test binary, copied as shop-2, prerenders into Redis; its main
+// package is server.test.
+func TestRedisPrefixIsTheAppsName(t *testing.T) {
+	if os.Getenv("GOX_TEST_PREFIX_HELPER") == "1" {
+		routes := testapp.New().Routes()
+		routes.Pages = slices.DeleteFunc(routes.Pages, func(p page.Page) bool { return p.Pattern != "/" })
+		os.Exit(server.Main(context.Background(), routes, []string{"prerender"}, os.Stdout, os.Stderr))
+	}
+	t.Parallel()
+	srv := redistest.Start(t)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// cp, not a write from this process: a file this process had open for
+	// writing could be held by a parallel test's fork (text file busy).
+	bin := filepath.Join(t.TempDir(), "shop-2")
+	if out, err := exec.Command("cp", self, bin).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v: %s", err, out)
+	}
+	cmd := exec.Command(bin, "-test.run=^TestRedisPrefixIsTheAppsName$")
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), "GOX_TEST_PREFIX_HELPER=1", "GOX_CACHE="+srv.URL(),
+		"GOX_REDIS_OUTBOX="+filepath.Join(cmd.Dir, "outbox.db"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("prerender as shop-2: %v\n%s", err, out)
+	}
+	for _, tt := range []struct {
+		prefix string
+		want   bool
+	}{{"server.test", true}, {"shop-2", false}} {
+		keys, err := srv.Client().Keys(context.Background(), "gox:{"+tt.prefix+"}:e:*").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(keys) > 0; got != tt.want {
+			t.Errorf("entries under gox:{%s}: %q, want some: %v", tt.prefix, keys, tt.want)
+		}
 	}
 }

@@ -57,7 +57,7 @@ func (a *App) servePage(c echo.Context) error {
 		return c.Redirect(http.StatusPermanentRedirect, redirect)
 	}
 	if job, ok := a.sitemapJob(path); ok {
-		a.serveSitemap(w, r, job)
+		a.serveSitemap(c, job)
 		return nil
 	}
 	pr, params, _, ok := a.router.Match(path)
@@ -155,7 +155,7 @@ func (a *App) failureStatus(w http.ResponseWriter, r *http.Request, err error, m
 	if code >= 500 && !errors.Is(err, isr.ErrBackoff) {
 		// A render backing off failed before and was logged then: once per
 		// try, not once per request.
-		a.log.Error(msg, "path", r.URL.Path, "err", err)
+		a.log.Error(msg, "path", logPath(r.URL.Path), "err", err)
 	}
 	return code
 }
@@ -180,7 +180,7 @@ func (a *App) writeError(w http.ResponseWriter, r *http.Request, pr *pageRoute, 
 	}
 	body, rerr := render.Page(r.Context(), pr.page.Error(err), pr.page.Layouts)
 	if rerr != nil {
-		a.log.Error("error page failed", "path", r.URL.Path, "err", rerr)
+		a.log.Error("error page failed", "path", logPath(r.URL.Path), "err", rerr)
 		a.writeStatus(w, r, code)
 		return
 	}

@@ -13,7 +13,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/goxweb/gox/framework/httpcache"
 	"github.com/goxweb/gox/framework/isr"
@@ -55,6 +58,23 @@ type sitemap struct {
 	policy      *httpcache.Policy
 	// maxURLs and maxBytes bound one sitemap file (tests lower them).
 	maxURLs, maxBytes int
+	// files is how many sitemap files the last walk to the end found (1:
+	// all URLs fit in /sitemap.xml, which numbers no parts), 0 until one
+	// did. A numbered sitemap past it is not found without a walk, so
+	// requests for parts that do not exist cost no StaticParams calls.
+	files atomic.Int64
+}
+
+// setFiles records the number of sitemap files a walk to the end found.
+func (sm *sitemap) setFiles(n int) { sm.files.Store(int64(max(n, 1))) }
+
+// indexFiles returns the number of sitemap files an index body lists: 1
+// when it is a sitemap of URLs rather than an index.
+func indexFiles(body []byte) int {
+	if !bytes.HasPrefix(body, []byte(sitemapIndexOpen)) {
+		return 1
+	}
+	return bytes.Count(body, []byte("<sitemap><loc>"))
 }
 
 // newSitemap sets up the generated sitemap when the app has an origin
@@ -148,23 +168,60 @@ func sitemapPart(path string) (int, bool) {
 }
 
 // serveSitemap answers a GET or HEAD of a generated sitemap from the
-// engine.
-func (a *App) serveSitemap(w http.ResponseWriter, r *http.Request, job isr.Job) {
+// engine, and one of a numbered sitemap that does not exist with the
+// app's not-found page.
+func (a *App) serveSitemap(c echo.Context, job isr.Job) {
+	w, r := c.Response(), c.Request()
 	job.NotBefore, job.Writes = a.rywNotBefore(r)
 	if a.cfg.Dev {
 		// Development shows every page as it is now: so the sitemap.
 		job.NotBefore, job.Writes = time.Now(), nil
 	}
+	if job.Route == a.sitemap.part && !a.cfg.Dev {
+		exists, err := a.sitemapHasPart(r.Context(), job.Params["n"])
+		if err != nil {
+			a.writeSitemapError(w, r, err)
+			return
+		}
+		if !exists {
+			c.SetPath(string(notFoundKey))
+			a.serveCached(w, r, a.notFound, notFoundKey, nil)
+			return
+		}
+	}
 	ent, state, err := a.engine.Serve(r.Context(), job)
 	if err != nil {
-		code := httperr.StatusCode(err)
-		if code < 400 {
-			code = http.StatusInternalServerError
-		}
-		a.writeStatus(w, r, code)
+		a.writeSitemapError(w, r, err)
 		return
 	}
 	a.sitemap.policy.Write(w, r, ent, stateHeader[state])
+}
+
+func (a *App) writeSitemapError(w http.ResponseWriter, r *http.Request, err error) {
+	code := httperr.StatusCode(err)
+	if code < 400 {
+		code = http.StatusInternalServerError
+	}
+	a.writeStatus(w, r, code)
+}
+
+// sitemapHasPart reports whether the numbered sitemap n exists, as the
+// index lists them. Until a walk has counted the files, the index is
+// served first: rendered, which counts them, or read from the store, whose
+// body lists them.
+func (a *App) sitemapHasPart(ctx context.Context, n string) (bool, error) {
+	sm := a.sitemap
+	files := sm.files.Load()
+	if files == 0 {
+		ent, _, err := a.engine.Serve(ctx, isr.Job{Route: sm.index, Key: sitemapPath})
+		if err != nil {
+			return false, err
+		}
+		sm.files.CompareAndSwap(0, int64(indexFiles(ent.Body)))
+		files = sm.files.Load()
+	}
+	part, _ := strconv.Atoi(n)
+	return files > 1 && int64(part) <= files, nil
 }
 
 // sitemapRender renders the index key (/sitemap.xml: every URL, or the
@@ -190,11 +247,14 @@ func (a *App) sitemapRender(sm *sitemap) isr.Render {
 		if err != nil && !errors.Is(err, errPartDone) {
 			return isr.Result{}, err
 		}
+		if err == nil {
+			sm.setFiles(w.parts)
+		}
 		res := isr.Result{Status: http.StatusOK, Header: sitemapHeader, Tags: []string{SitemapTag}, Revalidate: sitemapRevalidate}
 		switch {
 		case part == 0 && w.parts > 1:
 			body.Reset()
-			body.WriteString(xml.Header + `<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">` + "\n")
+			body.WriteString(sitemapIndexOpen)
 			for i := 1; i <= min(w.parts, sitemapMaxURLs); i++ {
 				body.WriteString("<sitemap><loc>" + w.origin + "/sitemap-" + strconv.Itoa(i) + ".xml</loc></sitemap>\n")
 			}
@@ -218,10 +278,11 @@ var errPartDone = errors.New("sitemap part written")
 // The bytes of a sitemap file around its entries, and of an entry around
 // its URL.
 const (
-	urlsetOpen  = xml.Header + `<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">` + "\n"
-	urlsetClose = "</urlset>\n"
-	urlOpen     = "<url><loc>"
-	urlClose    = "</loc></url>\n"
+	urlsetOpen       = xml.Header + `<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">` + "\n"
+	sitemapIndexOpen = xml.Header + `<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">` + "\n"
+	urlsetClose      = "</urlset>\n"
+	urlOpen          = "<url><loc>"
+	urlClose         = "</loc></url>\n"
 )
 
 // sitemapWriter splits the URLs into sitemap files, as an index lists

@@ -420,3 +420,65 @@ func TestSitemapDev(t *testing.T) {
 		t.Fatalf("dev robots.txt after writing the file: %q", body)
 	}
 }
+
+// TestSitemapMissingParts: numbered sitemaps past the ones the index
+// lists, or any when the sitemap fits in one file, are the app's
+// not-found page, found so without walking the StaticParams again: once
+// the count of files is known, by the index's render or its stored body,
+// a request for a part that does not exist costs no walk.
+func TestSitemapMissingParts(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name  string
+		ids   []string
+		parts int
+	}{
+		{"index", []string{"1", "2", "3", "4", "5"}, 3},
+		{"one file", []string{"1"}, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var walks atomic.Int64
+			routes := page.Routes{Pages: []page.Page{{Pattern: "/p/{id}", Render: rawPage("p"), StaticParams: func(ctx context.Context) ([]page.Params, error) {
+				walks.Add(1)
+				return staticParams(tt.ids...)(ctx)
+			}}}}
+			store := openStore(t)
+			cfg := server.Config{Origin: origin, Store: store, BuildID: "a"}
+			app, url := appServer(t, routes, cfg)
+			server.SetSitemapLimits(app, 2, 50<<20)
+			before := walks.Load()
+			for n := 1; n <= 200; n++ {
+				path := "/sitemap-" + strconv.Itoa(n) + ".xml"
+				resp, body := send(t, app, http.MethodGet, url+path)
+				if n <= tt.parts {
+					if resp.StatusCode != 200 || len(parseSitemap(t, body).URLs) == 0 {
+						t.Fatalf("GET %s: %d, want a sitemap", path, resp.StatusCode)
+					}
+					continue
+				}
+				if resp.StatusCode != http.StatusNotFound || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") {
+					t.Fatalf("GET %s: %d %s, want the not-found page", path, resp.StatusCode, resp.Header.Get("Content-Type"))
+				}
+			}
+			// One walk counts the files (the index's render), one per part
+			// that exists renders it.
+			if got, want := walks.Load()-before, int64(1+tt.parts); got != want {
+				t.Fatalf("%d StaticParams walks for 200 numbered sitemaps, want %d", got, want)
+			}
+			// A new process of the same build reads the count from the
+			// stored index: still no walk.
+			next, nextURL := appServer(t, routes, cfg)
+			server.SetSitemapLimits(next, 2, 50<<20)
+			before = walks.Load()
+			for n := tt.parts + 1; n <= tt.parts+50; n++ {
+				if resp, _ := send(t, next, http.MethodGet, nextURL+"/sitemap-"+strconv.Itoa(n)+".xml"); resp.StatusCode != http.StatusNotFound {
+					t.Fatalf("new process, GET /sitemap-%d.xml: %d, want 404", n, resp.StatusCode)
+				}
+			}
+			if got := walks.Load() - before; got != 0 {
+				t.Fatalf("new process: %d StaticParams walks for parts that do not exist, want 0", got)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"github.com/goxweb/gox/framework/cache"
@@ -19,7 +20,7 @@ import (
 // openRedis opens the Redis store GOX_CACHE names (redis://, rediss://,
 // unix://) behind the memory tier. It does not connect: an unreachable
 // Redis never delays the start. The key prefix is the URL's prefix=NAME,
-// else the binary's name; GOX_REDIS_PASSWORD is the password when the URL
+// else the app's name (see appName); GOX_REDIS_PASSWORD is the password when the URL
 // has none; invalidations wait in GOX_REDIS_OUTBOX (default
 // .gox/redis-outbox.db) while Redis cannot be reached. The store is
 // opened for build, whose pages it keeps apart from other builds'.
@@ -29,7 +30,7 @@ func openRedis(raw, build string, memOpts tiered.Options, log *slog.Logger, gete
 		return nil, fmt.Errorf("%s: %w", wire.EnvCache, err)
 	}
 	if prefix == "" {
-		prefix = strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe")
+		prefix = appName()
 	}
 	st, err := redis.Open(redis.Options{Client: client, Prefix: prefix, BuildID: build, Logger: log,
 		OutboxPath: envOr(getenv, wire.EnvRedisOutbox, wire.DefaultRedisOutbox)})
@@ -65,4 +66,14 @@ func openStore(path string, opts sqlite.Options, memOpts tiered.Options, log *sl
 		return nil, fmt.Errorf("open cache %s: %w", path, err)
 	}
 	return store, nil
+}
+
+// appName names the app on a shared Redis: from the main package's import
+// path, which stays the same whatever the binary is called; from the
+// binary's name for a program built from files (go run main.go).
+func appName() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Path != "" && bi.Path != "command-line-arguments" {
+		return wire.RedisPrefix(bi.Path)
+	}
+	return strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe")
 }

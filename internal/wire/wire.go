@@ -4,6 +4,8 @@
 // import it, so a name or a field is written once.
 package wire
 
+import "strings"
+
 // The environment variables a gox app reads. docs/cli.md documents each.
 const (
 	EnvCache                = "GOX_CACHE"
@@ -56,6 +58,9 @@ const (
 // rendered into the cache, and how far the whole run is. A page that
 // failed has Error set (and no Status); a route whose StaticParams failed
 // has Error set and no Path, and does not count in Done or Total.
+//
+// Error holds at most MaxPrerenderError bytes, so that every line fits the
+// line length the gox command reads (MaxPrerenderLine).
 type Prerendered struct {
 	Done   int    `json:"done"`
 	Total  int    `json:"total"`
@@ -65,6 +70,15 @@ type Prerendered struct {
 	Bytes  int    `json:"bytes"`
 	Error  string `json:"error,omitempty"`
 }
+
+// MaxPrerenderError bounds Prerendered.Error: an error's first 64 KiB
+// say what went wrong.
+const MaxPrerenderError = 64 << 10
+
+// MaxPrerenderLine bounds a line of prerender output: a Prerendered line,
+// even with an error of control characters escaped six times over, fits.
+// The gox command skips longer lines: the app printed them itself.
+const MaxPrerenderLine = 1 << 20
 
 // RevalidateRequest is the JSON body of POST /_gox/revalidate.
 type RevalidateRequest struct {
@@ -88,4 +102,13 @@ type RevalidateResponse struct {
 // RevalidateRefusal is the JSON body of a refused revalidation.
 type RevalidateRefusal struct {
 	Error string `json:"error"`
+}
+
+// RedisPrefix is the key prefix an app takes on Redis when GOX_CACHE
+// names none (no ?prefix=): the last element of its main package's
+// import path, so that every build and binary name of one app (shop-1,
+// shop-2, a cross build) shares its keys. The app reads the path from
+// its build info, gox cache from go.mod in its folder.
+func RedisPrefix(mainPackage string) string {
+	return mainPackage[strings.LastIndexByte(mainPackage, '/')+1:]
 }
