@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"slices"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/sony/gobreaker/v2"
@@ -18,11 +19,12 @@ import (
 // Options.BreakerOpen, then one probes Redis again. A Redis that does not
 // answer then costs a request nothing, rather than a timeout each.
 type breaker struct {
-	cb *gobreaker.TwoStepCircuitBreaker[struct{}]
+	cb      *gobreaker.TwoStepCircuitBreaker[struct{}]
+	timeout time.Duration // Options.CommandTimeout
 }
 
 func newBreaker(opts Options, log *slog.Logger, reconnected func()) *breaker {
-	return &breaker{cb: gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
+	return &breaker{timeout: opts.CommandTimeout, cb: gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
 		Name:        "redis",
 		MaxRequests: 1,
 		Timeout:     opts.BreakerOpen,
@@ -65,7 +67,10 @@ func (b *breaker) DialHook(next goredis.DialHook) goredis.DialHook { return next
 // design.
 var unguarded = map[string]bool{"hello": true, "auth": true, "select": true, "client": true, "readonly": true, "xread": true}
 
-// ProcessHook runs one command through the breaker.
+// ProcessHook runs one command through the breaker, within the command
+// timeout, go-redis's retry included: the retry on another connection
+// after a broken one (a restarted Redis) costs nothing, while one after a
+// timeout would double the wait on a hung Redis.
 func (b *breaker) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 	return func(ctx context.Context, cmd goredis.Cmder) error {
 		if unguarded[cmd.Name()] {
@@ -75,6 +80,8 @@ func (b *breaker) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 		if err != nil {
 			return unavailable(err)
 		}
+		ctx, cancel := context.WithTimeout(ctx, b.timeout)
+		defer cancel()
 		err = next(ctx, cmd)
 		done(err)
 		return err

@@ -163,6 +163,7 @@ func (s *Store) Put(ctx context.Context, e *cache.Entry) error {
 	gen := fmtTime(e.GeneratedAt)
 	floor := fmtTime(e.GeneratedAt.Add(-1))
 	args := []any{s.keys.base, e.Key, e.Path(), s.origin, s.opts.StreamLength, s.ttlMillis(), floor, e.BuildID,
+		s.stampTTLMillis(), s.opts.MaxCoveredKeys,
 		"g", gen, "f", fmtTime(e.FreshUntil), "r", fmtTime(e.RetryAt), "b", e.BuildID, "e", e.LastError,
 		"n", strconv.Itoa(e.Failures),
 		"h", encodeHead(head{route: e.Route, status: e.Status, etag: e.ETag, sum: e.Sum, header: e.Header}),
@@ -185,7 +186,8 @@ func (s *Store) SetMeta(ctx context.Context, key string, m cache.Meta) error {
 	defer done()
 	n, err := setMetaScript.Run(ctx, s.rdb, []string{s.keys.entry(m.BuildID, key), s.keys.builds(key)},
 		s.keys.base, key, s.origin, s.opts.StreamLength, s.ttlMillis(),
-		fmtTime(m.GeneratedAt), fmtTime(m.FreshUntil), fmtTime(m.RetryAt), m.BuildID, m.LastError, strconv.Itoa(m.Failures)).Int()
+		fmtTime(m.GeneratedAt), fmtTime(m.FreshUntil), fmtTime(m.RetryAt), m.BuildID, m.LastError, strconv.Itoa(m.Failures),
+		cache.KeyPath(key), s.stampTTLMillis(), s.opts.MaxCoveredKeys).Int()
 	if err != nil {
 		return wrap("set meta", key, err)
 	}

@@ -103,16 +103,36 @@ func (s *Store) follow(ctx context.Context, pos *position, ok func()) error {
 	}
 }
 
-// start places pos at the end of the stream.
+// start places pos at the end of the stream and at the sequence number
+// the next message follows, both read in one transaction: the sequence
+// key, when Redis evicted it while the stream stayed (or the stream while
+// it stayed), is adopted as it is now, so that the next message does not
+// look like a gap.
 func (s *Store) start(ctx context.Context, conn *goredis.Conn, pos *position) error {
-	last, err := conn.XRevRangeN(ctx, s.keys.stream(), "+", "-", 1).Result()
+	var last *goredis.XMessageSliceCmd
+	var seq *goredis.StringCmd
+	_, err := conn.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		last = p.XRevRangeN(ctx, s.keys.stream(), "+", "-", 1)
+		seq = p.Get(ctx, s.keys.seq())
+		return nil
+	})
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		return err
+	}
+	msgs, err := last.Result()
 	if err != nil {
 		return err
 	}
-	pos.id, pos.seq = "0-0", 0
-	if len(last) > 0 {
-		pos.id = last[0].ID
-		pos.seq = seqOf(last[0])
+	n, err := seq.Int64()
+	if errors.Is(err, goredis.Nil) {
+		n, err = 0, nil // the first INCR makes 1
+	}
+	if err != nil {
+		return err
+	}
+	pos.id, pos.seq = "0-0", n
+	if len(msgs) > 0 {
+		pos.id = msgs[0].ID
 	}
 	pos.started = true
 	return nil
@@ -120,7 +140,8 @@ func (s *Store) start(ctx context.Context, conn *goredis.Conn, pos *position) er
 
 // checkGap runs after an XREAD that found nothing: if the sequence went
 // on without a message after pos (the stream was evicted or deleted) or
-// went back (the sequence key was), the subscribers are told ChangeAll.
+// went back (the sequence key was), the subscribers are told ChangeAll,
+// once: pos then takes the stream's end and the sequence as they are.
 func (s *Store) checkGap(ctx context.Context, conn *goredis.Conn, pos *position) error {
 	seq, err := conn.Get(ctx, s.keys.seq()).Int64()
 	if errors.Is(err, goredis.Nil) {
@@ -140,9 +161,6 @@ func (s *Store) checkGap(ctx context.Context, conn *goredis.Conn, pos *position)
 	}
 	if err := s.start(ctx, conn, pos); err != nil {
 		return err
-	}
-	if pos.seq < seq {
-		pos.seq = seq
 	}
 	s.feed.Send([]cache.Change{{Kind: cache.ChangeAll}})
 	return nil

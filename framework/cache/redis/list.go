@@ -19,8 +19,8 @@ import (
 const scanBatch = 500
 
 // List returns every build's rows matching f, without bodies, ordered by
-// key (then build). It scans the app's rows (or a tag's index set): admin
-// tools call it, never the request path.
+// key (then build). It scans the app's rows (or a tag's index, unless
+// full): admin tools call it, never the request path.
 func (s *Store) List(ctx context.Context, f cache.Filter) ([]cache.Info, error) {
 	done, err := s.enter()
 	if err != nil {
@@ -58,7 +58,7 @@ func (s *Store) List(ctx context.Context, f cache.Filter) ([]cache.Info, error) 
 			if err != nil {
 				return nil, wrap("list", batch[i].key, err)
 			}
-			if f.Route != "" && e.Route != f.Route {
+			if (f.Route != "" && e.Route != f.Route) || (f.Tag != "" && !slices.Contains(e.Tags, f.Tag)) {
 				continue
 			}
 			accessed, _ := parseTime(stringAt(vals, 8))
@@ -86,15 +86,19 @@ type rowRef struct{ build, key string }
 
 // candidates returns the rows that may match f, ordered by key and build:
 // a tag's index members, or the rows a SCAN of the app's entries finds.
+// An index at its cap (Options.MaxCoveredKeys) may have lost members the
+// tag still has: the SCAN then finds them.
 func (s *Store) candidates(ctx context.Context, f cache.Filter) ([]rowRef, error) {
 	var ids []string
 	if f.Tag != "" {
-		members, err := s.rdb.SMembers(ctx, s.keys.base+"ti:"+f.Tag).Result()
+		members, err := s.rdb.ZRange(ctx, s.keys.base+"tz:"+f.Tag, 0, -1).Result()
 		if err != nil {
 			return nil, err
 		}
 		ids = members
-	} else {
+	}
+	if f.Tag == "" || len(ids) >= s.opts.MaxCoveredKeys {
+		ids = ids[:0]
 		prefix := s.keys.base + "e:"
 		err := s.scan(ctx, globEscape(prefix)+"*", func(batch []string) error {
 			for _, k := range batch {
@@ -215,6 +219,9 @@ func (s *Store) Clear(ctx context.Context) error {
 		return wrap("clear", "", err)
 	}
 	s.pending.reset()
+	// Nothing waits any more: the replay, which clears this flag, has
+	// nothing left to write.
+	s.queued.Store(false)
 	if s.outbox != nil {
 		if err := s.outbox.clear(); err != nil {
 			return wrap("clear", "outbox", err)

@@ -9,10 +9,15 @@
 //     one being written;
 //   - one invalidation stamp per tag and per path, so that an invalidation
 //     costs one write whatever the number of pages it covers; Get reads
-//     the entry and its stamps in one script and cache.Covering merges them;
-//   - a bounded index set per tag and per path, only to tell an
-//     invalidation which keys to regenerate eagerly (at most
-//     Options.MaxCoveredKeys of them; the stamps cover every page anyway);
+//     the entry and its stamps in one script and cache.Covering merges them.
+//     A stamp's TTL outlasts the rows it covers (each write of one of them
+//     extends it), and a stamp missing (evicted) reads as an invalidation
+//     now, never as none;
+//   - an index per tag and per path, only to tell an invalidation which
+//     keys to regenerate eagerly and List which pages carry a tag: a sorted
+//     set of rows by last write, bounded by the entry TTL (older members
+//     leave at the next write) and by Options.MaxCoveredKeys (the oldest
+//     leave); the stamps cover every page anyway;
 //   - regeneration leases (SET NX PX, renewed by their holder);
 //   - a stream to which every write and invalidation is appended in the
 //     same script. Each instance reads it from the last id it saw
@@ -91,20 +96,27 @@ type Options struct {
 	// row of another build, and a lease is per key and build. Empty: a
 	// handle of no build (tools), whose Get returns any build's latest row.
 	BuildID string
-	// CommandTimeout bounds connecting to Redis and each command; 0 means
+	// CommandTimeout bounds connecting to Redis and each command, its
+	// retry on another connection included (go-redis tries once more when
+	// a connection broke, as after a Redis restart); 0 means
 	// DefaultCommandTimeout.
 	CommandTimeout time.Duration
-	// EntryTTL is how long an entry (and its index sets) live after their
+	// EntryTTL is how long an entry (and its indexes) live after their
 	// last write; 0 means DefaultEntryTTL and a negative value means
-	// forever. Entries having a TTL and stamps none is what lets Redis's
-	// volatile-lru policy evict pages and never stamps.
+	// forever. A tag's or path's stamp lives EntryTTL plus a minute after
+	// the last write of an entry it covers (or of itself), so with a
+	// positive TTL nothing stays forever, and Redis's volatile-lru policy
+	// may evict any of them; a stamp evicted reads as an invalidation now.
 	EntryTTL time.Duration
 	// StreamLength bounds the change stream (approximately, MAXLEN ~); an
 	// instance that falls further behind drops its whole memory tier. 0
 	// means DefaultStreamLength.
 	StreamLength int64
-	// MaxCoveredKeys bounds the keys an invalidation returns per tag or
-	// path for eager regeneration; 0 means DefaultMaxCoveredKeys.
+	// MaxCoveredKeys bounds the rows each tag's and path's index keeps
+	// (the most recently written), hence the keys an invalidation returns
+	// per tag or path for eager regeneration; 0 means
+	// DefaultMaxCoveredKeys. List of a tag whose index is full scans the
+	// app's rows instead.
 	MaxCoveredKeys int
 	// OutboxPath is the SQLite file where invalidations wait while Redis
 	// cannot be reached; empty keeps them in memory only (lost if the
@@ -120,6 +132,9 @@ type Options struct {
 	BreakerFailures uint32
 	BreakerOpen     time.Duration
 	// Logger receives the store's logs; nil means slog.Default().
+	// go-redis's own messages (one per failed dial) go to slog.Default()
+	// at debug level whatever Logger is: the first Open sets go-redis's
+	// logger for the whole process (goredis.SetLogger).
 	Logger *slog.Logger
 }
 
@@ -182,8 +197,9 @@ func (o Options) withDefaults() (Options, error) {
 			*d = o.CommandTimeout
 		}
 	}
-	// One retry at most: a command to an unreachable Redis must fail fast,
-	// and the breaker decides when to try again.
+	// One retry at most, within the command timeout (see breaker): a
+	// command to an unreachable Redis must fail fast, and the breaker
+	// decides when to try again.
 	if c.MaxRetries == 0 {
 		c.MaxRetries = 1
 	}
@@ -341,6 +357,21 @@ func (s *Store) ttlMillis() int64 {
 		return 0
 	}
 	return s.opts.EntryTTL.Milliseconds()
+}
+
+// stampMargin is how much longer than the rows they cover stamps live:
+// rows and stamps get their TTLs in one script, from one clock, so a
+// minute only keeps a stamp from expiring in the same instant as its last
+// row.
+const stampMargin = time.Minute
+
+// stampTTLMillis is the TTL of stamps in milliseconds as the scripts take
+// it; 0 is none.
+func (s *Store) stampTTLMillis() int64 {
+	if s.opts.EntryTTL < 0 {
+		return 0
+	}
+	return (s.opts.EntryTTL + stampMargin).Milliseconds()
 }
 
 // wrap adds context to a command's error.

@@ -10,7 +10,20 @@ import goredis "github.com/redis/go-redis/v9"
 // strings (its numbers are doubles, too coarse for nanoseconds).
 //
 // Stamp hashes have fields r (the latest stale-mode invalidation), x (the
-// latest expire-mode one) and f (a floor, see putScript). The stream
+// latest expire-mode one) and f (a floor, see putScript). Every write of a
+// stamp gives it a TTL of at least the stamp TTL (the entry TTL plus
+// stampMargin), and every write of a row covered by it extends it so, so
+// a stamp outlives the rows it covers and nothing of an unknown slug
+// stays forever.
+//
+// The index of a tag ("tz:" tag) or path ("pz:" path) is a sorted set of
+// the rows that carry it, scored by their last write in Redis's time in
+// milliseconds: each write drops the members older than the entry TTL
+// (their rows expired) and, past the cap, the oldest. Earlier versions
+// kept plain sets under "ti:" and "pi:"; those are no longer read or
+// written, and expire with their TTL.
+//
+// The stream
 // messages have fields q (a sequence number from the INCR of the seq key,
 // so that a reader detects messages it never got), o (the origin: the
 // Store handle that wrote), k (the kind: e entry, t tag, p path, a all)
@@ -44,6 +57,43 @@ const appendChange = `
 local function append(base, origin, maxlen, kind, list)
 	local q = redis.call('INCR', base .. 'q')
 	redis.call('XADD', base .. 's', 'MAXLEN', '~', maxlen, '*', 'q', q, 'o', origin, 'k', kind, 'n', packnames(list))
+end
+`
+
+// luaCover are the Lua functions (after luaNames) that keep a row's
+// index memberships and stamps, as Put and SetMeta write the row.
+const luaCover = `
+local function clock()
+	local t = redis.call('TIME')
+	local us = tonumber(t[2])
+	return tonumber(t[1]) * 1000 + math.floor(us / 1000), t[1] .. string.format('%06d', us) .. '000'
+end
+local function extend(k, ms)
+	local left = redis.call('PTTL', k)
+	if left ~= -2 and left < ms then
+		redis.call('PEXPIRE', k, ms)
+	end
+end
+local function cover(idx, stamp, row, ttl, sttl, cap, floor)
+	local nowms, now = clock()
+	if floor and redis.call('EXISTS', stamp) == 0 then
+		if redis.call('EXISTS', idx) == 1 then
+			floor = now
+		end
+		redis.call('HSET', stamp, 'f', floor)
+	end
+	redis.call('ZADD', idx, string.format('%d', nowms), row)
+	if ttl > 0 then
+		redis.call('ZREMRANGEBYSCORE', idx, '-inf', '(' .. string.format('%d', nowms - ttl))
+		redis.call('PEXPIRE', idx, ttl)
+	end
+	local n = redis.call('ZCARD', idx)
+	if n > cap then
+		redis.call('ZREMRANGEBYRANK', idx, 0, n - cap - 1)
+	end
+	if sttl > 0 then
+		extend(stamp, sttl)
+	end
 end
 `
 
@@ -135,31 +185,31 @@ return readrow(ARGV[1], KEYS[1], ARGV[2], false)
 //
 // KEYS[1] is the row hash, KEYS[2] the key's builds hash. ARGV: 1 base,
 // 2 key, 3 path, 4 origin, 5 stream maxlen, 6 ttl ms (0: none), 7 floor
-// (generated at minus 1 ns), 8 build, then the entry's fields as name,
-// value pairs, g first.
+// (generated at minus 1 ns), 8 build, 9 stamp ttl ms (0: none), 10 index
+// cap, then the entry's fields as name, value pairs, g first.
 //
 // It makes sure a stamp hash exists for the path and every tag: a stamp
 // that Redis evicted is then told from one that never was (getScript's
 // caller treats a missing one as an invalidation now). A stamp hash it
-// creates gets the floor f: entries generated at or before it, written
-// before the stamp was lost, count as revalidated.
-var putScript = goredis.NewScript(luaNames + luaRows + appendChange + `
+// creates gets the floor f: entries generated at or before it count as
+// revalidated. For a name new to Redis (no index either) the floor is the
+// entry's render minus 1 ns, so the page reads fresh. A stamp missing
+// while its index is there was evicted, and may have held an invalidation
+// later than this render's start: the floor is then Redis's time now, so
+// that this page and the name's others read as revalidated, never fresh.
+var putScript = goredis.NewScript(luaNames + luaRows + luaCover + appendChange + `
 local base, key, path, origin, maxlen, ttl, floor, build = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[7], ARGV[8]
-local gen = ARGV[10]
+local sttl, cap = tonumber(ARGV[9]), tonumber(ARGV[10])
+local gen = ARGV[12]
 local row = rowid(build, key)
 local cur = redis.call('HGET', KEYS[1], 'g')
 if cur and cur > gen then
 	return 0
 end
 local old = redis.call('HGET', KEYS[1], 't')
-if old then
-	for _, tag in ipairs(unpacknames(old)) do
-		redis.call('SREM', base .. 'ti:' .. tag, row)
-	end
-end
 redis.call('DEL', KEYS[1])
 local fields = {}
-for i = 9, #ARGV do
+for i = 11, #ARGV do
 	fields[#fields + 1] = ARGV[i]
 end
 redis.call('HSET', KEYS[1], unpack(fields))
@@ -168,30 +218,38 @@ if ttl > 0 then
 	redis.call('PEXPIRE', KEYS[1], ttl)
 	redis.call('PEXPIRE', KEYS[2], ttl)
 end
-local function index(set, stamp)
-	redis.call('SADD', set, row)
-	if ttl > 0 then
-		redis.call('PEXPIRE', set, ttl)
-	end
-	if redis.call('EXISTS', stamp) == 0 then
-		redis.call('HSET', stamp, 'f', floor)
-	end
-end
 local tags = unpacknames(redis.call('HGET', KEYS[1], 't'))
-for _, tag in ipairs(tags) do
-	index(base .. 'ti:' .. tag, base .. 't:' .. tag)
+-- Only the tags the row no longer carries leave: emptying the index of
+-- a tag it keeps would make that tag look new to cover.
+if old then
+	local keep = {}
+	for _, tag in ipairs(tags) do
+		keep[tag] = true
+	end
+	for _, tag in ipairs(unpacknames(old)) do
+		if not keep[tag] then
+			redis.call('ZREM', base .. 'tz:' .. tag, row)
+		end
+	end
 end
-index(base .. 'pi:' .. path, base .. 'p:' .. path)
+for _, tag in ipairs(tags) do
+	cover(base .. 'tz:' .. tag, base .. 't:' .. tag, row, ttl, sttl, cap, floor)
+end
+cover(base .. 'pz:' .. path, base .. 'p:' .. path, row, ttl, sttl, cap, floor)
 append(base, origin, maxlen, 'e', {key})
 return 1
 `)
 
 // setMetaScript updates the freshness and failure fields of a build's row
 // unless it was rendered later. It returns -1 when there is no such row.
-// KEYS[1] is the row hash, KEYS[2] the key's builds hash; ARGV: 1 base,
-// 2 key, 3 origin, 4 maxlen, 5 ttl ms, 6 g, 7 f, 8 r, 9 build, 10 e, 11 n.
-var setMetaScript = goredis.NewScript(luaNames + appendChange + `
+// As the row's TTL starts again, so do its index memberships and its
+// stamps' TTLs (it creates no stamp: one missing was evicted, and reads
+// as an invalidation now). KEYS[1] is the row hash, KEYS[2] the key's
+// builds hash; ARGV: 1 base, 2 key, 3 origin, 4 maxlen, 5 ttl ms, 6 g,
+// 7 f, 8 r, 9 build, 10 e, 11 n, 12 path, 13 stamp ttl ms, 14 index cap.
+var setMetaScript = goredis.NewScript(luaNames + luaRows + luaCover + appendChange + `
 local base, key, origin, maxlen, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local path, sttl, cap = ARGV[12], tonumber(ARGV[13]), tonumber(ARGV[14])
 local cur = redis.call('HGET', KEYS[1], 'g')
 if not cur then
 	return -1
@@ -205,6 +263,11 @@ if ttl > 0 then
 	redis.call('PEXPIRE', KEYS[1], ttl)
 	redis.call('PEXPIRE', KEYS[2], ttl)
 end
+local row = rowid(ARGV[9], key)
+for _, tag in ipairs(unpacknames(redis.call('HGET', KEYS[1], 't'))) do
+	cover(base .. 'tz:' .. tag, base .. 't:' .. tag, row, ttl, sttl, cap, false)
+end
+cover(base .. 'pz:' .. path, base .. 'p:' .. path, row, ttl, sttl, cap, false)
 append(base, origin, maxlen, 'e', {key})
 return 1
 `)
@@ -223,10 +286,10 @@ for i = 4, #ARGV, 2 do
 		local tags = redis.call('HGET', ek, 't')
 		if tags then
 			for _, tag in ipairs(unpacknames(tags)) do
-				redis.call('SREM', base .. 'ti:' .. tag, row)
+				redis.call('ZREM', base .. 'tz:' .. tag, row)
 			end
 		end
-		redis.call('SREM', base .. 'pi:' .. path, row)
+		redis.call('ZREM', base .. 'pz:' .. path, row)
 		redis.call('DEL', ek)
 	end
 	redis.call('DEL', bk)
@@ -237,14 +300,17 @@ return 1
 `)
 
 // invalidateScript raises the stamps of names and returns the keys they
-// cover (once per build's row: the caller removes duplicates). ARGV:
-// 1 base, 2 origin, 3 maxlen, 4 kind ('t' or 'p'), 5 field ('r' or 'x'),
-// 6 at, 7 max covered rows per name, then the names. Index members whose
-// row is gone (expired, evicted) are pruned on the way.
-var invalidateScript = goredis.NewScript(luaNames + luaRows + appendChange + `
+// cover, the most recently written first (once per build's row: the
+// caller removes duplicates). A stamp it writes keeps a TTL of at least
+// the stamp TTL. ARGV: 1 base, 2 origin, 3 maxlen, 4 kind ('t' or 'p'),
+// 5 field ('r' or 'x'), 6 at, 7 max covered rows per name, 8 stamp ttl ms
+// (0: none), then the names. Index members whose row is gone (expired,
+// evicted) are pruned on the way.
+var invalidateScript = goredis.NewScript(luaNames + luaRows + luaCover + appendChange + `
 local base, origin, maxlen, kind, field, at, limit = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
+local sttl = tonumber(ARGV[8])
 local names, keys = {}, {}
-for i = 8, #ARGV do
+for i = 9, #ARGV do
 	local name = ARGV[i]
 	names[#names + 1] = name
 	local sk = base .. kind .. ':' .. name
@@ -252,13 +318,16 @@ for i = 8, #ARGV do
 	if not cur or cur < at then
 		redis.call('HSET', sk, field, at)
 	end
-	local ik = base .. kind .. 'i:' .. name
-	for _, row in ipairs(redis.call('SRANDMEMBER', ik, limit)) do
+	if sttl > 0 then
+		extend(sk, sttl)
+	end
+	local ik = base .. kind .. 'z:' .. name
+	for _, row in ipairs(redis.call('ZREVRANGE', ik, 0, limit - 1)) do
 		if redis.call('EXISTS', base .. 'e:' .. row) == 1 then
 			local _, key = splitrow(row)
 			keys[#keys + 1] = key
 		else
-			redis.call('SREM', ik, row)
+			redis.call('ZREM', ik, row)
 		end
 	end
 end

@@ -56,7 +56,7 @@ func (s *Store) invalidate(ctx context.Context, kind string, names []string, at 
 
 // runInvalidate runs the invalidation script for names of kind.
 func (s *Store) runInvalidate(ctx context.Context, kind string, names []string, at time.Time, m cache.Mode) ([]string, error) {
-	args := []any{s.keys.base, s.origin, s.opts.StreamLength, kind, modeField(m), fmtTime(at), s.opts.MaxCoveredKeys}
+	args := []any{s.keys.base, s.origin, s.opts.StreamLength, kind, modeField(m), fmtTime(at), s.opts.MaxCoveredKeys, s.stampTTLMillis()}
 	for _, n := range names {
 		args = append(args, n)
 	}

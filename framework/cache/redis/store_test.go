@@ -1,16 +1,20 @@
 package redis_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -71,7 +75,9 @@ func TestPutNeverReplacesALaterRender(t *testing.T) {
 // TestEvictedStampCountsAsRevalidation: a tag stamp that Redis evicted
 // (deleted here, as eviction would) never lets a page invalidated before
 // the eviction pass as fresh: the page reads as revalidated, and so do
-// the tag's older pages once another page recreates the stamp.
+// the tag's older pages once another page recreates the stamp. That page
+// reads as revalidated too (what the stamp held is unknown), and its next
+// render as fresh.
 func TestEvictedStampCountsAsRevalidation(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -103,8 +109,15 @@ func TestEvictedStampCountsAsRevalidation(t *testing.T) {
 	if l, err := st.Get(ctx, "/old"); err != nil || l.RevalidatedAt.Before(gen) {
 		t.Errorf("/old after the stamp came back: RevalidatedAt %v, %v; want at or after %v", l.RevalidatedAt, err, gen)
 	}
-	if l, err := st.Get(ctx, "/new"); err != nil || !l.RevalidatedAt.IsZero() || !l.ExpiredAt.IsZero() {
-		t.Errorf("/new: stamps %v %v, %v; want none", l.RevalidatedAt, l.ExpiredAt, err)
+	if l, err := st.Get(ctx, "/new"); err != nil || l.RevalidatedAt.Before(fresh) {
+		t.Errorf("/new: RevalidatedAt %v, %v; want at or after its render %v", l.RevalidatedAt, err, fresh)
+	}
+	again := time.Now().Add(time.Second)
+	if err := st.Put(ctx, entry("/new", "new again", again, "news")); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := st.Get(ctx, "/new"); err != nil || l.RevalidatedAt.After(again) || !l.ExpiredAt.IsZero() {
+		t.Errorf("/new rendered again: stamps %v %v, %v; want none after its render %v", l.RevalidatedAt, l.ExpiredAt, err, again)
 	}
 }
 
@@ -114,6 +127,10 @@ func TestEvictedStampCountsAsRevalidation(t *testing.T) {
 // cannot tell apart) while invalidated pages are kept in use: every
 // invalidated page still in Redis reads as invalidated, although the
 // stamp that invalidated it was evicted.
+//
+// Each Put of a page extends its tag's stamp's TTL, which counts as a use:
+// the stamp's use count is then reset to none, as a quiet hour would make
+// it under the default lfu-decay-time, so that it is the one evicted.
 func TestEvictionUnderMaxmemory(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -129,6 +146,18 @@ func TestEvictionUnderMaxmemory(t *testing.T) {
 		}
 	}
 	if _, err := st.InvalidateTags(ctx, []string{"hot"}, gen.Add(time.Second), cache.Stale); err != nil {
+		t.Fatal(err)
+	}
+	const stamp = "gox:{lru}:t:hot"
+	dump, err := srv.Client().Dump(ctx, stamp).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ttl, err := srv.Client().PTTL(ctx, stamp).Result()
+	if err != nil || ttl <= 0 {
+		t.Fatalf("the stamp's TTL: %v, %v; want one", ttl, err)
+	}
+	if _, err := srv.Do(ctx, "RESTORE", stamp, ttl.Milliseconds(), dump, "REPLACE", "FREQ", 0); err != nil {
 		t.Fatal(err)
 	}
 	filler := strings.Repeat("x", 16<<10)
@@ -155,7 +184,7 @@ func TestEvictionUnderMaxmemory(t *testing.T) {
 	if !strings.Contains(info, "evicted_keys:") || strings.Contains(info, "evicted_keys:0\r") {
 		t.Fatalf("Redis evicted nothing; the test needs more filler:\n%s", info)
 	}
-	if n, err := srv.Client().Exists(ctx, "gox:{lru}:t:hot").Result(); err != nil || n != 0 {
+	if n, err := srv.Client().Exists(ctx, stamp).Result(); err != nil || n != 0 {
 		t.Fatalf("the invalidated tag's stamp is still in Redis (%d, %v): the test checks nothing", n, err)
 	}
 	kept := 0
@@ -426,4 +455,310 @@ func TestTLS(t *testing.T) {
 	if _, err := untrusted.Get(ctx, "/tls"); err == nil {
 		t.Fatal("Get with an untrusted certificate succeeded")
 	}
+}
+
+// TestClearEndsTheOutboxWait: an invalidation that Redis refuses waits in
+// the outbox and Health reports it; Clear, which writes over every
+// stamp, ends the wait, and Health is nil again.
+func TestClearEndsTheOutboxWait(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	st := open(t, srv, redis.Options{Prefix: "clearq"})
+	// A stamp key of the wrong type makes the invalidation (and each
+	// replay of it) fail while Redis answers.
+	if err := srv.Client().Set(ctx, "gox:{clearq}:t:news", "not a hash", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.InvalidateTags(ctx, []string{"news"}, time.Now(), cache.Stale); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Health(); err == nil {
+		t.Fatal("Health = nil with an invalidation waiting in the outbox")
+	}
+	if err := st.Clear(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Health(); err != nil {
+		t.Fatalf("Health after Clear = %v, want nil", err)
+	}
+}
+
+// TestEvictedSequenceReportsChangeAllOnce: when Redis loses the stream's
+// small sequence key while the stream stays, B's subscribers are told
+// ChangeAll once; B's later empty reads report nothing more, and the next
+// message reaches them as itself.
+func TestEvictedSequenceReportsChangeAllOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	a := open(t, srv, redis.Options{Prefix: "seq"})
+	b := open(t, srv, redis.Options{Prefix: "seq"})
+	got := subscribe(b)
+	eventually(t, "B reading the stream", func() bool {
+		if _, err := a.InvalidateTags(ctx, []string{"ready"}, time.Now(), cache.Stale); err != nil {
+			t.Fatal(err)
+		}
+		tags, _ := got.snapshot()
+		return len(tags) > 0
+	})
+	_, before := got.snapshot()
+	if err := srv.Client().Del(ctx, "gox:{seq}:q").Err(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a ChangeAll", func() bool { _, all := got.snapshot(); return all > before })
+	// Each reader checks the sequence (GET) after each empty read: wait
+	// for two more checks of each.
+	gets := getCalls(t, srv)
+	eventually(t, "two more empty reads of each reader", func() bool { return getCalls(t, srv) >= gets+4 })
+	if _, err := a.InvalidateTags(ctx, []string{"after"}, time.Now(), cache.Stale); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "B read the invalidation after the loss", func() bool {
+		tags, all := got.snapshot()
+		return slices.Contains(tags, "after") || all > before+1
+	})
+	if tags, all := got.snapshot(); all != before+1 || !slices.Contains(tags, "after") {
+		t.Fatalf("%d ChangeAll after the sequence key was lost, want 1; B got the next invalidation: %v", all-before, slices.Contains(tags, "after"))
+	}
+}
+
+// getCalls returns how many GET commands srv has run.
+func getCalls(t *testing.T, srv *redistest.Server) int {
+	t.Helper()
+	info, err := srv.Client().Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(info, "cmdstat_get:calls=")
+	if !ok {
+		return 0
+	}
+	n, _ := strconv.Atoi(rest[:strings.IndexByte(rest, ',')])
+	return n
+}
+
+// TestLatePutAfterEvictedStamp: a render that started before an
+// invalidation and is stored after Redis evicted the invalidated tag's
+// stamp (deleted here) recreates that stamp: the page still reads as
+// revalidated, never fresh, whether the tag's index names other pages or
+// only this one.
+func TestLatePutAfterEvictedStamp(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, first string }{
+		{"another page of the tag", "/other"},
+		{"an earlier render of the page", "/late"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			srv := redistest.Start(t)
+			prefix := fmt.Sprint("late", i)
+			st := open(t, srv, redis.Options{Prefix: prefix})
+			t0 := time.Now().Add(-time.Hour)
+			if err := st.Put(ctx, entry(tt.first, "first", t0, "news")); err != nil {
+				t.Fatal(err)
+			}
+			started := t0.Add(time.Minute)
+			at := started.Add(time.Minute)
+			if _, err := st.InvalidateTags(ctx, []string{"news"}, at, cache.Stale); err != nil {
+				t.Fatal(err)
+			}
+			if err := srv.Client().Del(ctx, "gox:{"+prefix+"}:t:news").Err(); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Put(ctx, entry("/late", "late", started, "news")); err != nil {
+				t.Fatal(err)
+			}
+			l, err := st.Get(ctx, "/late")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if l.RevalidatedAt.Before(at) {
+				t.Fatalf("/late reads RevalidatedAt %v, want at or after the invalidation %v it missed", l.RevalidatedAt, at)
+			}
+		})
+	}
+}
+
+// TestStampsOutliveTheirRows: every stamp a Put, a SetMeta or an
+// invalidation writes has a TTL, at least as long as the rows it covers,
+// so that nothing of a crawl of unknown slugs stays in Redis forever,
+// and a stamp written by an earlier version without one gets one.
+func TestStampsOutliveTheirRows(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	st := open(t, srv, redis.Options{Prefix: "ttl", EntryTTL: time.Hour})
+	rdb := srv.Client()
+	pttl := func(key string) time.Duration {
+		t.Helper()
+		d, err := rdb.PTTL(ctx, key).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	const row, tag, path = "gox:{ttl}:e:0:/p", "gox:{ttl}:t:news", "gox:{ttl}:p:/p"
+	if err := rdb.HSet(ctx, tag, "r", "0000000000000000001").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Put(ctx, entry("/p", "page", time.Now(), "news")); err != nil {
+		t.Fatal(err)
+	}
+	if d := pttl(row); d <= 0 || d > time.Hour {
+		t.Fatalf("the row's TTL = %v, want the entry TTL", d)
+	}
+	for _, k := range []string{tag, path} {
+		if d := pttl(k); d < pttl(row) {
+			t.Errorf("after Put, stamp %s has TTL %v, want at least its row's", k, d)
+		}
+	}
+	// SetMeta starts the row's TTL again, and its stamps' with it.
+	for _, k := range []string{tag, path} {
+		if err := rdb.PExpire(ctx, k, time.Minute).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.SetMeta(ctx, "/p", cache.Meta{GeneratedAt: time.Now(), Failures: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{tag, path} {
+		if d := pttl(k); d < pttl(row) {
+			t.Errorf("after SetMeta, stamp %s has TTL %v, want at least its row's", k, d)
+		}
+	}
+	// An invalidation of a name no page carries creates a stamp that
+	// expires too.
+	if _, err := st.InvalidatePaths(ctx, []string{"/unknown"}, time.Now(), cache.Stale); err != nil {
+		t.Fatal(err)
+	}
+	if d := pttl("gox:{ttl}:p:/unknown"); d <= 0 {
+		t.Errorf("the stamp of an invalidated unknown path has TTL %v, want one", d)
+	}
+}
+
+// TestIndexesAreBounded: a tag's index of pages keeps the most recent
+// Options.MaxCoveredKeys rows and none whose row expired, while List of
+// the tag still finds every page and Delete and invalidations work; index
+// sets an earlier version left under the same prefix are no obstacle.
+func TestIndexesAreBounded(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	rdb := srv.Client()
+	t.Run("cap", func(t *testing.T) {
+		st := open(t, srv, redis.Options{Prefix: "cap", MaxCoveredKeys: 5})
+		// An earlier version's index sets.
+		if err := rdb.SAdd(ctx, "gox:{cap}:ti:big", "0:/old").Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := rdb.SAdd(ctx, "gox:{cap}:pi:/big/0", "0:/big/0").Err(); err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for i := range 12 {
+			k := fmt.Sprint("/big/", i)
+			want = append(want, k)
+			if err := st.Put(ctx, entry(k, "page", time.Now(), "big")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := rdb.ZCard(ctx, "gox:{cap}:tz:big").Result(); err != nil || n != 5 {
+			t.Fatalf("the tag's index holds %d rows (%v), want the cap 5", n, err)
+		}
+		infos, err := st.List(ctx, cache.Filter{Tag: "big"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, in := range infos {
+			got = append(got, in.Key)
+		}
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Fatalf("List(tag) = %v, want %v", got, want)
+		}
+		if err := st.Delete(ctx, "/big/11"); err != nil {
+			t.Fatal(err)
+		}
+		keys, err := st.InvalidateTags(ctx, []string{"big"}, time.Now(), cache.Stale)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wantKeys := []string{"/big/10", "/big/7", "/big/8", "/big/9"}; !slices.Equal(keys, wantKeys) {
+			t.Fatalf("InvalidateTags = %v, want the most recent pages still stored %v", keys, wantKeys)
+		}
+	})
+	t.Run("expired rows leave", func(t *testing.T) {
+		st := open(t, srv, redis.Options{Prefix: "expiry", EntryTTL: 200 * time.Millisecond})
+		if err := st.Put(ctx, entry("/gone", "page", time.Now(), "news")); err != nil {
+			t.Fatal(err)
+		}
+		// Another page of the tag keeps the index alive meanwhile.
+		eventually(t, "the first row expired", func() bool {
+			if err := st.Put(ctx, entry("/kept", "page", time.Now(), "news")); err != nil {
+				t.Fatal(err)
+			}
+			n, err := rdb.Exists(ctx, "gox:{expiry}:e:0:/gone").Result()
+			return err == nil && n == 0
+		})
+		if err := st.Put(ctx, entry("/kept", "page", time.Now(), "news")); err != nil {
+			t.Fatal(err)
+		}
+		members, err := rdb.ZRange(ctx, "gox:{expiry}:tz:news", 0, -1).Result()
+		if err != nil || !slices.Equal(members, []string{"0:/kept"}) {
+			t.Fatalf("the tag's index = %v (%v), want only the row still stored", members, err)
+		}
+	})
+}
+
+// TestHungRedisCommandIsTriedOnce: a command to a Redis that stopped
+// answering gives up at the command timeout; it is not tried again on a
+// new connection, which would double the wait of the request.
+func TestHungRedisCommandIsTriedOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	opts := srv.Options()
+	// tries counts the connections opened and the scripts sent on them.
+	var tries atomic.Int64
+	opts.Dialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		tries.Add(1)
+		return &countingConn{Conn: c, sent: &tries}, nil
+	}
+	st := open(t, srv, redis.Options{Client: opts})
+	if _, err := st.Get(ctx, "/p"); !errors.Is(err, cache.ErrNotFound) {
+		t.Fatalf("Get = %v, want ErrNotFound", err)
+	}
+	if err := srv.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Continue() })
+	before := tries.Load()
+	if _, err := st.Get(ctx, "/p"); err == nil || errors.Is(err, cache.ErrNotFound) {
+		t.Fatalf("Get from a hung Redis = %v, want a timeout", err)
+	}
+	if n := tries.Load() - before; n != 1 {
+		t.Fatalf("the Get tried the hung Redis %d times (scripts sent, connections opened), want 1", n)
+	}
+}
+
+// countingConn counts the scripts (EVALSHA) written on it.
+type countingConn struct {
+	net.Conn
+	sent *atomic.Int64
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	if bytes.Contains(bytes.ToLower(p), []byte("evalsha")) {
+		c.sent.Add(1)
+	}
+	return c.Conn.Write(p)
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -543,5 +544,47 @@ func TestDeletedWALUnderASecondProcess(t *testing.T) {
 	var check string
 	if err := next.read.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
 		t.Errorf("integrity_check of the file left behind = %q, %v", check, err)
+	}
+}
+
+// TestRequestWriteWaitIsOneDeadline: a write a request waits on shares one
+// deadline between waiting for this process's other writes and waiting
+// for another program's lock: what the first wait took, the second may
+// not take again.
+func TestRequestWriteWaitIsOneDeadline(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := open(t, Options{})
+	held, release := make(chan struct{}), make(chan struct{})
+	go st.writeTx(ctx, func(*sql.Tx) error {
+		close(held)
+		<-release
+		return nil
+	})
+	<-held
+	waits := st.write.Stats().WaitCount
+	const d, queued = 2 * time.Second, 500 * time.Millisecond
+	var busy int64
+	done := make(chan error, 1)
+	go func() {
+		done <- st.writeTxWithin(ctx, d, func(tx *sql.Tx) error {
+			return tx.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&busy)
+		})
+	}()
+	for st.write.Stats().WaitCount == waits {
+		select {
+		case err := <-done:
+			t.Fatalf("the write ended (%v) without waiting for the held one", err)
+		case <-time.After(time.Millisecond):
+		}
+	}
+	// The write now waits behind the held one for at least queued.
+	time.Sleep(queued)
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if limit := (d - queued).Milliseconds(); busy > limit {
+		t.Fatalf("after waiting %v for this process's writes, the write waits up to %d ms for another program's lock, want at most %d ms (%v in all)", queued, busy, limit, d)
 	}
 }

@@ -184,13 +184,13 @@ const (
 	// row, its indexes, the change log, the totals), so this bounds the
 	// WAL near walSizeLimit under a burst of writes.
 	checkpointEvery = 100
-	// checkpointWait bounds how long a checkpoint waits for readers;
 	// requestWriteWait bounds how long a write that a request waits on
 	// (an invalidation) waits for the file; see writeTxWithin.
 	requestWriteWait = 2 * time.Second
-	// busyTimeout is how long a write waits for another process's.
+	// checkpointWait bounds how long a checkpoint waits for readers.
 	checkpointWait = time.Second
-	busyTimeout    = 10 * time.Second
+	// busyTimeout is how long a write waits for another process's.
+	busyTimeout = 10 * time.Second
 )
 
 // Store is the SQLite cache.Store. It is safe for concurrent use by many
@@ -411,19 +411,25 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 // writeTxWithin is writeTx for a write a request waits on (an
-// invalidation from an action): it waits at most d for this process's
-// other writes and then at most d for another program's write lock,
-// rather than the busy timeout behind each write queued before it. Past
-// that it fails, and the caller keeps its change in memory.
+// invalidation from an action): it waits at most d in all, first for this
+// process's other writes and then, with what is left of d, for another
+// program's write lock, rather than the busy timeout behind each write
+// queued before it. Past that it fails, and the caller keeps its change
+// in memory.
 func (s *Store) writeTxWithin(ctx context.Context, d time.Duration, fn func(tx *sql.Tx) error) error {
-	wait, cancel := context.WithTimeout(ctx, d)
+	deadline := time.Now().Add(d)
+	wait, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	c, err := s.write.Conn(wait)
 	if err != nil {
 		return fmt.Errorf("waited %v for this process's other writes: %w", d, err)
 	}
 	defer c.Close()
-	if _, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", d.Milliseconds())); err != nil {
+	left := time.Until(deadline).Milliseconds()
+	if left <= 0 {
+		return fmt.Errorf("waited %v for this process's other writes: %w", d, context.DeadlineExceeded)
+	}
+	if _, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", left)); err != nil {
 		return s.damage(err)
 	}
 	defer c.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA busy_timeout = %d", busyTimeout.Milliseconds()))
