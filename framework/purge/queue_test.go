@@ -160,6 +160,9 @@ func TestQueueIsBoundedAndNeverBlocks(t *testing.T) {
 	q := purge.NewQueue([]purge.Purger{hung, fine}, purge.Options{Logger: quiet, Capacity: 2, CloseTimeout: 10 * time.Millisecond})
 	q.Add([]string{"k0"}, false)
 	<-hung.entered
+	// k0 reached the healthy CDN by itself before the next purge is
+	// queued, or the two would be coalesced into one call.
+	eventually(t, "k0 purged at the healthy CDN", func() bool { return len(fine.got()) == 1 })
 	done := make(chan struct{})
 	go func() {
 		for i := range 10 {
