@@ -50,6 +50,16 @@ func (a *App) serveAction(c echo.Context) error {
 	if ok {
 		fn = pr.page.Actions[name]
 	}
+	if fn != nil {
+		// A path its page does not list is no page: its actions do not run.
+		if ok, err = a.listed(r.Context(), pr, path); err != nil {
+			c.SetPath(pr.page.Pattern)
+			a.writeError(w, r, pr, err)
+			return nil
+		} else if !ok {
+			fn = nil
+		}
+	}
 	if fn == nil {
 		a.writeStatus(w, r, http.StatusNotFound)
 		return nil

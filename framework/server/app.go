@@ -41,9 +41,8 @@ type App struct {
 	pages    []*pageRoute
 	notFound *pageRoute // renders unmatched URLs
 	echo     *echo.Echo
-	handler  http.Handler // echo inside the app's middleware
-	host     string       // of cached renders
-	static   staticKeySets
+	handler  http.Handler   // echo inside the app's middleware
+	host     string         // of cached renders
 	sitemap  *sitemap       // nil without an origin, or with the app's own
 	ryw      signed.Key     // signs read-your-writes cookies
 	bodies   *bodyBudget    // bounds action bodies in flight
@@ -53,6 +52,8 @@ type App struct {
 	purges *purge.Queue
 	// inspector is the cache inspector page, served with the metrics.
 	inspector http.Handler
+	// staticRetry spaces the calls of a failing StaticParams.
+	staticRetry time.Duration
 	// devStatic finds a static file on disk in development.
 	devStatic func(path string) http.Handler
 }
@@ -91,7 +92,7 @@ func newApp(routes page.Routes, cfg Config, open func(buildID string) (cache.Sto
 	}
 	// One body of the largest size must always fit.
 	cfg.ActionBytesInFlight = max(cfg.ActionBytesInFlight, cfg.MaxActionBytes)
-	a := &App{cfg: cfg, log: cfg.Logger, router: route.NewRouter[*pageRoute](), host: "localhost", ryw: signed.NewKey(), bodies: newBodyBudget(cfg.ActionBytesInFlight)}
+	a := &App{cfg: cfg, log: cfg.Logger, router: route.NewRouter[*pageRoute](), host: "localhost", ryw: signed.NewKey(), bodies: newBodyBudget(cfg.ActionBytesInFlight), staticRetry: staticRetry}
 	if cfg.Origin != "" {
 		a.host = strings.TrimPrefix(strings.TrimPrefix(cfg.Origin, "https://"), "http://")
 	}

@@ -1,5 +1,7 @@
 package server
 
+import "time"
+
 // WaitWrites waits for the store writes of the renders done so far.
 func (a *App) WaitWrites() { a.engine.WaitWrites() }
 
@@ -8,3 +10,7 @@ func (a *App) WaitWrites() { a.engine.WaitWrites() }
 func SetSitemapLimits(a *App, urls, bytes int) {
 	a.sitemap.maxURLs, a.sitemap.maxBytes = urls, bytes
 }
+
+// SetStaticRetry sets how long a failed StaticParams waits before it runs
+// again, so a test can see a recovery, or none, without waiting a second.
+func SetStaticRetry(a *App, d time.Duration) { a.staticRetry = d }

@@ -23,6 +23,7 @@ type pageRoute struct {
 	page   *page.Page
 	isr    *isr.Route // nil for a dynamic page, which is never cached
 	policy *httpcache.Policy
+	static staticKeySet // for OnlyStaticParams
 }
 
 func (a *App) newPageRoute(p *page.Page) (*pageRoute, error) {

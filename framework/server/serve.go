@@ -61,7 +61,14 @@ func (a *App) servePage(c echo.Context) error {
 		return nil
 	}
 	pr, params, _, ok := a.router.Match(path)
-	if !ok || (pr.page.OnlyStaticParams && !a.isStaticKey(r.Context(), pr, path)) {
+	if ok {
+		if ok, err = a.listed(r.Context(), pr, path); err != nil {
+			c.SetPath(pr.page.Pattern)
+			a.writeError(w, r, pr, err)
+			return nil
+		}
+	}
+	if !ok {
 		c.SetPath(string(notFoundKey))
 		a.serveCached(w, r, a.notFound, notFoundKey, nil)
 		return nil
@@ -149,6 +156,9 @@ func (a *App) failureStatus(w http.ResponseWriter, r *http.Request, err error, m
 		// Shutting down with no page to give: another instance can answer.
 		code = http.StatusServiceUnavailable
 		w.Header().Set("Retry-After", "1")
+	case errors.Is(err, errStaticParams):
+		w.Header().Set("Retry-After", "1")
+		return code // logged by the call that failed, not per request
 	case code < 400:
 		code = http.StatusInternalServerError
 	}
@@ -193,13 +203,16 @@ func (a *App) writeStatus(w http.ResponseWriter, r *http.Request, code int) {
 	httpcache.WriteUncached(w, r, code, body, "ERROR")
 }
 
-// isStaticKey reports whether path is one of pr's StaticParams, for pages
-// with DynamicParams = false.
-func (a *App) isStaticKey(ctx context.Context, pr *pageRoute, path string) bool {
+// listed reports whether path, which pr matches, is a page: always, unless
+// pr has only static params and path is not one of them. It fails (with
+// an errStaticParams) when pr's StaticParams does.
+func (a *App) listed(ctx context.Context, pr *pageRoute, path string) (bool, error) {
+	if !pr.page.OnlyStaticParams {
+		return true, nil
+	}
 	keys, err := a.staticKeys(ctx, pr)
 	if err != nil {
-		a.log.Error("static params failed", "route", pr.page.Pattern, "err", err)
-		return false
+		return false, err
 	}
-	return keys[path]
+	return keys[path], nil
 }
