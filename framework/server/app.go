@@ -55,7 +55,7 @@ type App struct {
 	// staticRetry spaces the calls of a failing StaticParams.
 	staticRetry time.Duration
 	// devStatic finds a static file on disk in development.
-	devStatic func(path string) http.Handler
+	devStatic *devStatic
 }
 
 // New builds an App from a route table. It does not listen; see Handler

@@ -55,14 +55,7 @@ func (a *App) newEcho(routes page.Routes) (*echo.Echo, error) {
 	}
 	if a.cfg.StaticDir != "" {
 		// Development: look each request up on disk, so new files show.
-		fsys := os.DirFS(a.cfg.StaticDir)
-		a.devStatic = func(path string) http.Handler {
-			files, err := assets.Static(fsys)
-			if err != nil {
-				return nil
-			}
-			return files[path]
-		}
+		a.devStatic = &devStatic{fsys: os.DirFS(a.cfg.StaticDir)}
 	} else if routes.Static != nil {
 		files, err := assets.Static(routes.Static)
 		if err != nil {

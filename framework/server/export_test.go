@@ -14,3 +14,7 @@ func SetSitemapLimits(a *App, urls, bytes int) {
 // SetStaticRetry sets how long a failed StaticParams waits before it runs
 // again, so a test can see a recovery, or none, without waiting a second.
 func SetStaticRetry(a *App, d time.Duration) { a.staticRetry = d }
+
+// DevStaticBuilds returns how many times the development static files were
+// read and compressed.
+func DevStaticBuilds(a *App) int64 { return a.devStatic.builds.Load() }

@@ -33,7 +33,7 @@ func (a *App) servePage(c echo.Context) error {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 		if a.devStatic != nil {
-			if h := a.devStatic(r.URL.Path); h != nil {
+			if h := a.devStatic.handler(r.URL.Path); h != nil {
 				h.ServeHTTP(w, r)
 				return nil
 			}
