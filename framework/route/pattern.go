@@ -148,6 +148,9 @@ func folderSegment(rel, name string, last bool) (string, error) {
 		return "", bad(fmt.Sprintf("go test ./... skips folders starting with _; name it %s_", strings.Trim(name, "_")))
 	case strings.HasPrefix(name, "."):
 		return "", bad("the go tool ignores folders starting with .")
+	case name == "internal" || name == "vendor":
+		// go build refuses the route table's import of such a folder.
+		return "", bad(fmt.Sprintf("go build does not let the route table import a folder named %s; rename it (a URL segment %q can come from a parameter folder with StaticParams)", name, name))
 	}
 	if pname, ok := strings.CutSuffix(name, "__"); ok {
 		if !last {

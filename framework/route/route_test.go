@@ -30,6 +30,8 @@ func TestFromDir(t *testing.T) {
 		{"docs/[...slug]", "", "name a catch-all folder slug__"},
 		{"products/_id", "", "go test ./... skips folders starting with _; name it id_"},
 		{"(shop)/cart", "", "route groups"},
+		{"internal", "", "go build does not let the route table import a folder named internal; rename it"},
+		{"shop/vendor/id_", "", "go build does not let the route table import a folder named vendor; rename it"},
 		{"docs/path__/more", "", "must be the last folder"},
 		{"a/id_/b/id_", "", `parameter "id" appears twice`},
 		{"Products", "", "use lowercase letters"},
