@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -139,5 +140,44 @@ func TestWriteUncached(t *testing.T) {
 	got := w.Result()
 	if got.StatusCode != 422 || got.Header.Get("Cache-Control") != "private, no-store" || got.Header.Get("X-Frame-Options") != "SAMEORIGIN" || w.Body.String() != "<p>fix it</p>" {
 		t.Fatalf("got %d %q %q", got.StatusCode, got.Header.Get("Cache-Control"), w.Body.String())
+	}
+}
+
+// Vary keeps what middleware in front set (CORS's Origin) or a cached
+// handler stored, and names Accept-Encoding once.
+func TestWriteVary(t *testing.T) {
+	t.Parallel()
+	page := entry("<p>hi</p>", 200)
+	httpcache.Encode(page)
+	stored := entry("<p>hi</p>", 200)
+	stored.Header = http.Header{"Vary": {"Origin"}}
+	httpcache.Encode(stored)
+	policy := httpcache.NewPolicy(time.Minute, httpcache.NoKeys)
+	tests := []struct {
+		name string
+		e    *cache.Entry
+		set  []string // Vary set before Write, by middleware
+		want []string
+	}{
+		{"none", page, nil, []string{"Accept-Encoding"}},
+		{"middleware", page, []string{"Origin"}, []string{"Origin", "Accept-Encoding"}},
+		{"already", page, []string{"origin, accept-encoding"}, []string{"origin, accept-encoding"}},
+		{"star", page, []string{"*"}, []string{"*"}},
+		{"stored", stored, nil, []string{"Origin", "Accept-Encoding"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			if tt.set != nil {
+				w.Header()["Vary"] = tt.set
+			}
+			policy.Write(w, httptest.NewRequest("GET", "/p", nil), tt.e, []string{"HIT"})
+			if got := w.Header()["Vary"]; !slices.Equal(got, tt.want) {
+				t.Errorf("Vary %q, want %q", got, tt.want)
+			}
+		})
+	}
+	if got := stored.Header["Vary"]; !slices.Equal(got, []string{"Origin"}) {
+		t.Errorf("the stored header changed: Vary %q", got)
 	}
 }

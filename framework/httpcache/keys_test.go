@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/httpcache"
@@ -143,6 +144,25 @@ func TestStaleCacheControl(t *testing.T) {
 		policy.Write(w, httptest.NewRequest("GET", "/p", nil), page, []string{state})
 		if got := w.Header().Get("Cache-Control"); got != want {
 			t.Errorf("%s: Cache-Control %q, want %q", state, got, want)
+		}
+	}
+}
+
+// A stale 404 may stay in a CDN for a second too: it is regenerated only
+// on its next request, which a CDN keeping it would never send.
+func TestStaleNotFoundCacheControl(t *testing.T) {
+	t.Parallel()
+	notFound := entry("<p>nothing here</p>", 404)
+	httpcache.Encode(notFound)
+	policy := httpcache.NewPolicy(time.Hour, httpcache.NoKeys)
+	for state, want := range map[string]string{
+		"HIT":   "public, max-age=0, s-maxage=60",
+		"STALE": "public, max-age=0, s-maxage=1",
+	} {
+		w := httptest.NewRecorder()
+		policy.Write(w, httptest.NewRequest("GET", "/gone", nil), notFound, []string{state})
+		if got := w.Header().Get("Cache-Control"); got != want {
+			t.Errorf("%s 404: Cache-Control %q, want %q", state, got, want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package httpcache
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +44,27 @@ type Policy struct {
 // that reached the CDN before the regeneration ended would be lost.
 var staleControl = []string{"public, max-age=0, s-maxage=1, stale-while-revalidate=31536000"}
 
+// staleNotFoundControl is the Cache-Control of another status served
+// STALE (a cached 404): a second in a CDN, and no serving it stale there.
+var staleNotFoundControl = []string{"public, max-age=0, s-maxage=1"}
+
+// withVaryEncoding returns the Vary values vary (set by middleware in
+// front, or stored by a cached handler) with Accept-Encoding among them.
+// It allocates only when vary names something else.
+func withVaryEncoding(vary []string) []string {
+	if len(vary) == 0 {
+		return varyEncoding
+	}
+	for _, v := range vary {
+		for f := range strings.SplitSeq(v, ",") {
+			if f = strings.TrimSpace(f); f == "*" || strings.EqualFold(f, "Accept-Encoding") {
+				return vary
+			}
+		}
+	}
+	return append(slices.Clip(vary), varyEncoding...)
+}
+
 // NewPolicy returns the policy of a route whose pages stay fresh for
 // revalidate (0: until revalidated on demand). CDNs may keep a page that
 // long and serve it stale while it regenerates; browsers always
@@ -72,10 +94,15 @@ func (p *Policy) Write(w http.ResponseWriter, r *http.Request, e *cache.Entry, s
 	}
 	p.writeKeys(h, e)
 	h["X-Gox-Cache"] = state
-	h["Vary"] = varyEncoding
+	h["Vary"] = withVaryEncoding(h["Vary"])
+	stale := len(state) == 1 && state[0] == stateStale
 	switch {
-	case e.Status == http.StatusOK && len(state) == 1 && state[0] == stateStale:
+	case e.Status == http.StatusOK && stale:
 		h["Cache-Control"] = staleControl
+	case stale:
+		// A stale 404 is not regenerated ahead of its next request: a CDN
+		// that refetched it after a purge would otherwise keep it.
+		h["Cache-Control"] = staleNotFoundControl
 	case e.Status == http.StatusOK:
 		h["Cache-Control"] = p.cacheControl
 	default:

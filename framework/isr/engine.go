@@ -247,7 +247,7 @@ func (e *Engine) Serve(ctx context.Context, job Job) (*cache.Entry, State, error
 		if err := e.backingOff(string(job.Key), time.Now()); err != nil {
 			return nil, Miss, err
 		}
-		ent, err := e.renderShared(job, nil, false)
+		ent, err := e.renderShared(job, nil, false, func(ent *cache.Entry) bool { return !job.mustReadOwnWrite(ent) })
 		h.saw(ent)
 		return ent, Miss, err
 	}
@@ -264,7 +264,10 @@ func (e *Engine) Serve(ctx context.Context, job Job) (*cache.Entry, State, error
 			return ent, Stale, nil
 		}
 		e.obs.Served(job.Route.Name, waited)
-		fresh, err := e.renderShared(job, ent, false)
+		expired := isExpired(l)
+		fresh, err := e.renderShared(job, ent, false, func(ent *cache.Entry) bool {
+			return !job.mustReadOwnWrite(ent) && (!expired || ent.GeneratedAt.After(l.ExpiredAt))
+		})
 		if err != nil {
 			// The last good page beats an error page.
 			e.obs.Served(job.Route.Name, Stale)
@@ -298,8 +301,20 @@ func (e *Engine) isStale(l cache.Lookup, now time.Time) bool {
 // sharing it (see leased). Unless force is set, a caller that arrives just
 // after another's render made a newer entry than prev gets that entry
 // instead of rendering again, and one that arrives just after another's
-// render failed gets the failure.
-func (e *Engine) renderShared(job Job, prev *cache.Entry, force bool) (*cache.Entry, error) {
+// render failed gets the failure. A caller whose entry must be newer than
+// something (an action's write, an expiry, its own call to Regenerate)
+// says so with want: one that joined a render begun before it gets the
+// next flight's, which begins after the call did.
+func (e *Engine) renderShared(job Job, prev *cache.Entry, force bool, want func(*cache.Entry) bool) (*cache.Entry, error) {
+	ent, err := e.joinFlight(job, prev, force)
+	if err == nil && !want(ent) {
+		ent, err = e.joinFlight(job, prev, force)
+	}
+	return ent, err
+}
+
+// joinFlight runs or joins the single flight of job's key.
+func (e *Engine) joinFlight(job Job, prev *cache.Entry, force bool) (*cache.Entry, error) {
 	v, err, _ := e.flight.Do(string(job.Key), func() (any, error) {
 		return e.renderOnce(job, prev, force)
 	})
@@ -452,7 +467,8 @@ func (e *Engine) Regenerate(ctx context.Context, job Job) (*cache.Entry, error) 
 	if l, err := e.lookup(ctx, string(job.Key), e.store.Get); err == nil {
 		prev = l.Entry
 	}
-	return e.renderShared(job, prev, true)
+	start := time.Now()
+	return e.renderShared(job, prev, true, func(ent *cache.Entry) bool { return !ent.GeneratedAt.Before(start) })
 }
 
 // Refresh is Regenerate on demand, for a request that asks for a page

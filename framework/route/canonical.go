@@ -26,7 +26,7 @@ func refuse(code int, reason string) error { return httperr.New(code, reason) }
 // doubled slashes, needless escapes), redirect is the canonical escaped
 // path to send the client to; it always starts with a single "/".
 // Refused paths return a *httperr.Error: 400 for malformed or control
-// characters, 404 for dot segments, encoded slashes and ';', 414 for
+// characters, 404 for dot segments, encoded slashes, ';', '?' and '#', 414 for
 // length.
 func Canonical(escaped string) (path, redirect string, err error) {
 	if len(escaped) > MaxPathLength {
@@ -56,8 +56,10 @@ func Canonical(escaped string) (path, redirect string, err error) {
 			return "", "", refuse(400, "invalid UTF-8")
 		case dec == "." || dec == "..":
 			return "", "", refuse(404, "dot segment")
-		case strings.ContainsAny(dec, "/\\;"):
-			return "", "", refuse(404, "encoded '/', '\\' or ';'")
+		case strings.ContainsAny(dec, "/\\;?#"):
+			// A decoded '?' would make the path spell a cache key with a
+			// query ("/products/1%3Fpage=2" is the key of /products/1?page=2).
+			return "", "", refuse(404, "encoded '/', '\\', ';', '?' or '#'")
 		}
 		for _, r := range dec {
 			if r < 0x20 || r == 0x7f {

@@ -152,6 +152,8 @@ func TestCanonical(t *testing.T) {
 		{"/a%5cb", "", "", 404},
 		{"/a\\b", "", "", 404},
 		{"/a%3bb", "", "", 404},
+		{"/products/1%3Fpage=2", "", "", 404}, // would be the key of /products/1?page=2
+		{"/a%23b", "", "", 404},
 		{"/%ff", "", "", 400},
 		{"/%zz", "", "", 400},
 		{"/%", "", "", 400},

@@ -56,13 +56,25 @@ func (a *App) withMiddleware(mws []page.Middleware, app http.Handler) (http.Hand
 	// Deepest first: a request takes the first folder it is under.
 	slices.SortStableFunc(trees, func(a, b subtree) int { return len(b.segs) - len(a.segs) })
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// The canonical path decides: /admin/, //admin and /%61dmin are
-		// all under /admin. A path without one (dot segments, encoded
-		// slashes) could reach a handler under a folder without passing its
-		// middleware, so it is refused, as it is for pages.
-		p, _, err := route.Canonical(r.URL.EscapedPath())
+		// The canonical path decides, and any other spelling (/admin/,
+		// //admin, /%61dmin) is sent to it first. A path without one (dot
+		// segments, encoded slashes) could reach a handler under a folder
+		// without passing its middleware, so it is refused, as it is for
+		// pages.
+		p, redirect, err := route.Canonical(r.URL.EscapedPath())
 		if err != nil {
 			a.writeStatus(w, r, httperr.StatusCode(err))
+			return
+		}
+		if redirect != "" {
+			// The middleware goes by the canonical path, echo routes the
+			// spelling sent: /%5fgox/x would skip every middleware as
+			// gox's own and then reach a handler at /{tenant}/x. Only the
+			// one spelling both agree on goes on.
+			if r.URL.RawQuery != "" {
+				redirect += "?" + r.URL.RawQuery
+			}
+			http.Redirect(w, r, redirect, http.StatusPermanentRedirect)
 			return
 		}
 		if strings.HasPrefix(p, "/_gox/") {

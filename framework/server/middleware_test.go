@@ -56,6 +56,8 @@ func TestMiddleware(t *testing.T) {
 		},
 		Handlers: []page.Handler{{Pattern: "/admin/api/{id}", Method: http.MethodGet, Func: func(c echo.Context) error {
 			return c.String(http.StatusOK, "api "+c.Param("id"))
+		}}, {Pattern: "/{tenant}/orders", Method: http.MethodGet, Func: func(c echo.Context) error {
+			return c.String(http.StatusOK, "orders of "+c.Param("tenant"))
 		}}},
 		Middleware: []page.Middleware{
 			{Pattern: "/shop/{id}", Func: mark("product")},
@@ -108,8 +110,12 @@ func TestMiddleware(t *testing.T) {
 		{"/admin/api/7", "secret", 200, "", "root"},
 		{"/x/../admin/api/7", "", 404, "ERROR", ""}, // dot segments never reach a handler
 		{"/admin%2Fapi/7", "", 404, "ERROR", ""},    // nor do encoded slashes
-		{"//admin/", "", 401, "", "root"},           // the canonical path decides
-		{"/_gox/client.js", "", 200, "", ""},        // gox's own endpoints
+		{"/acme/orders", "", 200, "", "root"},
+		{"//admin/", "", 308, "", ""},          // other spellings go to the canonical path first,
+		{"/%61dmin/api/7", "", 308, "", ""},    // never to a handler echo matched on the spelling
+		{"/%5fgox/orders", "", 308, "", ""},    // (/{tenant}/orders, past every middleware as gox's own)
+		{"/_gox/orders", "", 404, "ERROR", ""}, // gox's own namespace holds no app handler
+		{"/_gox/client.js", "", 200, "", ""},   // gox's own endpoints
 	}
 	for _, tt := range tests {
 		resp, body := get(tt.path, tt.password)
@@ -121,6 +127,12 @@ func TestMiddleware(t *testing.T) {
 			t.Errorf("GET %s: X-Trail %q, want %q", tt.path, resp.Header.Values("X-Trail"), tt.trail)
 		}
 	}
+	for path, want := range map[string]string{"//admin/?x=1": "/admin?x=1", "/%5Fgox/orders": "/_gox/orders", "/%61dmin/api/7": "/admin/api/7"} {
+		if resp, _ := get(path, ""); resp.Header.Get("Location") != want {
+			t.Errorf("GET %s: Location %q, want %q", path, resp.Header.Get("Location"), want)
+		}
+	}
+	reset()
 	// What middleware set on the first response was never stored: the HIT
 	// carries it once, from this request's middleware alone.
 	if resp, body := get("/shop/1/reviews", ""); len(resp.Header.Values("X-Trail")) != 2 || body != "reviews" {

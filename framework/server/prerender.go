@@ -61,6 +61,13 @@ func (a *App) prerender(ctx context.Context, workers int, keepGoing bool, progre
 			continue
 		}
 		for _, p := range paths {
+			// A path another route serves (StaticParams of /products/{id}
+			// listing "new" beside a page at /products/new) would store this
+			// route's render under that page's key.
+			if served, _, _, ok := a.router.Match(p); !ok || served != pr {
+				a.log.Warn("prerender: a StaticParams path this route does not serve; skipped", "route", pr.page.Pattern, "path", logPath(p))
+				continue
+			}
 			list = append(list, todo{pr, p})
 		}
 	}

@@ -140,3 +140,45 @@ func TestPrerenderBoundsErrors(t *testing.T) {
 		t.Errorf("prerender line of %d bytes, want under %d", len(line), wire.MaxPrerenderLine)
 	}
 }
+
+// TestPrerenderSkipsShadowedPaths: a StaticParams path that another route
+// serves is not rendered by this one: the page at that path keeps its own
+// render.
+func TestPrerenderSkipsShadowedPaths(t *testing.T) {
+	t.Parallel()
+	st := openStore(t)
+	routes := page.Routes{Pages: []page.Page{
+		{Pattern: "/products/new", Render: func(*page.Ctx) (templ.Component, error) { return testapp.TextPage("the new-product form"), nil }},
+		{
+			Pattern: "/products/{id}",
+			Render: func(c *page.Ctx) (templ.Component, error) {
+				return testapp.TextPage("product " + c.Params().Get("id")), nil
+			},
+			StaticParams: func(context.Context) ([]page.Params, error) {
+				return []page.Params{{"id": "1"}, {"id": "new"}}, nil
+			},
+		},
+	}}
+	app, err := server.New(routes, server.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.Close() })
+	out, err := app.Prerender(context.Background(), 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range out {
+		got = append(got, p.Route+" "+p.Path)
+	}
+	slices.Sort(got)
+	want := []string{"/_gox/not-found /_gox/not-found", "/products/new /products/new", "/products/{id} /products/1"}
+	if !slices.Equal(got, want) {
+		t.Errorf("rendered %q, want %q", got, want)
+	}
+	l, err := st.Get(context.Background(), "/products/new")
+	if err != nil || !strings.Contains(string(l.Entry.Body), "the new-product form") {
+		t.Fatalf("/products/new stored %q, %v; want the page's own render", l.Entry.Body, err)
+	}
+}
