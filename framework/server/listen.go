@@ -83,21 +83,17 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	return a.shutdown(srv, ln, &conns, errc)
+	return a.shutdown(srv, &conns, errc)
 }
 
-// shutdown stops srv within cfg.ShutdownTimeout. It stops accepting, and
-// first gives the connections accepted just before and still silent (a
-// load balancer's preconnected ones) up to newConnGrace to bring their
-// request: once http.Server.Shutdown has begun, net/http reads such a
-// request and closes the connection without an answer. Then requests in
-// flight run on until a little before the deadline; then the renders
-// still running are abandoned, so a request waiting on a hung render
-// answers with the last good page (or an error page) while its connection
-// is still open. Background regenerations may finish until the deadline
-// and are abandoned at it. Only requests still running at the deadline are
-// cut, and only they make shutdown fail.
-func (a *App) shutdown(srv *http.Server, ln net.Listener, conns *activeConns, errc <-chan error) error {
+// shutdown stops srv within cfg.ShutdownTimeout. Requests in flight run on
+// until a little before the deadline; then the renders still running are
+// abandoned, so a request waiting on a hung render answers with the last
+// good page (or an error page) while its connection is still open.
+// Background regenerations may finish until the deadline and are abandoned
+// at it. Only requests still running at the deadline are cut, and only they
+// make shutdown fail.
+func (a *App) shutdown(srv *http.Server, conns *activeConns, errc <-chan error) error {
 	d := a.cfg.ShutdownTimeout
 	a.log.Info("gox shutting down", "timeout", d)
 	ctx, cancel := context.WithTimeout(context.Background(), d)
@@ -107,24 +103,10 @@ func (a *App) shutdown(srv *http.Server, ln net.Listener, conns *activeConns, er
 		a.log.Warn("gox shutdown: abandoning renders still running", "after", d-grace)
 		a.engine.Abandon()
 	})
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	_ = ln.Close()
-	if serr := <-errc; !errors.Is(serr, net.ErrClosed) {
-		abandon.Stop()
-		_ = srv.Close()
-		return serr
-	}
-fresh:
-	for conns.expecting(time.Now()) {
-		select {
-		case <-ctx.Done():
-			break fresh
-		case <-tick.C:
-		}
-	}
 	shut := make(chan error, 1)
 	go func() { shut <- srv.Shutdown(ctx) }()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
 	var err error
 wait:
 	for {
@@ -132,7 +114,7 @@ wait:
 		case err = <-shut:
 			break wait
 		case <-tick.C:
-			if !conns.busy() {
+			if conns.idle() {
 				// Every response is written: the idle connections can go
 				// now, without waiting for Shutdown's next poll.
 				_ = srv.Close()
@@ -141,14 +123,12 @@ wait:
 		}
 	}
 	abandon.Stop() // background work alone may run on until the deadline
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
+		return serr
+	}
 	if err != nil {
-		cut := conns.busy()
 		_ = srv.Close()
-		if cut {
-			return fmt.Errorf("shutdown: requests still running after %s were cut: %w", d, err)
-		}
-		// Only connections that never sent a request were left: nothing
-		// anyone waited for was cut.
+		return fmt.Errorf("shutdown: requests still running after %s were cut: %w", d, err)
 	}
 	if n := a.engine.Drain(ctx); n > 0 {
 		a.log.Warn("gox shutdown: background regenerations abandoned at the deadline", "regenerations", n)

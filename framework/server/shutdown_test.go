@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"log/slog"
@@ -225,65 +224,5 @@ func TestConfigTimeouts(t *testing.T) {
 				t.Errorf("%s=%s: %v; want an error naming it with a hint", name, bad, err)
 			}
 		}
-	}
-}
-
-// acceptSignal is a listener that reports when the server has taken a
-// connection in: when it asks for the next one.
-type acceptSignal struct {
-	net.Listener
-	calls   atomic.Int64
-	settled chan struct{} // closed at the second Accept
-}
-
-func (l *acceptSignal) Accept() (net.Conn, error) {
-	if l.calls.Add(1) == 2 {
-		close(l.settled)
-	}
-	return l.Listener.Accept()
-}
-
-// TestShutdownKeepsPreconnected: a connection accepted before shutdown
-// that sends its request a little later (a load balancer's preconnected
-// one) gets a whole response, and Serve returns nil.
-func TestShutdownKeepsPreconnected(t *testing.T) {
-	t.Parallel()
-	app, err := server.New(page.Routes{Pages: []page.Page{{Pattern: "/", Render: rawPage("home")}}},
-		server.Config{Store: openStore(t), ShutdownTimeout: 2 * time.Second, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { app.Close() })
-	inner, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln := &acceptSignal{Listener: inner, settled: make(chan struct{})}
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	done := make(chan error, 1)
-	go func() { done <- app.Serve(ctx, ln) }()
-	conn, err := net.Dial("tcp", inner.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	<-ln.settled // the server holds the connection, which has sent nothing
-	stop()
-	time.Sleep(50 * time.Millisecond)
-	if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: app\r\n\r\n"); err != nil {
-		t.Fatalf("write on the preconnected connection: %v", err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("response on the preconnected connection: %v", err)
-	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "home") {
-		t.Fatalf("response: %d %q %v; want 200 with the page", resp.StatusCode, body, err)
-	}
-	if err := <-done; err != nil {
-		t.Fatalf("Serve = %v, want nil", err)
 	}
 }
