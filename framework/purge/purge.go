@@ -68,6 +68,24 @@ func permanent(err error) bool {
 // maxBody bounds what is read of an API's answer.
 const maxBody = 64 << 10
 
+// Send sends a purge request for cdn with client (http.DefaultClient when
+// nil) and closes the answer. An answer other than 200 is CheckResponse's
+// error; a 200's body goes to read, when not nil.
+func Send(cdn string, client *http.Client, req *http.Request, read func(body io.Reader) error) error {
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s purge: %w", cdn, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || read == nil {
+		return CheckResponse(cdn, resp, http.StatusOK)
+	}
+	return read(io.LimitReader(resp.Body, maxBody))
+}
+
 // CheckResponse returns nil when resp has status want, else a
 // *StatusError for cdn carrying the start of its body and its Retry-After.
 // It reads (a bounded part of) the body either way; the caller closes it.

@@ -40,11 +40,11 @@ func (a *App) prerender(ctx context.Context, workers int, keepGoing bool, progre
 	if progress == nil {
 		progress = func(wire.Prerendered) {}
 	}
-	type todo struct {
+	type pending struct {
 		pr   *pageRoute
 		path string
 	}
-	var list []todo
+	var list []pending
 	var failed []wire.Prerendered // routes whose StaticParams failed
 	for _, pr := range a.pages {
 		if pr.page.Dynamic {
@@ -68,10 +68,10 @@ func (a *App) prerender(ctx context.Context, workers int, keepGoing bool, progre
 				a.log.Warn("prerender: a StaticParams path this route does not serve; skipped", "route", pr.page.Pattern, "path", logPath(p))
 				continue
 			}
-			list = append(list, todo{pr, p})
+			list = append(list, pending{pr, p})
 		}
 	}
-	list = append(list, todo{a.notFound, string(notFoundKey)})
+	list = append(list, pending{a.notFound, string(notFoundKey)})
 	out := make([]wire.Prerendered, len(list))
 	var mu sync.Mutex
 	done := 0

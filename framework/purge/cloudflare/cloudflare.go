@@ -79,20 +79,14 @@ func (p *Purger) Purge(ctx context.Context, keys []string, _ bool) error {
 	}
 	req.Header.Set("Authorization", "Bearer "+p.Token)
 	req.Header.Set("Content-Type", "application/json")
-	client := p.Client
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("cloudflare purge: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return purge.CheckResponse(p.Name(), resp, http.StatusOK)
-	}
+	return purge.Send(p.Name(), p.Client, req, readAnswer)
+}
+
+// readAnswer reads a 200's JSON envelope: Cloudflare reports a refused
+// purge there too.
+func readAnswer(body io.Reader) error {
 	var a answer
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&a); err != nil {
+	if err := json.NewDecoder(body).Decode(&a); err != nil {
 		return fmt.Errorf("cloudflare purge: bad answer: %w", err)
 	}
 	if !a.Success {

@@ -64,14 +64,5 @@ func (p *Purger) Purge(ctx context.Context, keys []string, soft bool) error {
 	if soft {
 		req.Header.Set("Fastly-Soft-Purge", "1")
 	}
-	client := p.Client
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("fastly purge: %w", err)
-	}
-	defer resp.Body.Close()
-	return purge.CheckResponse(p.Name(), resp, http.StatusOK)
+	return purge.Send(p.Name(), p.Client, req, nil)
 }

@@ -59,14 +59,5 @@ func (p *Purger) Purge(ctx context.Context, keys []string, soft bool) error {
 		header = "xkey-softpurge"
 	}
 	req.Header.Set(header, strings.Join(keys, " "))
-	client := p.Client
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("varnish purge: %w", err)
-	}
-	defer resp.Body.Close()
-	return purge.CheckResponse(p.Name(), resp, http.StatusOK)
+	return purge.Send(p.Name(), p.Client, req, nil)
 }
