@@ -18,25 +18,11 @@ import (
 
 	"github.com/goxweb/gox/cli/goxcli"
 	"github.com/goxweb/gox/internal/browsertest"
+	"github.com/goxweb/gox/internal/syncbuf"
 )
 
-// syncBuffer is a bytes.Buffer safe for gox dev's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects log lines written by other goroutines.
+type syncBuffer struct{ syncbuf.Buffer }
 
 // waitConnected waits until the page's reload script has its event stream
 // open, so that the next save reaches it.

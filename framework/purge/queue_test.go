@@ -1,7 +1,6 @@
 package purge_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -14,7 +13,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/goxweb/gox/framework/purge"
+	"github.com/goxweb/gox/internal/syncbuf"
 )
+
+// syncBuffer collects log lines written by other goroutines.
+type syncBuffer struct{ syncbuf.Buffer }
 
 // call is one Purge a recorder saw.
 type call struct {
@@ -216,21 +219,4 @@ func TestQueueLogsFailuresRateLimited(t *testing.T) {
 	if n := strings.Count(buf.String(), "\n"); n != 1 {
 		t.Errorf("%d log lines, want 1:\n%s", n, buf.String())
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

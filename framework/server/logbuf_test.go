@@ -1,24 +1,8 @@
 package server_test
 
 import (
-	"bytes"
-	"sync"
+	"github.com/goxweb/gox/internal/syncbuf"
 )
 
-// syncBuffer is a bytes.Buffer safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects log lines written by other goroutines.
+type syncBuffer struct{ syncbuf.Buffer }

@@ -25,10 +25,8 @@ import (
 // errorLines returns the ERROR records logged so far and forgets them.
 func (s *syncBuffer) errorLines(t *testing.T) []map[string]any {
 	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var out []map[string]any
-	for line := range strings.SplitSeq(strings.TrimSpace(s.b.String()), "\n") {
+	for line := range strings.SplitSeq(strings.TrimSpace(s.Take()), "\n") {
 		if line == "" {
 			continue
 		}
@@ -40,7 +38,6 @@ func (s *syncBuffer) errorLines(t *testing.T) []map[string]any {
 			out = append(out, rec)
 		}
 	}
-	s.b.Reset()
 	return out
 }
 

@@ -24,9 +24,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
+
+	"github.com/goxweb/gox/internal/syncbuf"
 )
 
 func main() {
@@ -65,7 +66,7 @@ func run() error {
 	if out, err := newCmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("gox new: %w\n%s", err, out)
 	}
-	var log lockedBuffer // exec copies gox dev's output into it while this reads it
+	var log syncbuf.Buffer // exec copies gox dev's output into it while this reads it
 	dev := exec.Command(*gox, "dev", "--port", strconv.Itoa(port))
 	dev.Dir, dev.Env, dev.Stdout, dev.Stderr = app, env, &log, &log
 	if err := dev.Start(); err != nil {
@@ -155,22 +156,4 @@ func freePort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// lockedBuffer is a bytes.Buffer safe for one writer and one reader.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -24,7 +24,11 @@ import (
 	"github.com/goxweb/gox/framework/cache"
 	"github.com/goxweb/gox/framework/cache/redis"
 	"github.com/goxweb/gox/framework/cache/redis/redistest"
+	"github.com/goxweb/gox/internal/syncbuf"
 )
+
+// syncBuffer collects log lines written by other goroutines.
+type syncBuffer struct{ syncbuf.Buffer }
 
 // entry returns a valid entry for key rendered at gen, carrying tags.
 func entry(key, body string, gen time.Time, tags ...string) *cache.Entry {
@@ -347,24 +351,6 @@ func TestLostMessagesReportChangeAll(t *testing.T) {
 			eventually(t, "a ChangeAll", func() bool { _, all := got.snapshot(); return all > before })
 		})
 	}
-}
-
-// syncBuffer is a log destination safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // TestRedisDownAtStart: a store whose Redis is not there yet opens at

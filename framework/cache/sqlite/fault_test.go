@@ -18,26 +18,11 @@ import (
 	"time"
 
 	"github.com/goxweb/gox/framework/cache"
+	"github.com/goxweb/gox/internal/syncbuf"
 )
 
-// logBuffer is a slog destination tests read back, safe for the store's
-// background goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// logBuffer collects log lines written by other goroutines.
+type logBuffer struct{ syncbuf.Buffer }
 
 func newLog() (*slog.Logger, *logBuffer) {
 	b := &logBuffer{}
